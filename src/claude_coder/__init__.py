@@ -1,0 +1,1 @@
+"""claude-coder: drive Claude Code on your own subscription."""

@@ -1,0 +1,227 @@
+"""The one error tree of claude-coder: every error a user can see derives from here.
+
+::
+
+    ClaudeCoderError                  root; ``exit_code`` says how the CLI ends
+    ├── ConfigError                   exit 2: bad profiles file, bad key, bad type
+    │   ├── ProfileNotFoundError      a named profile (or an ``extends`` parent) is missing
+    │   ├── ProfileCycleError         ``extends`` loops back on itself
+    │   └── SecretError               a ``secretRef`` cannot be resolved (names the ref only)
+    ├── SecurityRefusal               exit 2: the fail-closed posture said no
+    │   ├── CredentialRefused         an API key, base URL, cloud credential or helper
+    │   └── VersionRefused            Claude Code outside the PTY band
+    ├── BinaryNotFoundError           exit 2: no Claude Code binary could be found
+    ├── SessionError                  exit 1: a session could not do what was asked
+    │   ├── SessionClosedError        the session is closed
+    │   ├── TransportError            the child crashed, hung or spoke nonsense
+    │   └── ScreenError               PTY: the screen was not what a keystroke needed
+    ├── CatalogError                  exit 1 (2 for a bad SESSION argument)
+    │   ├── SessionNotFoundError      no session matches a name, id or prefix
+    │   ├── AmbiguousSessionError     several match; the candidates are listed
+    │   └── NameTakenError            a name is already used by another session
+    └── FleetError                    exit 1
+        ├── RosterLockedError         another process holds the roster
+        ├── RosterCorruptError        the roster could not be read; a backup was kept
+        └── MemberNotFoundError       no member by that name
+
+Messages are written for the person reading them and never contain a secret value:
+the security module's Redactor runs over every message built from outside input.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+__all__ = [
+    "AmbiguousSessionError",
+    "BinaryNotFoundError",
+    "CatalogError",
+    "ClaudeCoderError",
+    "ConfigError",
+    "CredentialRefused",
+    "FleetError",
+    "MemberNotFoundError",
+    "NameTakenError",
+    "ProfileCycleError",
+    "ProfileNotFoundError",
+    "RosterCorruptError",
+    "RosterLockedError",
+    "ScreenError",
+    "SecretError",
+    "SecurityRefusal",
+    "SessionClosedError",
+    "SessionError",
+    "SessionNotFoundError",
+    "TransportError",
+    "VersionRefused",
+]
+
+
+class ClaudeCoderError(Exception):
+    """Root of every claude-coder error."""
+
+    exit_code: ClassVar[int] = 1
+    """The CLI's exit code when this error ends a command."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(ClaudeCoderError):
+    """Configuration is wrong: a profiles file, a key, a type, a value."""
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        profile: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        where = ": ".join(p for p in (file, profile and f"profile {profile!r}", path) if p)
+        super().__init__(f"{where}: {message}" if where else message)
+        self.file = file
+        self.profile = profile
+        self.path = path
+
+
+class ProfileNotFoundError(ConfigError):
+    """A profile named by the user or by ``extends`` does not exist."""
+
+
+class ProfileCycleError(ConfigError):
+    """``extends`` forms a cycle; ``cycle`` lists the names in order."""
+
+    def __init__(self, cycle: list[str], *, file: str | None = None) -> None:
+        super().__init__("extends cycle: " + " -> ".join(cycle), file=file)
+        self.cycle = cycle
+
+
+class SecretError(ConfigError):
+    """A ``secretRef`` could not be resolved. Carries the ref, never a value."""
+
+    def __init__(self, ref: str, reason: str, *, profile: str | None = None) -> None:
+        super().__init__(f"secret {ref!r}: {reason}", profile=profile)
+        self.ref = ref
+
+
+class SecurityRefusal(ClaudeCoderError):
+    """The fail-closed posture refused something."""
+
+    exit_code = 2
+
+
+class CredentialRefused(SecurityRefusal):
+    """A credential or endpoint other than the subscription login was found.
+
+    ``variable`` is the name of the variable or setting (never its value); ``source`` says
+    where it was found (a profile, the environment, Claude Code's own report).
+    """
+
+    def __init__(self, message: str, *, variable: str | None = None, source: str = "") -> None:
+        super().__init__(message)
+        self.variable = variable
+        self.source = source
+
+
+class VersionRefused(SecurityRefusal):
+    """The Claude Code binary's version is outside the band a transport allows."""
+
+    def __init__(self, message: str, *, version: str | None = None) -> None:
+        super().__init__(message)
+        self.version = version
+
+
+class BinaryNotFoundError(ClaudeCoderError):
+    """No Claude Code binary could be found."""
+
+    exit_code = 2
+
+
+class SessionError(ClaudeCoderError):
+    """A session could not do what was asked."""
+
+
+class SessionClosedError(SessionError):
+    """The session is closed and takes no more turns."""
+
+
+class TransportError(SessionError):
+    """The Claude Code child crashed, hung, or said something that could not be understood."""
+
+
+class ScreenError(TransportError):
+    """PTY: the screen was not what the next keystroke needed; no key was sent.
+
+    ``screen`` is the (redacted) screen text at the moment of refusal.
+    """
+
+    def __init__(self, message: str, *, screen: str = "") -> None:
+        super().__init__(message + (f"\n--- screen ---\n{screen}" if screen else ""))
+        self.screen = screen
+
+
+class CatalogError(ClaudeCoderError):
+    """The catalog could not answer."""
+
+
+class SessionNotFoundError(CatalogError):
+    """No persisted session matches a name, id or id prefix."""
+
+    exit_code = 2
+
+
+class AmbiguousSessionError(CatalogError):
+    """Several sessions match; ``candidates`` holds (id, cwd, modified) for each."""
+
+    exit_code = 2
+
+    def __init__(self, query: str, candidates: list[tuple[str, str, str]]) -> None:
+        lines = [f"{query!r} matches {len(candidates)} sessions:"]
+        lines += [f"  {sid}  {cwd}  {modified}" for sid, cwd, modified in candidates]
+        super().__init__("\n".join(lines))
+        self.query = query
+        self.candidates = candidates
+
+
+class NameTakenError(CatalogError):
+    """The name is already used by another session."""
+
+    exit_code = 2
+
+    def __init__(self, name: str, session_id: str) -> None:
+        super().__init__(f"the name {name!r} is already used by session {session_id}")
+        self.name = name
+        self.session_id = session_id
+
+
+class FleetError(ClaudeCoderError):
+    """The fleet could not do what was asked."""
+
+
+class RosterLockedError(FleetError):
+    """Another process has the roster open."""
+
+    exit_code = 2
+
+
+class RosterCorruptError(FleetError):
+    """The roster file could not be read; it was kept aside as ``backup``."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, backup: str | None = None) -> None:
+        super().__init__(message)
+        self.backup = backup
+
+
+class MemberNotFoundError(FleetError):
+    """No fleet member has that name."""
+
+    exit_code = 2

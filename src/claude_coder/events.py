@@ -1,0 +1,379 @@
+"""The one event vocabulary: what every transport, the catalog's history and the fleet speak.
+
+Every type here is a frozen dataclass with a JSON form (``to_json()``), read back by
+``event_from_json``. Events say what happened in a session; an :class:`Envelope` tags one
+with the session's name, id, a sequence number and a time. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+__all__ = [
+    "AssistantText",
+    "Boundary",
+    "Envelope",
+    "Event",
+    "PermissionDecided",
+    "PermissionRequested",
+    "Question",
+    "QuestionAnswered",
+    "QuestionAsked",
+    "QuestionOption",
+    "RateLimited",
+    "ScreenChanged",
+    "SessionClosed",
+    "SessionStarted",
+    "SessionState",
+    "StateChanged",
+    "StreamGap",
+    "TextDelta",
+    "ToolCall",
+    "ToolResult",
+    "TurnEnded",
+    "TurnResult",
+    "Usage",
+    "UserText",
+    "event_from_json",
+    "now",
+    "to_jsonable",
+]
+
+
+class SessionState(enum.StrEnum):
+    """Where a session is in its life.
+
+    ``starting -> idle <-> busy``; ``busy -> stalled -> busy`` (no event for the stall
+    window; recoverable, never killed for it); any -> ``error``; any -> ``closed``.
+    """
+
+    STARTING = "starting"
+    IDLE = "idle"
+    BUSY = "busy"
+    STALLED = "stalled"
+    CLOSED = "closed"
+    ERROR = "error"
+
+
+class Boundary(enum.StrEnum):
+    """How a turn ended."""
+
+    COMPLETED = "completed"
+    INTERRUPTED = "interrupted"
+    LIMIT = "limit"
+    ERROR = "error"
+
+
+def to_jsonable(value: Any) -> Any:
+    """Turn dataclasses, enums, tuples and datetimes into plain JSON values."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out: dict[str, Any] = {}
+        kind = getattr(value, "kind", None)
+        if isinstance(kind, str):
+            out["kind"] = kind
+        for f in dataclasses.fields(value):
+            out[f.name] = to_jsonable(getattr(value, f.name))
+        return out
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+class _Json:
+    def to_json(self) -> dict[str, Any]:
+        """This object as a JSON-ready dict (events carry their ``kind``)."""
+        out = to_jsonable(self)
+        assert isinstance(out, dict)
+        return out
+
+
+class Event(_Json):
+    """Base of every event; ``kind`` is the snake_case name used in JSON."""
+
+    kind: ClassVar[str] = "event"
+
+
+@dataclass(frozen=True, slots=True)
+class Usage(Event):
+    """Tokens and cost of a turn (exact on the SDK transport)."""
+
+    kind: ClassVar[str] = "usage"
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float | None = None
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall(Event):
+    """Claude asked to run a tool."""
+
+    kind: ClassVar[str] = "tool_call"
+    id: str
+    name: str
+    input: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class TurnResult(_Json):
+    """What one turn came to, from input to boundary."""
+
+    boundary: Boundary
+    session_id: str | None = None
+    text: str = ""
+    """The final assistant text of the turn."""
+    tool_calls: tuple[ToolCall, ...] = ()
+    denials: tuple[ToolCall, ...] = ()
+    """Tool calls refused by the permission policy, a callback or a person."""
+    usage: Usage | None = None
+    cost_usd: float | None = None
+    duration_s: float = 0.0
+    error: str | None = None
+    """What went wrong, for ``error`` and ``limit`` boundaries (redacted)."""
+    resets_at: int | None = None
+    """For a ``limit`` from a rate-limit rejection: when it resets (Unix seconds)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStarted(Event):
+    kind: ClassVar[str] = "session_started"
+    session_id: str | None
+    transport: str
+    model: str | None = None
+    cwd: str | None = None
+    claude_version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StateChanged(Event):
+    kind: ClassVar[str] = "state_changed"
+    old: SessionState
+    new: SessionState
+
+
+@dataclass(frozen=True, slots=True)
+class UserText(Event):
+    """Input a person (or a script) sent as a turn."""
+
+    kind: ClassVar[str] = "user_text"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta(Event):
+    """A piece of assistant text as it streams."""
+
+    kind: ClassVar[str] = "text_delta"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class AssistantText(Event):
+    """A whole block of assistant text."""
+
+    kind: ClassVar[str] = "assistant_text"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResult(Event):
+    kind: ClassVar[str] = "tool_result"
+    id: str
+    output: str
+    is_error: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PermissionRequested(Event):
+    kind: ClassVar[str] = "permission_requested"
+    request_id: str
+    tool: str
+    input: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PermissionDecided(Event):
+    kind: ClassVar[str] = "permission_decided"
+    request_id: str
+    allow: bool
+    by: str
+    """Who decided: ``policy``, ``callback``, ``person`` or ``session`` (always-allow)."""
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionOption(_Json):
+    label: str
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Question(_Json):
+    question: str
+    header: str = ""
+    options: tuple[QuestionOption, ...] = ()
+    multi_select: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionAsked(Event):
+    """Claude asked the person a question (AskUserQuestion)."""
+
+    kind: ClassVar[str] = "question_asked"
+    request_id: str
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionAnswered(Event):
+    """A question was answered (``answers`` maps question to label) or declined (None)."""
+
+    kind: ClassVar[str] = "question_answered"
+    request_id: str
+    answers: Mapping[str, str] | None
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimited(Event):
+    kind: ClassVar[str] = "rate_limited"
+    status: str
+    """``allowed``, ``allowed_warning`` or ``rejected``."""
+    resets_at: int | None = None
+    rate_limit_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenChanged(Event):
+    """PTY: the rendered screen after a change."""
+
+    kind: ClassVar[str] = "screen_changed"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TurnEnded(Event):
+    kind: ClassVar[str] = "turn_ended"
+    result: TurnResult
+
+
+@dataclass(frozen=True, slots=True)
+class SessionClosed(Event):
+    kind: ClassVar[str] = "session_closed"
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class StreamGap(Event):
+    """A slow subscriber missed ``dropped`` events (the oldest were dropped)."""
+
+    kind: ClassVar[str] = "stream_gap"
+    dropped: int
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope(_Json):
+    """One published event, tagged with its session and place in the stream."""
+
+    name: str | None
+    session_id: str | None
+    seq: int
+    time: datetime
+    event: Event
+
+
+_EVENT_TYPES: dict[str, type[Event]] = {
+    cls.kind: cls
+    for cls in (
+        SessionStarted,
+        StateChanged,
+        UserText,
+        TextDelta,
+        AssistantText,
+        ToolCall,
+        ToolResult,
+        PermissionRequested,
+        PermissionDecided,
+        QuestionAsked,
+        QuestionAnswered,
+        Usage,
+        RateLimited,
+        ScreenChanged,
+        TurnEnded,
+        SessionClosed,
+        StreamGap,
+    )
+}
+
+
+def _usage(d: Mapping[str, Any] | None) -> Usage | None:
+    if d is None:
+        return None
+    return Usage(**{k: v for k, v in d.items() if k != "kind"})
+
+
+def _tool_call(d: Mapping[str, Any]) -> ToolCall:
+    return ToolCall(id=d["id"], name=d["name"], input=dict(d.get("input") or {}))
+
+
+def _turn_result(d: Mapping[str, Any]) -> TurnResult:
+    return TurnResult(
+        boundary=Boundary(d["boundary"]),
+        session_id=d.get("session_id"),
+        text=d.get("text", ""),
+        tool_calls=tuple(_tool_call(t) for t in d.get("tool_calls", ())),
+        denials=tuple(_tool_call(t) for t in d.get("denials", ())),
+        usage=_usage(d.get("usage")),
+        cost_usd=d.get("cost_usd"),
+        duration_s=d.get("duration_s", 0.0),
+        error=d.get("error"),
+        resets_at=d.get("resets_at"),
+    )
+
+
+def _question(d: Mapping[str, Any]) -> Question:
+    return Question(
+        question=d["question"],
+        header=d.get("header", ""),
+        options=tuple(
+            QuestionOption(o["label"], o.get("description", "")) for o in d.get("options", ())
+        ),
+        multi_select=bool(d.get("multi_select", False)),
+    )
+
+
+def event_from_json(data: Mapping[str, Any]) -> Event:
+    """Read back an event written by ``to_json()``; raises ``ValueError`` on an unknown kind."""
+    kind = data.get("kind")
+    cls = _EVENT_TYPES.get(str(kind))
+    if cls is None:
+        raise ValueError(f"unknown event kind {kind!r}")
+    fields = {k: v for k, v in data.items() if k != "kind"}
+    if cls is StateChanged:
+        return StateChanged(SessionState(fields["old"]), SessionState(fields["new"]))
+    if cls is TurnEnded:
+        return TurnEnded(_turn_result(fields["result"]))
+    if cls is QuestionAsked:
+        return QuestionAsked(
+            fields["request_id"], tuple(_question(q) for q in fields["questions"])
+        )
+    if cls is ToolCall:
+        return _tool_call(fields)
+    return cls(**fields)
+
+
+def now() -> datetime:
+    """The current time in UTC (one place, so tests and envelopes agree)."""
+    return datetime.now(UTC)
