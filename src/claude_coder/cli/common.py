@@ -1,0 +1,38 @@
+"""What every CLI command shares: the global state, consoles and error rendering."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+__all__ = ["CliState", "console", "err_console", "state"]
+
+
+@dataclass
+class CliState:
+    """Global options, kept in ``ctx.obj``."""
+
+    profiles_path: Path | None = None
+
+
+def state(ctx: click.Context) -> CliState:
+    """The global state of this invocation."""
+    obj = ctx.find_root().obj
+    if not isinstance(obj, CliState):
+        obj = CliState()
+        ctx.find_root().obj = obj
+    return obj
+
+
+def console() -> Console:
+    """Where results go (stdout). Plain when not a terminal, so output pipes cleanly."""
+    return Console(file=sys.stdout, highlight=False, soft_wrap=True)
+
+
+def err_console() -> Console:
+    """Where errors and diagnostics go (stderr)."""
+    return Console(file=sys.stderr, highlight=False, soft_wrap=True)
