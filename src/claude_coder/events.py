@@ -366,9 +366,7 @@ def event_from_json(data: Mapping[str, Any]) -> Event:
     if cls is TurnEnded:
         return TurnEnded(_turn_result(fields["result"]))
     if cls is QuestionAsked:
-        return QuestionAsked(
-            fields["request_id"], tuple(_question(q) for q in fields["questions"])
-        )
+        return QuestionAsked(fields["request_id"], tuple(_question(q) for q in fields["questions"]))
     if cls is ToolCall:
         return _tool_call(fields)
     return cls(**fields)

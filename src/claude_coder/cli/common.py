@@ -9,7 +9,9 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-__all__ = ["CliState", "console", "err_console", "state"]
+from claude_coder.profiles import ProfileSet, load_profiles
+
+__all__ = ["CliState", "console", "err_console", "load_profile_set", "state"]
 
 
 @dataclass
@@ -36,3 +38,12 @@ def console() -> Console:
 def err_console() -> Console:
     """Where errors and diagnostics go (stderr)."""
     return Console(file=sys.stderr, highlight=False, soft_wrap=True)
+
+
+def load_profile_set(ctx: click.Context) -> ProfileSet:
+    """The profiles of this invocation (``--profiles``, else the usual places).
+
+    Raises :class:`~claude_coder.profiles.ProfilesInvalidError` (exit 2) listing every
+    problem when the file has any.
+    """
+    return load_profiles(state(ctx).profiles_path)

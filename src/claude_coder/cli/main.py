@@ -21,6 +21,9 @@ __all__ = ["cli", "main"]
 
 _COMMAND_MODULES: tuple[str, ...] = (
     # one line per area; each module exposes register(group)
+    "profiles_cmds",
+    "doctor_cmds",
+    "catalog_cmds",
 )
 
 

@@ -1,1 +1,45 @@
-"""fleet."""
+"""The fleet: named sessions side by side under a ceiling, a merged stream, a roster.
+
+See ``docs/fleet.md``. The public surface::
+
+    async with Fleet.open(roster="fleet.json", max_busy=4) as fleet:
+        await fleet.add("agent1", profile="claude-code-expert", cwd="repo")
+        result = await fleet.send("agent1", "fix the failing test")
+"""
+
+from __future__ import annotations
+
+from claude_coder.fleet.hub import FleetSubscription
+from claude_coder.fleet.manager import Fleet, SessionFactory, default_session_factory
+from claude_coder.fleet.member import MemberInfo, MemberSpec
+from claude_coder.fleet.pacing import BootPacer
+from claude_coder.fleet.roster import Roster
+from claude_coder.fleet.rosterfile import (
+    ROSTER_ENV,
+    MemberExistsError,
+    MemberNameError,
+    RosterMember,
+    RosterSnapshot,
+    default_roster_path,
+    read_roster,
+)
+from claude_coder.fleet.turns import FleetTurn
+
+__all__ = [
+    "ROSTER_ENV",
+    "BootPacer",
+    "Fleet",
+    "FleetSubscription",
+    "FleetTurn",
+    "MemberExistsError",
+    "MemberInfo",
+    "MemberNameError",
+    "MemberSpec",
+    "Roster",
+    "RosterMember",
+    "RosterSnapshot",
+    "SessionFactory",
+    "default_roster_path",
+    "default_session_factory",
+    "read_roster",
+]

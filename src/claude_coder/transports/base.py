@@ -74,6 +74,13 @@ class Transport(abc.ABC):
     name: ClassVar[str]
     """``sdk`` or ``pty``."""
 
+    hooks: TransportHooks | None = None
+    """Set by the session (``bind``) before ``start()``; asked for every decision."""
+
+    def bind(self, hooks: TransportHooks) -> None:
+        """Give the transport its session's hooks; called once, before ``start()``."""
+        self.hooks = hooks
+
     @property
     @abc.abstractmethod
     def session_id(self) -> str | None:

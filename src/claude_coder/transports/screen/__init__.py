@@ -1,1 +1,31 @@
-"""transports/screen."""
+"""The PTY transport's eyes: byte filter, virtual terminal, pure screen recognisers, keys."""
+
+from claude_coder.transports.screen.filter import ScreenSwitch, TerminalFilter
+from claude_coder.transports.screen.model import (
+    FIRST_RUN_KINDS,
+    Dialog,
+    Mode,
+    Option,
+    QuestionScreen,
+    Recognition,
+    ScreenKind,
+    TitleSignal,
+)
+from claude_coder.transports.screen.recognise import recognise
+from claude_coder.transports.screen.terminal import Snapshot, TerminalScreen
+
+__all__ = [
+    "FIRST_RUN_KINDS",
+    "Dialog",
+    "Mode",
+    "Option",
+    "QuestionScreen",
+    "Recognition",
+    "ScreenKind",
+    "ScreenSwitch",
+    "Snapshot",
+    "TerminalFilter",
+    "TerminalScreen",
+    "TitleSignal",
+    "recognise",
+]

@@ -1,0 +1,192 @@
+"""The listing cache: transcript facts kept by (path, size, mtime), so a second listing
+reads only what changed.
+
+The cache is one JSON file in the user cache dir, per projects dir. It is an
+optimisation and never an authority: an entry is used only when the file's size and
+mtime (in nanoseconds) match exactly; a cache that cannot be read, has another format
+or belongs to another projects dir is dropped and rebuilt; it is written to a temporary
+file and renamed into place, so a reader never sees half of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import stat
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from claude_coder.catalog.paths import is_session_id
+from claude_coder.catalog.reader import FileFacts, Skipped, read_transcript
+
+__all__ = ["FORMAT", "Index", "Scan", "default_cache_file"]
+
+FORMAT = "claude-coder-catalog/1"
+
+
+def default_cache_file(projects: Path) -> Path:
+    """The cache file for ``projects`` in the platform's user cache dir."""
+    import platformdirs
+
+    digest = hashlib.sha256(os.fsencode(projects)).hexdigest()[:16]
+    return Path(platformdirs.user_cache_dir("claude-coder")) / f"catalog-{digest}.json"
+
+
+@dataclass
+class Scan:
+    """The outcome of one pass over some project dirs."""
+
+    found: list[tuple[str, FileFacts]] = field(default_factory=list)
+    """(project dir, facts) for every listable transcript."""
+    reasons: dict[str, int] = field(default_factory=dict)
+    files: int = 0
+    read: int = 0
+    cached: int = 0
+    cache_rebuilt: bool = False
+
+
+def _row(item: FileFacts | Skipped) -> list[Any]:
+    if isinstance(item, Skipped):
+        return [item.size, item.mtime_ns, item.reason]
+    return [
+        item.size,
+        item.mtime_ns,
+        None,
+        item.session_id,
+        item.name,
+        item.title,
+        item.summary,
+        item.first_prompt,
+        item.cwd,
+        item.git_branch,
+        item.created_ms,
+    ]
+
+
+def _from_row(row: Any, size: int, mtime_ns: int) -> FileFacts | Skipped | None:
+    """The cached answer if ``row`` is well-formed and matches the file, else None."""
+    if not isinstance(row, list) or len(row) < 3 or row[0] != size or row[1] != mtime_ns:
+        return None
+    if isinstance(row[2], str) and len(row) == 3:
+        return Skipped(row[2], size, mtime_ns)
+    if row[2] is not None or len(row) != 11:
+        return None
+    sid, name, title, summary, prompt, cwd, branch, created = row[3:]
+    texts = (name, title, prompt, cwd, branch)
+    if not (isinstance(sid, str) and isinstance(summary, str) and summary):
+        return None
+    if not all(t is None or isinstance(t, str) for t in texts):
+        return None
+    if not (created is None or (isinstance(created, int) and not isinstance(created, bool))):
+        return None
+    return FileFacts(sid, name, title, summary, prompt, cwd, branch, created, size, mtime_ns)
+
+
+class Index:
+    """Scans project dirs, answering from the cache file where it still holds."""
+
+    def __init__(self, projects: Path, cache_file: Path | None) -> None:
+        self.projects = projects
+        self.cache_file = cache_file
+
+    def _load(self) -> dict[str, Any] | None:
+        if self.cache_file is None:
+            return {}
+        try:
+            with open(self.cache_file, "rb") as fh:
+                data = json.load(fh)
+        except (OSError, ValueError):
+            return None
+        if (
+            not isinstance(data, dict)
+            or data.get("format") != FORMAT
+            or data.get("projects") != os.fspath(self.projects)
+            or not isinstance(data.get("files"), dict)
+        ):
+            return None
+        files: dict[str, Any] = data["files"]
+        return files
+
+    def _save(self, files: dict[str, Any]) -> None:
+        if self.cache_file is None:
+            return
+        payload = {"format": FORMAT, "projects": os.fspath(self.projects), "files": files}
+        folder = self.cache_file.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".catalog-", suffix=".tmp", dir=folder)
+        except OSError:
+            return  # no cache this time; listing still works
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(payload, fh, ensure_ascii=False, separators=(",", ":"))
+            os.replace(tmp, self.cache_file)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+    def scan(self, dirs: Iterable[Path]) -> Scan:
+        """List every ``<uuid>.jsonl`` directly inside ``dirs``."""
+        loaded = self._load()
+        old: dict[str, Any] = loaded if loaded is not None else {}
+        out = Scan(cache_rebuilt=loaded is None)
+        new: dict[str, Any] = {}
+        scanned: list[str] = []
+        for folder in dirs:
+            scanned.append(os.fspath(folder) + os.sep)
+            self._scan_dir(os.fspath(folder), old, new, out)
+        kept = {p: r for p, r in old.items() if not p.startswith(tuple(scanned))}
+        if out.read or loaded is None or len(kept) + len(new) != len(old):
+            self._save({**kept, **new})
+        return out
+
+    def _scan_dir(self, folder: str, old: dict[str, Any], new: dict[str, Any], out: Scan) -> None:
+        try:
+            with os.scandir(folder) as it:
+                entries = [e for e in it if e.name.endswith(".jsonl")]
+        except OSError:
+            _count(out, "unreadable folder")
+            return
+        for entry in entries:
+            sid = entry.name[:-6]
+            if not is_session_id(sid):
+                continue  # not a session transcript by Claude Code's naming
+            item = self._item(entry, sid, old, new, out)
+            if isinstance(item, Skipped):
+                _count(out, item.reason)
+            else:
+                out.found.append((folder, item))
+
+    def _item(
+        self, entry: os.DirEntry[str], sid: str, old: dict[str, Any], new: dict[str, Any], out: Scan
+    ) -> FileFacts | Skipped:
+        """One transcript's facts: from the cache if its size and mtime still match."""
+        out.files += 1
+        try:
+            if entry.is_dir():
+                return Skipped("not a file")
+            st = entry.stat()
+        except OSError:
+            return Skipped("unreadable")  # e.g. a dangling symlink
+        if not stat.S_ISREG(st.st_mode):
+            return Skipped("not a file")  # a FIFO would block an open()
+        row = old.get(entry.path)
+        item = _from_row(row, st.st_size, st.st_mtime_ns) if row is not None else None
+        if item is not None:
+            out.cached += 1
+            new[entry.path] = row
+            return item
+        item = read_transcript(entry.path, sid)
+        out.read += 1
+        if item.size >= 0:
+            new[entry.path] = _row(item)
+        return item
+
+
+def _count(out: Scan, reason: str) -> None:
+    out.reasons[reason] = out.reasons.get(reason, 0) + 1

@@ -1,0 +1,160 @@
+"""The catalog commands: ``list``, ``history``, ``resume`` and ``fork``.
+
+Each parses its arguments, asks :class:`claude_coder.catalog.Catalog`, and renders.
+``resume`` and ``fork`` hand over to the session commands' REPL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from claude_coder.catalog import Catalog, ListResult, SessionInfo
+from claude_coder.cli.common import console, err_console
+from claude_coder.events import AssistantText, Envelope, ToolCall, ToolResult, UserText
+
+__all__ = ["register"]
+
+_RESULT_LINES = 12
+
+
+def _when(when: datetime | None) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if when else "-"
+
+
+def _report_skipped(result: ListResult) -> None:
+    if result.skipped:
+        why = ", ".join(f"{n} {reason}" for reason, n in result.reasons.items())
+        err_console().print(f"skipped {result.skipped} transcript file(s): {why}")
+
+
+def _table(sessions: Iterable[SessionInfo]) -> Table:
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    for column in ("NAME", "ID", "MODIFIED (UTC)", "CWD", "SUMMARY"):
+        table.add_column(column, overflow="fold" if column == "SUMMARY" else "ellipsis")
+    for s in sessions:
+        table.add_row(
+            escape(s.name or "-"),
+            s.session_id[:8],
+            _when(s.modified),
+            escape(s.cwd or "?"),
+            escape(s.summary),
+        )
+    return table
+
+
+@click.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Also list unnamed sessions.")
+@click.option(
+    "--cwd",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Only sessions started in this directory.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+def list_cmd(show_all: bool, cwd: Path | None, as_json: bool) -> None:
+    """List persisted sessions, newest first (named ones unless --all)."""
+    result = Catalog().list(all=show_all, cwd=cwd)
+    if as_json:
+        click.echo(json.dumps([s.to_json() for s in result.sessions], ensure_ascii=False, indent=2))
+    elif not result.sessions:
+        console().print("(no sessions)")
+    else:
+        console().print(_table(result.sessions))
+    _report_skipped(result)
+
+
+def _clip(text: str) -> str:
+    lines = text.splitlines()
+    if len(lines) <= _RESULT_LINES:
+        return text
+    return "\n".join([*lines[:_RESULT_LINES], f"... ({len(lines) - _RESULT_LINES} more lines)"])
+
+
+def _render(envelope: Envelope) -> str | None:
+    event, stamp = envelope.event, envelope.time.astimezone(UTC).strftime("%H:%M:%S")
+    head = f"[dim]{stamp}[/dim] "
+    if isinstance(event, UserText):
+        return f"{head}[bold cyan]you[/bold cyan]  {escape(event.text)}"
+    if isinstance(event, AssistantText):
+        return f"{head}[bold green]claude[/bold green]  {escape(event.text)}"
+    if isinstance(event, ToolCall):
+        args = json.dumps(dict(event.input), ensure_ascii=False)
+        return f"{head}[yellow]tool[/yellow] {escape(event.name)} {escape(args)}"
+    if isinstance(event, ToolResult):
+        mark = "[red]error[/red]" if event.is_error else "[dim]result[/dim]"
+        return f"{head}{mark} {escape(_clip(event.output))}"
+    return None
+
+
+@click.command("history")
+@click.argument("session")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines of events.")
+def history_cmd(session: str, as_json: bool) -> None:
+    """Show a session's conversation (SESSION: a name, an id or a unique id prefix)."""
+    out = console()
+    for envelope in Catalog().history(session):
+        if as_json:
+            click.echo(json.dumps(envelope.to_json(), ensure_ascii=False))
+            continue
+        line = _render(envelope)
+        if line is not None:
+            out.print(line)
+
+
+def _open_repl(
+    ctx: click.Context,
+    *,
+    profile: str | None,
+    info: SessionInfo,
+    fork: bool,
+    name: str | None,
+) -> None:
+    from claude_coder.cli import session_cmds  # the session area's REPL
+
+    session_cmds.run_repl(
+        ctx,
+        profile=profile,
+        name=name,
+        cwd=info.cwd,
+        resume=info.session_id,
+        fork=fork,
+    )
+
+
+@click.command("resume")
+@click.argument("session")
+@click.option("--profile", default=None, help="Profile to run it with.")
+@click.pass_context
+def resume_cmd(ctx: click.Context, session: str, profile: str | None) -> None:
+    """Open a REPL on a persisted session, continuing the same conversation."""
+    info = Catalog().resolve(session)
+    err_console().print(f"resuming {info.name or info.session_id} in {info.cwd or '.'}")
+    _open_repl(ctx, profile=profile, info=info, fork=False, name=None)
+
+
+@click.command("fork")
+@click.argument("session")
+@click.option("--name", "new_name", default=None, help="Name of the fork (<name>-fork-<n>).")
+@click.option("--profile", default=None, help="Profile to run it with.")
+@click.pass_context
+def fork_cmd(ctx: click.Context, session: str, new_name: str | None, profile: str | None) -> None:
+    """Open a REPL on a new session forked from SESSION (the original is left as it is)."""
+    catalog = Catalog()
+    info = catalog.resolve(session)
+    name = new_name or catalog.fork_name(info)
+    catalog.check_name_free(name)
+    err_console().print(f"forking {info.name or info.session_id} as {name!r}")
+    _open_repl(ctx, profile=profile, info=info, fork=True, name=name)
+
+
+def register(group: click.Group) -> None:
+    """Add the catalog commands to the ``claude-coder`` group."""
+    for command in (list_cmd, history_cmd, resume_cmd, fork_cmd):
+        group.add_command(command)

@@ -1,0 +1,254 @@
+"""``claude-coder doctor``: what would run, on which login, and what the environment holds.
+
+Reports the binary a session would run and why, its version and whether the PTY band
+admits it, whether Claude Code has a login in the config dir it would use, settings
+that would change that login, and the names (never values) of denylisted variables in
+the environment. Never prints a credential.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+
+from claude_coder.cli.common import console, state
+from claude_coder.errors import ClaudeCoderError
+from claude_coder.launch import find_claude, read_version
+from claude_coder.profiles import BUILTIN_NAME, Profile, inspect_profiles
+from claude_coder.security import (
+    DENYLIST,
+    OAUTH_TOKEN_VAR,
+    PTY_BAND,
+    SETTINGS_INJECTION_KEYS,
+    check_pty_version,
+    denied_names,
+    inherited_environ,
+    stripped_names,
+)
+
+__all__ = ["config_dir", "login_status", "register"]
+
+
+def config_dir(environ: Mapping[str, str]) -> Path:
+    """Claude Code's config dir: ``$CLAUDE_CONFIG_DIR``, else ``~/.claude``."""
+    raw = environ.get("CLAUDE_CONFIG_DIR")
+    return Path(raw).expanduser() if raw else Path.home() / ".claude"
+
+
+def _global_config(environ: Mapping[str, str]) -> Path:
+    if environ.get("CLAUDE_CONFIG_DIR"):
+        return config_dir(environ) / ".claude.json"
+    return Path.home() / ".claude.json"
+
+
+def _read_json(path: Path) -> tuple[bool, Any]:
+    """(exists, parsed object or None when unreadable)."""
+    if not path.is_file():
+        return False, None
+    try:
+        return True, json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return True, None
+
+
+def _has_oauth(creds: Any) -> bool:
+    if not isinstance(creds, dict) or not isinstance(creds.get("claudeAiOauth"), dict):
+        return False
+    oauth = creds["claudeAiOauth"]
+    return bool(oauth.get("accessToken") or oauth.get("refreshToken"))
+
+
+def login_status(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Whether Claude Code has a subscription login in the config dir it would use.
+
+    Looks at ``.credentials.json`` (the OAuth tokens, Linux/Windows) and ``oauthAccount``
+    in ``.claude.json``; reads presence only, never prints a value.
+    """
+    cdir = config_dir(environ)
+    creds_path = cdir / ".credentials.json"
+    creds_exist, creds = _read_json(creds_path)
+    global_path = _global_config(environ)
+    _, global_cfg = _read_json(global_path)
+    account = isinstance(global_cfg, dict) and isinstance(global_cfg.get("oauthAccount"), dict)
+    tokens = _has_oauth(creds)
+    keychain = sys.platform == "darwin" and account and not creds_exist
+    logged_in = tokens or keychain
+    if tokens:
+        detail = f"logged in: OAuth tokens in {creds_path}"
+    elif keychain:
+        detail = f"account in {global_path}; tokens are in the macOS Keychain (not read)"
+    elif creds_exist:
+        detail = f"no login: {creds_path} holds no OAuth tokens; run `claude` and /login"
+    else:
+        detail = f"no login: Claude Code has no login in {cdir}; run `claude` and /login"
+    return {
+        "configDir": str(cdir),
+        "loggedIn": logged_in,
+        "credentialsFile": creds_exist,
+        "account": account,
+        "detail": detail,
+    }
+
+
+def _settings_problems(environ: Mapping[str, str], cwd: Path) -> list[str]:
+    """Settings files that would change the login (names of keys/variables only)."""
+    files = [
+        config_dir(environ) / "settings.json",
+        cwd / ".claude" / "settings.json",
+        cwd / ".claude" / "settings.local.json",
+        Path("/etc/claude-code/managed-settings.json"),
+    ]
+    found: list[str] = []
+    for path in files:
+        _, data = _read_json(path)
+        if not isinstance(data, dict):
+            continue
+        keys = [k for k in SETTINGS_INJECTION_KEYS if k in data]
+        env = data.get("env")
+        names = denied_names(env) if isinstance(env, dict) else []
+        found += [f"{path}: {name}" for name in keys + [f"env.{n}" for n in names]]
+    return found
+
+
+def _binary_report(profile: Profile, environ: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {"path": None, "why": None, "error": None}
+    try:
+        out["path"], out["why"] = find_claude(profile, environ)
+    except ClaudeCoderError as exc:
+        out["error"] = exc.message
+    return out
+
+
+def _version_report(binary: str | None) -> dict[str, Any]:
+    low, high = PTY_BAND
+    out: dict[str, Any] = {"version": None, "ptyBand": f"[{low}, {high})", "ptyAdmits": False}
+    out["error"] = None
+    if binary is None:
+        out["error"] = "no binary"
+        return out
+    try:
+        version = read_version(binary)
+    except ClaudeCoderError as exc:
+        out["error"] = exc.message
+        return out
+    out["version"] = str(version)
+    try:
+        check_pty_version(version)
+        out["ptyAdmits"] = True
+    except ClaudeCoderError:
+        out["ptyAdmits"] = False
+    return out
+
+
+def _environment_report(environ: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "denylisted": denied_names(environ),
+        "stripped": stripped_names(environ),
+        "oauthTokenInherited": OAUTH_TOKEN_VAR in environ,
+        "denylistSize": len(DENYLIST),
+    }
+
+
+def diagnose(ctx: click.Context, profile_name: str) -> dict[str, Any]:
+    """Everything ``doctor`` reports, as JSON-ready data."""
+    environ = inherited_environ()
+    pset, problems = inspect_profiles(state(ctx).profiles_path)
+    profiles: dict[str, Any] = {
+        "file": str(pset.path) if pset.path else None,
+        "origin": pset.origin,
+        "names": pset.names(),
+        "problems": [str(p) for p in problems],
+    }
+    try:
+        profile = pset.get(profile_name)
+    except ClaudeCoderError as exc:
+        profiles["problems"].append(exc.message)
+        profile = pset.get(BUILTIN_NAME)
+    binary = _binary_report(profile, environ)
+    report: dict[str, Any] = {
+        "profile": profile.name,
+        "binary": binary,
+        "version": _version_report(binary["path"]),
+        "login": login_status(environ),
+        "environment": _environment_report(environ),
+        "settings": _settings_problems(environ, Path.cwd()),
+        "profiles": profiles,
+    }
+    report["ok"] = bool(
+        binary["path"]
+        and report["version"]["version"]
+        and report["login"]["loggedIn"]
+        and not report["settings"]
+        and not profiles["problems"]
+    )
+    return report
+
+
+def _render(report: dict[str, Any]) -> list[str]:
+    binary, version, login = report["binary"], report["version"], report["login"]
+    env, profiles = report["environment"], report["profiles"]
+    lines = [f"profile      {report['profile']}"]
+    if binary["path"]:
+        lines.append(f"binary       {binary['path']}  (from {binary['why']})")
+    else:
+        lines.append(f"binary       none: {binary['error']}")
+    if version["version"]:
+        band = "admits" if version["ptyAdmits"] else "does NOT admit"
+        lines.append(
+            f"version      {version['version']}; the PTY band {version['ptyBand']} {band} it"
+        )
+    else:
+        lines.append(f"version      unknown: {version['error']}")
+    lines.append(f"login        {login['detail']}")
+    if env["denylisted"]:
+        names = ", ".join(env["denylisted"])
+        lines.append(f"environment  denylisted, stripped from every session: {names}")
+    else:
+        lines.append("environment  no denylisted variables")
+    if env["oauthTokenInherited"]:
+        lines.append(
+            f"             {OAUTH_TOKEN_VAR} is set; it is stripped unless a profile's "
+            "env passes it with a secretRef"
+        )
+    for item in report["settings"]:
+        lines.append(f"settings     {item} changes the login; sessions would be refused")
+    if not report["settings"]:
+        lines.append("settings     no login-changing settings found")
+    where = profiles["file"] or f"no file ({profiles['origin']})"
+    lines.append(f"profiles     {where}: {len(profiles['names'])} profiles")
+    lines += [f"             {problem}" for problem in profiles["problems"]]
+    if report["ok"]:
+        lines.append("ok: a session could start")
+    return lines
+
+
+@click.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--profile", "profile_name", default=BUILTIN_NAME, show_default=True, help="Profile to check."
+)
+@click.pass_context
+def doctor_cmd(ctx: click.Context, as_json: bool, profile_name: str) -> None:
+    """Check what a session would run: binary, version, login, environment, settings.
+
+    Exits 0 when a session could start, 1 when something is missing or would be refused.
+    """
+    report = diagnose(ctx, profile_name)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        out = console()
+        for line in _render(report):
+            out.print(line, markup=False)
+    if not report["ok"]:
+        raise ClaudeCoderError("doctor found problems: see above")
+
+
+def register(group: click.Group) -> None:
+    """Add ``doctor`` to the CLI."""
+    group.add_command(doctor_cmd)

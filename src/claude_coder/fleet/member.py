@@ -1,0 +1,191 @@
+"""One fleet member: its record, its live session, and what the fleet table shows of it.
+
+:class:`Member` is the fleet's own bookkeeping (mutable, private to the fleet);
+:class:`MemberInfo` is the frozen row ``Fleet.members()`` hands out;
+:class:`MemberSpec` is what a session factory is given to start a member's session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from claude_coder.events import (
+    Boundary,
+    Envelope,
+    RateLimited,
+    SessionStarted,
+    SessionState,
+    StateChanged,
+    TurnEnded,
+)
+from claude_coder.fleet.rosterfile import RosterMember
+
+if TYPE_CHECKING:
+    from claude_coder.profiles import ProfileSet
+    from claude_coder.session import Session
+
+__all__ = ["Member", "MemberInfo", "MemberSpec"]
+
+_LIVE = (SessionState.IDLE, SessionState.BUSY, SessionState.STALLED)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberSpec:
+    """What a session factory needs to start (or re-attach) one member's session."""
+
+    name: str
+    profile: str
+    cwd: str | None
+    resume: str | None
+    """A session id (or catalog name) to resume; None starts a new conversation."""
+    fork: bool
+    profiles: ProfileSet | str | Path | None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberInfo:
+    """One member as the fleet table shows it (a snapshot)."""
+
+    name: str
+    profile: str
+    transport: str
+    cwd: str | None
+    state: SessionState
+    session_id: str | None
+    queued: int
+    """Turns waiting for this member: for the fleet's ceiling or behind its running turn."""
+    waiting: bool
+    """A permission request or question waits on a person."""
+    last_boundary: Boundary | None
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float | None
+    error: str | None
+    resets_at: int | None
+
+    @property
+    def status(self) -> str:
+        """The state to show: ``queued`` for an idle member whose turns wait for the ceiling."""
+        if self.state is SessionState.IDLE and self.queued:
+            return "queued"
+        return self.state.value
+
+
+class Member:
+    """The fleet's live record of one member."""
+
+    def __init__(self, record: RosterMember) -> None:
+        self.name = record.name
+        self.profile = record.profile
+        self.transport = record.transport
+        self.cwd = record.cwd
+        self.session_id = record.session_id
+        self.session: Session | None = None
+        self.booting = False
+        self.boot_error: str | None = None
+        self.unsubscribe: Callable[[], None] | None = None
+        self.last_boundary = _boundary(record.last_boundary)
+        self.input_tokens = record.input_tokens
+        self.output_tokens = record.output_tokens
+        self.cost_usd = record.cost_usd
+        self.resets_at: int | None = None
+
+    def __repr__(self) -> str:
+        return f"<Member {self.name} {self.state.value}>"
+
+    @property
+    def state(self) -> SessionState:
+        if self.booting:
+            return SessionState.STARTING
+        if self.session is not None:
+            return self.session.state
+        if self.boot_error is not None:
+            return SessionState.ERROR
+        return SessionState.CLOSED
+
+    @property
+    def error(self) -> str | None:
+        if self.booting:
+            return None
+        if self.session is not None:
+            return self.session.error
+        return self.boot_error
+
+    @property
+    def live(self) -> bool:
+        """The session can take a turn (idle, busy or stalled)."""
+        return not self.booting and self.session is not None and self.session.state in _LIVE
+
+    def observe(self, env: Envelope) -> bool:
+        """Update totals from one envelope; True when the roster entry should change."""
+        ev = env.event
+        if isinstance(ev, TurnEnded):
+            result = ev.result
+            self.last_boundary = result.boundary
+            if result.usage is not None:
+                self.input_tokens += result.usage.input_tokens
+                self.output_tokens += result.usage.output_tokens
+            if result.cost_usd is not None:
+                self.cost_usd = (self.cost_usd or 0.0) + result.cost_usd
+            if result.resets_at is not None:
+                self.resets_at = result.resets_at
+            return True
+        if isinstance(ev, RateLimited) and ev.status == "rejected":
+            self.resets_at = ev.resets_at
+            return False
+        if isinstance(ev, SessionStarted) and ev.session_id and ev.session_id != self.session_id:
+            self.session_id = ev.session_id
+            return True
+        return isinstance(ev, StateChanged)
+
+    def why_not_live(self) -> str:
+        """Why this member cannot take a turn, and what to do about it."""
+        detail = f": {self.error}" if self.error else ""
+        return (
+            f"member {self.name!r} is {self.state.value}{detail}; "
+            f"restart it with fleet.restart({self.name!r})"
+        )
+
+    def roster_fields(self) -> dict[str, Any]:
+        """This member's changeable roster fields, as they are now."""
+        return {
+            "transport": self.transport,
+            "cwd": self.cwd,
+            "session_id": self.session_id,
+            "state": self.state.value,
+            "last_boundary": self.last_boundary.value if self.last_boundary else None,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cost_usd": self.cost_usd,
+            "error": self.error,
+        }
+
+    def info(self, queued: int) -> MemberInfo:
+        session = self.session
+        live = session is not None and not self.booting
+        return MemberInfo(
+            name=self.name,
+            profile=self.profile,
+            transport=self.transport,
+            cwd=self.cwd,
+            state=self.state,
+            session_id=self.session_id,
+            queued=queued + (session.queued if live and session is not None else 0),
+            waiting=bool(live and session is not None and session.pending),
+            last_boundary=self.last_boundary,
+            input_tokens=self.input_tokens,
+            output_tokens=self.output_tokens,
+            cost_usd=self.cost_usd,
+            error=self.error,
+            resets_at=self.resets_at,
+        )
+
+
+def _boundary(value: str | None) -> Boundary | None:
+    try:
+        return Boundary(value) if value else None
+    except ValueError:
+        return None

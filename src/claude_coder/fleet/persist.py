@@ -1,0 +1,62 @@
+"""Keeping the roster file in step with the fleet without blocking the event loop.
+
+Membership changes are flushed at once (``await sync.flush()``); state and usage
+changes only mark the roster dirty and a background task writes it, so a burst of
+changes becomes one atomic write. Writes run in a worker thread (they fsync).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from claude_coder.fleet.roster import Roster
+
+__all__ = ["RosterSync"]
+
+_log = logging.getLogger(__name__)
+
+
+class RosterSync:
+    """Writes an open :class:`Roster` (opened with ``autosave=False``) when it changes."""
+
+    def __init__(self, roster: Roster) -> None:
+        self.roster = roster
+        self._dirty = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.failures = 0
+        """Background writes that failed (each is logged; the next change retries)."""
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(
+                self._run(), name="fleet-roster-sync"
+            )
+
+    def mark(self) -> None:
+        """Something changed: write it soon."""
+        self._dirty.set()
+
+    async def flush(self) -> None:
+        """Write every change made so far, now (raises if the write fails)."""
+        await asyncio.to_thread(self.roster.save)
+
+    async def _run(self) -> None:
+        while True:
+            await self._dirty.wait()
+            self._dirty.clear()
+            try:
+                await asyncio.to_thread(self.roster.save)
+            except OSError as exc:
+                self.failures += 1
+                _log.warning("could not write the fleet roster %s: %s", self.roster.path, exc)
+
+    async def stop(self) -> None:
+        """Stop the background writer and release the roster (last write, unlock)."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await asyncio.to_thread(self.roster.close)

@@ -1,0 +1,301 @@
+"""The roster file: its JSON format, atomic writes, and read-only reading.
+
+A roster records, for each fleet member, its name, profile, transport, cwd and Claude
+Code session id, plus the last state, boundary and totals its fleet saw (so ``fleet
+status`` can show them without starting anything). Writes go to a temp file in the
+same directory, are fsynced, renamed over the roster, and the directory is fsynced: a
+reader, or a process killed mid-write, only ever sees a whole old or whole new file.
+The locked, changeable roster is :class:`claude_coder.fleet.roster.Roster`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import re
+import socket
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from claude_coder.errors import FleetError, RosterCorruptError
+from claude_coder.events import now, to_jsonable
+
+__all__ = [
+    "ROSTER_ENV",
+    "ROSTER_VERSION",
+    "MemberExistsError",
+    "MemberNameError",
+    "RosterMember",
+    "RosterSnapshot",
+    "atomic_write",
+    "backup_path",
+    "default_roster_path",
+    "encode_roster",
+    "fsync_dir",
+    "members_of",
+    "parse_roster",
+    "read_roster",
+    "remove_stale_temps",
+    "resolve_roster_path",
+    "snapshot_to_json",
+    "stamp",
+    "validate_member_name",
+]
+
+ROSTER_ENV = "CLAUDE_CODER_ROSTER"
+"""Environment variable naming the roster file when no path is given."""
+ROSTER_VERSION = 1
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+class MemberExistsError(FleetError):
+    """A member by that name is already in the fleet."""
+
+    exit_code = 2
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"the fleet already has a member named {name!r}; pick another name")
+        self.name = name
+
+
+class MemberNameError(FleetError):
+    """A member name that cannot be used (it becomes a catalog name and a file key)."""
+
+    exit_code = 2
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"bad member name {name!r}: use 1-64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+        self.name = name
+
+
+def validate_member_name(name: str) -> str:
+    """Return ``name`` if it can name a member, else raise :class:`MemberNameError`."""
+    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
+        raise MemberNameError(str(name))
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class RosterMember:
+    """One member as the roster records it."""
+
+    name: str
+    profile: str = "claude-code-expert"
+    transport: str = "sdk"
+    cwd: str | None = None
+    session_id: str | None = None
+    state: str = "idle"
+    """The last state the owning fleet saw (``fleet status`` shows it)."""
+    last_boundary: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float | None = None
+    error: str | None = None
+    updated: str = ""
+    """When this entry last changed (ISO 8601, UTC)."""
+
+
+class _MemberWire(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+    name: str
+    profile: str
+    transport: str
+    cwd: str | None = None
+    session_id: str | None = None
+    state: str = "idle"
+    last_boundary: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float | None = None
+    error: str | None = None
+    updated: str = ""
+
+
+class _HolderWire(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    pid: int
+    host: str
+    since: str = ""
+
+
+class _RosterWire(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+    version: int
+    members: list[_MemberWire]
+    holder: _HolderWire | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RosterSnapshot:
+    """A read-only view of a roster file (what ``fleet status`` shows)."""
+
+    path: Path
+    members: tuple[RosterMember, ...]
+    holder_pid: int | None
+    holder_host: str | None
+    running: bool
+    """True when the process that holds the roster is alive on this host."""
+
+
+def default_roster_path() -> Path:
+    """``$CLAUDE_CODER_ROSTER``, else ``fleet.json`` in the user state dir of claude-coder."""
+    env = os.environ.get(ROSTER_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_state_dir("claude-coder")) / "fleet.json"
+
+
+def resolve_roster_path(path: str | os.PathLike[str] | None) -> Path:
+    return Path(path).expanduser() if path is not None else default_roster_path()
+
+
+def parse_roster(raw: bytes, path: Path) -> _RosterWire:
+    """Parse roster bytes; raises ``ValueError`` saying what is wrong."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"not valid JSON ({exc})") from exc
+    version = data.get("version") if isinstance(data, dict) else None
+    if isinstance(version, int) and version > ROSTER_VERSION:
+        raise FleetError(
+            f"roster {path} was written by a newer claude-coder (format {version}); "
+            "upgrade claude-coder to open it"
+        )
+    try:
+        wire = _RosterWire.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "top level"
+        raise ValueError(f"{where}: {first['msg']}") from exc
+    names = [m.name for m in wire.members]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"duplicate member names: {', '.join(dupes)}")
+    return wire
+
+
+def members_of(wire: _RosterWire) -> dict[str, RosterMember]:
+    return {m.name: RosterMember(**m.model_dump()) for m in wire.members}
+
+
+def encode_roster(members: Iterable[RosterMember], *, since: datetime | None) -> bytes:
+    """The roster file's bytes; ``since`` (the open time) marks this process as holder."""
+    holder = None
+    if since is not None:
+        holder = {"pid": os.getpid(), "host": socket.gethostname(), "since": to_jsonable(since)}
+    doc: dict[str, Any] = {
+        "version": ROSTER_VERSION,
+        "holder": holder,
+        "members": [dataclasses.asdict(m) for m in members],
+    }
+    return (json.dumps(doc, indent=2) + "\n").encode("utf-8")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def read_roster(path: str | os.PathLike[str] | None = None) -> RosterSnapshot:
+    """Read a roster without locking or changing it (safe while a fleet holds it).
+
+    A missing file is an empty roster. An unreadable one raises
+    :class:`RosterCorruptError` (with no backup: only an opener moves it aside).
+    """
+    p = resolve_roster_path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        return RosterSnapshot(p, (), None, None, running=False)
+    except OSError as exc:
+        raise FleetError(f"cannot read roster {p}: {exc.strerror or exc}") from exc
+    try:
+        wire = parse_roster(raw, p)
+    except ValueError as exc:
+        raise RosterCorruptError(
+            f"roster {p} is corrupt ({exc}); opening the fleet will keep it aside as a "
+            "backup and start an empty roster"
+        ) from exc
+    holder = wire.holder
+    running = bool(holder and holder.host == socket.gethostname() and _pid_alive(holder.pid))
+    return RosterSnapshot(
+        p,
+        tuple(members_of(wire).values()),
+        holder.pid if holder else None,
+        holder.host if holder else None,
+        running=running,
+    )
+
+
+def fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so a reader sees all of the old file or all of the new."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(path.parent)
+
+
+def stamp() -> str:
+    value = to_jsonable(now())
+    assert isinstance(value, str)
+    return value
+
+
+def backup_path(path: Path) -> Path:
+    stamp = now().strftime("%Y%m%dT%H%M%S%fZ")
+    candidate = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+        n += 1
+    return candidate
+
+
+def remove_stale_temps(path: Path) -> None:
+    """Temp files left by a writer that was killed mid-write (we hold the lock)."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
+def snapshot_to_json(snapshot: RosterSnapshot) -> Mapping[str, Any]:
+    """A ``RosterSnapshot`` as plain JSON (``fleet status --json``)."""
+    return {
+        "roster": str(snapshot.path),
+        "running": snapshot.running,
+        "holder_pid": snapshot.holder_pid,
+        "members": [dataclasses.asdict(m) for m in snapshot.members],
+    }

@@ -1,0 +1,204 @@
+"""The fleet's ceiling: turns wait in submission order until a slot and their member are free.
+
+:class:`FleetTurn` has the surface of the session's ``TurnHandle``: await it for the
+:class:`~claude_coder.events.TurnResult`, ``cancel()`` it (a queued turn leaves the
+queue; a running one is interrupted), and read ``status`` (``queued`` while it waits).
+
+:class:`Ceiling` runs at most ``max_busy`` turns at once, one per member, starting the
+oldest waiting turn whose member is free. A turn for a member that is still starting
+waits without holding a slot; a turn for a member that cannot run (closed, error)
+fails at once with a message saying how to restart it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import Callable, Generator, Mapping
+from typing import Any
+
+from claude_coder.errors import SessionClosedError, SessionError
+from claude_coder.events import TurnResult
+from claude_coder.fleet.member import Member
+from claude_coder.session_turns import TurnHandle, TurnStatus
+
+__all__ = ["Ceiling", "FleetTurn"]
+
+
+class FleetTurn:
+    """One turn for one member, from submission to boundary."""
+
+    def __init__(self, number: int, name: str, text: str, canceller: Callable[[FleetTurn], None]):
+        self.number = number
+        """Fleet-wide submission order: 1, 2, 3, ..."""
+        self.name = name
+        """The member this turn is for."""
+        self.text = text
+        self.status = TurnStatus.QUEUED
+        self.inner: TurnHandle | None = None
+        """The session's handle once the turn left the fleet queue."""
+        self._future: asyncio.Future[TurnResult] = asyncio.get_running_loop().create_future()
+        self._canceller = canceller
+
+    def __repr__(self) -> str:
+        return f"<FleetTurn #{self.number} {self.name} {self.status.value}>"
+
+    def __await__(self) -> Generator[Any, None, TurnResult]:
+        return asyncio.shield(self._future).__await__()
+
+    def done(self) -> bool:
+        return self._future.done()
+
+    def cancelled(self) -> bool:
+        return self._future.cancelled()
+
+    def result(self) -> TurnResult:
+        return self._future.result()
+
+    def cancel(self) -> bool:
+        """Drop the turn if queued, interrupt it if running. False if already done."""
+        if self._future.done():
+            return False
+        self._canceller(self)
+        return True
+
+    # -- for the ceiling -------------------------------------------------------------
+    def resolve(self, result: TurnResult) -> None:
+        if not self._future.done():
+            self.status = TurnStatus.DONE
+            self._future.set_result(result)
+
+    def fail(self, exc: BaseException) -> None:
+        if not self._future.done():
+            self.status = TurnStatus.FAILED
+            self._future.set_exception(exc)
+            self._future.exception()  # retrieved: nobody may be awaiting
+
+    def drop(self) -> None:
+        if not self._future.done():
+            self.status = TurnStatus.CANCELLED
+            self._future.cancel()
+
+
+class Ceiling:
+    """At most ``max_busy`` members run a turn at once; the rest wait in order."""
+
+    def __init__(self, max_busy: int, members: Mapping[str, Member]) -> None:
+        if max_busy < 1:
+            raise ValueError("max_busy must be at least 1")
+        self.max_busy = max_busy
+        self._members = members
+        self._waiting: collections.deque[FleetTurn] = collections.deque()
+        self._running: dict[str, FleetTurn] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._count = 0
+        self._kick_pending = False
+        self._closed = False
+        self.peak = 0
+        """The most turns ever running at once (never above ``max_busy``)."""
+
+    @property
+    def busy(self) -> int:
+        return len(self._running)
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
+    def waiting_for(self, name: str) -> int:
+        return sum(1 for t in self._waiting if t.name == name)
+
+    def submit(self, name: str, text: str) -> FleetTurn:
+        self._count += 1
+        turn = FleetTurn(self._count, name, text, self._cancel)
+        self._waiting.append(turn)
+        self.kick()
+        return turn
+
+    def kick(self) -> None:
+        """Look for startable turns soon (after the current callback returns)."""
+        if not self._kick_pending and not self._closed:
+            self._kick_pending = True
+            asyncio.get_running_loop().call_soon(self._dispatch)
+
+    def drop_waiting(self, name: str) -> None:
+        """Cancel every waiting turn of ``name``."""
+        for turn in [t for t in self._waiting if t.name == name]:
+            self._waiting.remove(turn)
+            turn.drop()
+
+    def close(self) -> None:
+        """Start no more turns; waiting ones fail with ``SessionClosedError``."""
+        self._closed = True
+        closed = SessionClosedError("the fleet was closed before this turn ran")
+        while self._waiting:
+            self._waiting.popleft().fail(closed)
+
+    async def drain(self) -> None:
+        """Wait for running turns' tasks to finish (their sessions are closing); stop the rest."""
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=5.0)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _dispatch(self) -> None:
+        self._kick_pending = False
+        if self._closed:
+            return
+        for turn in list(self._waiting):
+            member = self._members.get(turn.name)
+            if member is None or (not member.booting and not member.live):
+                self._waiting.remove(turn)
+                why = member.why_not_live() if member else f"member {turn.name!r} was closed"
+                turn.fail(SessionError(why))
+                continue
+            if member.booting or turn.name in self._running:
+                continue
+            if len(self._running) >= self.max_busy:
+                continue
+            self._start(member, turn)
+
+    def _start(self, member: Member, turn: FleetTurn) -> None:
+        self._waiting.remove(turn)
+        self._running[turn.name] = turn
+        self.peak = max(self.peak, len(self._running))
+        turn.status = TurnStatus.RUNNING
+        task = asyncio.get_running_loop().create_task(
+            self._run(member, turn), name=f"fleet-turn-{turn.name}-{turn.number}"
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, member: Member, turn: FleetTurn) -> None:
+        try:
+            if turn.done() or member.session is None:
+                return
+            try:
+                inner = member.session.submit(turn.text)
+            except SessionError as exc:
+                turn.fail(exc)
+                return
+            turn.inner = inner
+            try:
+                turn.resolve(await inner)
+            except asyncio.CancelledError:
+                turn.drop()
+                if not inner.cancelled():  # the fleet itself is closing
+                    inner.cancel()
+                    raise
+            except Exception as exc:
+                turn.fail(exc)
+        finally:
+            if self._running.get(turn.name) is turn:
+                del self._running[turn.name]
+            self.kick()
+
+    def _cancel(self, turn: FleetTurn) -> None:
+        if turn in self._waiting:
+            self._waiting.remove(turn)
+            turn.drop()
+        elif turn.inner is not None:
+            turn.inner.cancel()
+        else:
+            turn.drop()

@@ -1,0 +1,168 @@
+"""The profile schema: pydantic models for a profiles file (camelCase JSON, snake_case Python).
+
+Two shapes: :class:`ProfileSpec` is one entry as written in a file (every key optional
+except ``name``, ``null`` in ``env``/``mcpServers`` removes an inherited key), and
+:class:`Profile` is a profile resolved through ``extends``, frozen, with defaults filled
+in. Both forbid unknown keys and take types strictly (``"5"`` is not a number).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+__all__ = [
+    "PERMISSION_MODES",
+    "TRANSPORTS",
+    "EnvValue",
+    "PermissionMode",
+    "PermissionPolicy",
+    "Profile",
+    "ProfileSpec",
+    "SecretRef",
+    "Transport",
+]
+
+Transport = Literal["sdk", "pty"]
+TRANSPORTS: tuple[str, ...] = ("sdk", "pty")
+
+PermissionMode = Literal["default", "acceptEdits", "plan", "auto", "dontAsk", "bypassPermissions"]
+PERMISSION_MODES: tuple[str, ...] = (
+    "default",
+    "acceptEdits",
+    "plan",
+    "auto",
+    "dontAsk",
+    "bypassPermissions",
+)
+
+_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+_SECRET_REF_RE = re.compile(r"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keyring:.+/[^/]+)$")
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=_camel,
+        populate_by_name=True,
+        extra="forbid",
+        strict=True,
+        frozen=True,
+    )
+
+
+class SecretRef(_Strict):
+    """``{"secretRef": "env:NAME" | "file:PATH" | "keyring:SERVICE/ACCOUNT"}``.
+
+    Resolved only when a session is created (:mod:`claude_coder.profiles.secrets`);
+    the value never lives in a profile.
+    """
+
+    secret_ref: str
+
+    @field_validator("secret_ref")
+    @classmethod
+    def _scheme(cls, ref: str) -> str:
+        if not _SECRET_REF_RE.match(ref):
+            raise ValueError("must be env:NAME, file:PATH or keyring:SERVICE/ACCOUNT")
+        return ref
+
+    def __str__(self) -> str:
+        return f"secretRef:{self.secret_ref}"
+
+
+def _env_value(value: object) -> str | SecretRef:
+    if isinstance(value, str | SecretRef):
+        return value
+    if isinstance(value, dict) and "secretRef" in value:
+        return SecretRef.model_validate(value)
+    raise PydanticCustomError(
+        "env_value",
+        'must be a string or {"secretRef": "env:NAME" | "file:PATH" | "keyring:SERVICE/ACCOUNT"}',
+    )
+
+
+def _env_json(value: str | SecretRef) -> str | dict[str, str]:
+    return value if isinstance(value, str) else {"secretRef": value.secret_ref}
+
+
+EnvValue = Annotated[
+    str | SecretRef, PlainValidator(_env_value), PlainSerializer(_env_json, return_type=Any)
+]
+"""A profile ``env`` value: a literal string or a secret reference."""
+
+
+class PermissionPolicy(_Strict):
+    """Rules Claude's tool calls are decided by: first matching deny, then allow, then default."""
+
+    allow: Annotated[tuple[str, ...], Field(strict=False)] = ()
+    """Rules such as ``"Read"``, ``"Bash(git *)"``, ``"Write(src/**)"``."""
+    deny: Annotated[tuple[str, ...], Field(strict=False)] = ()
+    default: Literal["ask", "allow", "deny"] = "ask"
+
+
+class _Fields(_Strict):
+    """Keys shared by the file entry and the resolved profile."""
+
+    name: Annotated[str, Field(pattern=_NAME_PATTERN)]
+    cwd: str | None = None
+    """Working directory of the session (``~`` expanded at launch); else the caller's."""
+    model: str | None = None
+    """Model alias or id passed as ``--model``."""
+    append_system_prompt: str | None = None
+    """Appended to Claude Code's own system prompt (``--append-system-prompt``)."""
+    claude_path: str | None = None
+    """The Claude Code binary to run; else ``$CLAUDE_CODER_CLAUDE``, PATH, the bundled one."""
+    max_turns: Annotated[int, Field(ge=1)] | None = None
+    """``--max-turns`` (sdk transport only)."""
+
+
+class ProfileSpec(_Fields):
+    """One entry of a profiles file, before ``extends`` is resolved."""
+
+    extends: Annotated[str, Field(pattern=_NAME_PATTERN)] | None = None
+    transport: Transport | None = None
+    permission_mode: PermissionMode | None = None
+    env: dict[str, EnvValue | None] | None = None
+    mcp_servers: dict[str, dict[str, Any] | None] | None = None
+    stall_timeout_seconds: Annotated[float, Field(gt=0)] | None = None
+    permission_policy: PermissionPolicy | None = None
+    experimental_ask_user_question_answering: bool | None = None
+    trust_workspace: bool | None = None
+
+
+class Profile(_Fields):
+    """A profile resolved through ``extends``: what a session is created from."""
+
+    extends: str | None = None
+    """The parent it was resolved from (informational)."""
+    transport: Transport = "sdk"
+    permission_mode: PermissionMode = "default"
+    """Always passed explicitly: without it Claude Code 2.1.33x starts in auto mode."""
+    env: dict[str, EnvValue] = Field(default_factory=dict)
+    mcp_servers: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    stall_timeout_seconds: Annotated[float, Field(gt=0)] = 120.0
+    permission_policy: PermissionPolicy = Field(default_factory=PermissionPolicy)
+    experimental_ask_user_question_answering: bool = False
+    """SDK: answer Claude's AskUserQuestion prompts programmatically."""
+    trust_workspace: bool = False
+    """PTY: accept Claude Code's workspace-trust prompt for ``cwd``."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The profile as camelCase JSON; secret references stay references."""
+        out: dict[str, Any] = self.model_dump(mode="json", by_alias=True)
+        return out

@@ -1,0 +1,55 @@
+"""The child environment: the only place claude-coder builds the environment of a child process.
+
+``child_env`` starts from the inherited environment, drops every denylisted variable
+(:mod:`claude_coder.security.auth`), ``CLAUDECODE`` (a parent Claude Code would make the
+child refuse to start) and an inherited ``CLAUDE_CODE_OAUTH_TOKEN`` (the token passes
+only when a profile asks for it through a ``secretRef``), then adds the compiled profile
+environment and checks the result once more before anyone may start a process with it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+
+from claude_coder.security.auth import OAUTH_TOKEN_VAR, check_env, denied_names
+
+__all__ = ["STRIPPED_ALWAYS", "child_env", "inherited_environ", "stripped_names"]
+
+STRIPPED_ALWAYS: frozenset[str] = frozenset({"CLAUDECODE", OAUTH_TOKEN_VAR})
+"""Inherited variables removed besides the denylist."""
+
+
+def inherited_environ() -> Mapping[str, str]:
+    """The environment this process was started with (read-only view)."""
+    return os.environ
+
+
+def stripped_names(environ: Mapping[str, str]) -> list[str]:
+    """Names of the variables in ``environ`` that :func:`child_env` would drop."""
+    dropped = set(denied_names(environ))
+    dropped |= {n for n in environ if n.upper() in STRIPPED_ALWAYS}
+    return sorted(dropped)
+
+
+def child_env(
+    profile_env: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    drop: Iterable[str] = (),
+) -> dict[str, str]:
+    """Build a child environment: inherited minus the denylist, plus ``profile_env``.
+
+    ``profile_env`` must be a compiled profile environment (secrets resolved, already
+    through the compile-time check). ``environ`` defaults to this process's environment.
+    ``drop`` names more inherited variables to leave out (the sources of ``env:``
+    secret references, so a secret reaches the child only under the profile's name).
+    Raises :class:`~claude_coder.errors.CredentialRefused` if the result still holds a
+    denylisted variable (a profile env that skipped the compile step).
+    """
+    base = inherited_environ() if environ is None else environ
+    dropped = set(stripped_names(base)) | set(drop)
+    env = {k: v for k, v in base.items() if k not in dropped}
+    env.update(profile_env or {})
+    check_env(env)
+    return env

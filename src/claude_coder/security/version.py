@@ -1,0 +1,55 @@
+"""Claude Code's version: the parser for ``claude --version`` and the PTY transport's band."""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from claude_coder.errors import VersionRefused
+
+__all__ = ["PTY_BAND", "Version", "check_pty_version", "parse_version"]
+
+
+class Version(NamedTuple):
+    """A ``major.minor.patch`` version; compares as a tuple."""
+
+    major: int
+    minor: int
+    patch: int
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch}"
+
+
+PTY_BAND: tuple[Version, Version] = (Version(2, 1, 0), Version(2, 2, 0))
+"""The PTY transport drives Claude Code versions in ``[low, high)`` only: its screen
+recognisers are built and golden-tested against this band."""
+
+_VERSION_RE = re.compile(r"(?<![\d.])(\d+)\.(\d+)\.(\d+)(?![\d])")
+
+
+def parse_version(text: str) -> Version:
+    """Read the version from ``claude --version`` output, e.g. ``2.1.331 (Claude Code)``.
+
+    Raises :class:`VersionRefused` when no version can be read: an unknown binary is
+    refused, never guessed at.
+    """
+    match = _VERSION_RE.search(text.strip().splitlines()[0] if text.strip() else "")
+    if match is None:
+        shown = text.strip()[:60]
+        raise VersionRefused(f"could not read a Claude Code version from {shown!r}")
+    major, minor, patch = (int(g) for g in match.groups())
+    return Version(major, minor, patch)
+
+
+def check_pty_version(version: Version | str) -> Version:
+    """Refuse a version outside :data:`PTY_BAND`; return the parsed version otherwise."""
+    parsed = parse_version(version) if isinstance(version, str) else version
+    low, high = PTY_BAND
+    if not low <= parsed < high:
+        raise VersionRefused(
+            f"Claude Code {parsed} is outside the PTY band [{low}, {high}); "
+            "use the sdk transport or a Claude Code in the band",
+            version=str(parsed),
+        )
+    return parsed

@@ -1,0 +1,80 @@
+"""How a session gets its profile and its transport: profile lookup, launch, factory."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from claude_coder.errors import ConfigError
+from claude_coder.transports.base import Transport
+
+if TYPE_CHECKING:
+    from claude_coder.profiles import Profile, ProfileSet
+    from claude_coder.security import Redactor
+
+__all__ = ["launch_transport", "make_transport", "resolve_profile"]
+
+
+def resolve_profile(
+    profile: str | Profile,
+    profiles: ProfileSet | str | Path | None,
+    *,
+    needed: bool = True,
+) -> Profile | None:
+    """The Profile named ``profile`` (or ``profile`` itself when it is one).
+
+    When a ready transport was given (``needed=False``) and the profile cannot be
+    loaded, the session runs with defaults (policy ``ask``, stall 120 s).
+    """
+    if not isinstance(profile, str):
+        return profile
+    from claude_coder.profiles import ProfileSet, load_profiles
+
+    try:
+        pset = profiles if isinstance(profiles, ProfileSet) else load_profiles(profiles)
+        return pset.get(profile)
+    except ConfigError:
+        if needed:
+            raise
+        return None
+
+
+def make_transport(spec: object) -> Transport:
+    """The Transport for a LaunchSpec (``sdk`` or ``pty``)."""
+    kind = getattr(spec, "transport", "sdk")
+    if kind == "sdk":
+        from claude_coder.transports.sdk import SdkTransport
+
+        return SdkTransport(spec)  # type: ignore[arg-type]
+    if kind == "pty":
+        module = importlib.import_module("claude_coder.transports.pty")
+        cls: type[Transport] = module.PtyTransport
+        return cls(spec)  # type: ignore[call-arg]
+    raise ConfigError(f"unknown transport {kind!r}: use 'sdk' or 'pty'", path="transport")
+
+
+def launch_transport(
+    profile: Profile,
+    *,
+    name: str | None,
+    cwd: str | None,
+    resume: str | None,
+    fork: bool,
+    persist: bool,
+) -> tuple[Transport, Redactor, str]:
+    """Build the LaunchSpec (secrets resolved, auth checked) and its transport."""
+    from claude_coder.launch import build_launch
+    from claude_coder.security import Redactor
+
+    redactor = Redactor()
+    spec = build_launch(
+        profile,
+        name=name,
+        resume=resume,
+        fork=fork,
+        persist=persist,
+        cwd=cwd,
+        redactor=redactor,
+    )
+    return make_transport(spec), redactor, spec.cwd

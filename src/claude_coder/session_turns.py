@@ -1,0 +1,85 @@
+"""Turns as a session queues them: the TurnHandle a caller holds and awaits."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import Callable, Generator
+from typing import Any
+
+from claude_coder.events import TurnResult
+
+__all__ = ["TurnHandle", "TurnStatus"]
+
+
+class TurnStatus(enum.StrEnum):
+    """Where one submitted turn is."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+class TurnHandle:
+    """A submitted turn: awaitable (gives the :class:`TurnResult`) and cancellable.
+
+    ``cancel()`` on a queued turn removes it from the queue; on the running turn it
+    interrupts Claude Code. Either way, awaiting the handle then raises
+    ``asyncio.CancelledError`` (the interrupted result is still published as a
+    ``TurnEnded`` event and kept as the session's ``last_result``). Several tasks may
+    await one handle; cancelling one awaiting task does not cancel the turn.
+    """
+
+    def __init__(self, number: int, text: str, canceller: Callable[[TurnHandle], None]) -> None:
+        self.number = number
+        """1 for the session's first submitted turn, then 2, 3, ..."""
+        self.text = text
+        self.status = TurnStatus.QUEUED
+        self.interrupt_requested = False
+        self.started_at: float | None = None
+        self._future: asyncio.Future[TurnResult] = asyncio.get_running_loop().create_future()
+        self._canceller = canceller
+
+    def __repr__(self) -> str:
+        return f"<TurnHandle #{self.number} {self.status.value}>"
+
+    def __await__(self) -> Generator[Any, None, TurnResult]:
+        return asyncio.shield(self._future).__await__()
+
+    def done(self) -> bool:
+        """True once the turn reached a boundary, failed or was cancelled."""
+        return self._future.done()
+
+    def cancelled(self) -> bool:
+        return self._future.cancelled()
+
+    def result(self) -> TurnResult:
+        """The TurnResult (raises if not done, cancelled or failed)."""
+        return self._future.result()
+
+    def cancel(self) -> bool:
+        """Drop the turn if queued, interrupt it if running. False if already done."""
+        if self._future.done():
+            return False
+        self._canceller(self)
+        return True
+
+    # -- for the session -------------------------------------------------------------
+
+    def _resolve(self, result: TurnResult) -> None:
+        if not self._future.done():
+            self.status = TurnStatus.DONE
+            self._future.set_result(result)
+
+    def _fail(self, exc: BaseException) -> None:
+        if not self._future.done():
+            self.status = TurnStatus.FAILED
+            self._future.set_exception(exc)
+            self._future.exception()  # mark retrieved: nobody may be awaiting
+
+    def _cancel(self) -> None:
+        if not self._future.done():
+            self.status = TurnStatus.CANCELLED
+            self._future.cancel()

@@ -1,0 +1,156 @@
+"""Classify a rendered Claude Code screen: the one entry point is :func:`recognise`.
+
+Model output can contain any words, so the TUI's own chrome anchors every verdict: the
+full-width rules (which model text, always indented, never draws). A dialog is read from
+the region below the last rule; the prompt box is the two rules around the ``❯`` line
+with the footer below. Screens drawn before any conversation (first run) are read from
+the whole screen under the ``Welcome to Claude Code`` banner. Whatever matches no
+recogniser exactly is ``unknown``, and a driver sends it no keystroke.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Sequence
+
+from claude_coder.transports.screen.dialogs import (
+    api_key_dialog,
+    auto_mode_modal,
+    first_run_banner,
+    permission_dialog,
+    question_dialog,
+    rewind_menu,
+    trust_dialog,
+)
+from claude_coder.transports.screen.model import Recognition, ScreenKind
+from claude_coder.transports.screen.parts import footer_mode, rule_indices, title_signal
+from claude_coder.transports.screen.terminal import Snapshot
+
+__all__ = ["QUEUED_PLACEHOLDER", "recognise"]
+
+QUEUED_PLACEHOLDER = "Press up to edit queued messages"
+_INTERRUPTED = "Interrupted · What should Claude do instead?"
+_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_NAME_RE = re.compile(r'--resume\s+"([^"]+)"')
+_SPINNER_RE = re.compile(r"^[^\w\s●❯⎿▎│] [A-Z][\w'-]*…")
+_NOTICES = {"Auto mode is now Claude Code's default permission mode": "auto_mode_default"}
+
+Region = Callable[[Sequence[str], int], Recognition | None]
+_BELOW_LAST_RULE: tuple[Region, ...] = (
+    trust_dialog,
+    api_key_dialog,
+    auto_mode_modal,
+    permission_dialog,
+    rewind_menu,
+)
+
+
+def recognise(snap: Snapshot) -> Recognition:
+    """The kind of screen ``snap`` shows, with what it offers (options, mode, prompt)."""
+    found = _classify(list(snap.lines), snap.columns)
+    return dataclasses.replace(found, title=title_signal(snap.title))
+
+
+def _classify(lines: list[str], columns: int) -> Recognition:
+    lines = [line.replace("\xa0", " ") for line in lines]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        return Recognition(ScreenKind.BLANK)
+    ended = _exited(lines)
+    if ended is not None:
+        return ended
+    rules = rule_indices(lines, columns)
+    if rules:
+        below = lines[rules[-1] + 1 :]
+        for recogniser in _BELOW_LAST_RULE:
+            found = recogniser(below, columns)
+            if found is not None:
+                return found
+        for top in reversed(rules[-3:-1]):
+            found = question_dialog(lines[top + 1 :], columns)
+            if found is not None:
+                return found
+        found = _prompt_box(lines, rules, columns)
+        if found is not None:
+            return found
+    found = first_run_banner(lines) or rewind_menu(_after_last_banner(lines), columns)
+    return found or Recognition(ScreenKind.UNKNOWN, region=tuple(lines[-12:]))
+
+
+def _after_last_banner(lines: list[str]) -> list[str]:
+    """Lines below the last line of ``▔`` (2.1.331 draws the rewind menu under one)."""
+    for i in range(len(lines) - 1, -1, -1):
+        s = lines[i].strip()
+        if len(s) >= 20 and set(s) == {"▔"}:
+            return lines[i + 1 :]
+    return lines
+
+
+def _exited(lines: list[str]) -> Recognition | None:
+    """The process printed its goodbye: the resume hint, or the untrusted-folder note."""
+    tail = [(i, s.strip()) for i, s in enumerate(lines) if s.strip()][-6:]
+    for pos, (i, text) in enumerate(tail):
+        if text.startswith("Claude Code didn't start because this folder isn't trusted"):
+            return Recognition(ScreenKind.NOT_TRUSTED, detail=text, region=tuple(lines[i:]))
+        if not text.startswith("Resume this session with:") or pos + 1 >= len(tail):
+            continue
+        hint = tail[pos + 1][1]
+        if not hint.startswith("claude ") or "--resume" not in hint:
+            continue
+        named = _NAME_RE.search(hint)
+        ident = _UUID_RE.search(hint)
+        resume = named.group(1) if named else ident.group(0) if ident else None
+        return Recognition(ScreenKind.EXITED, resume=resume, region=tuple(lines[i:]))
+    return None
+
+
+def _prompt_box(lines: list[str], rules: list[int], columns: int) -> Recognition | None:
+    """Rule, ``❯`` line(s), rule, footer: idle, busy, queued, interrupted, exit-confirm."""
+    if len(rules) < 2:
+        return None
+    top, bottom = rules[-2], rules[-1]
+    body = lines[top + 1 : bottom]
+    if not body or not body[0].startswith("❯"):
+        return None
+    if any(line[:2].strip() for line in body[1:]):
+        return None
+    prompt = "\n".join([body[0][1:].strip(), *(line[2:].rstrip() for line in body[1:])])
+    prompt = prompt.rstrip("\n")
+    after = [s.strip() for s in lines[bottom + 1 :] if s.strip()]
+    footer = after[0] if after and not after[0].startswith("/") else ""
+    above = _above(lines, top)
+    kind = _box_kind(footer, prompt, above)
+    notices = tuple(
+        tag for marker, tag in _NOTICES.items() if any(marker in s for s in lines[:top])
+    )
+    region = tuple(lines[top:])
+    return Recognition(kind, footer_mode(footer), prompt, footer, notices=notices, region=region)
+
+
+def _above(lines: list[str], top: int) -> list[str]:
+    """The few meaningful lines right above the prompt box, nearest last."""
+    out: list[str] = []
+    for line in reversed(lines[max(0, top - 8) : top]):
+        s = line.strip()
+        if not s or s.endswith("/effort") or s.startswith("⎿  Tip:"):
+            continue
+        out.insert(0, line)
+        if len(out) == 3:
+            break
+    return out
+
+
+def _box_kind(footer: str, prompt: str, above: list[str]) -> ScreenKind:
+    if footer.startswith("Press Ctrl-C again to exit") or footer.startswith(
+        "Press Ctrl-D again to exit"
+    ):
+        return ScreenKind.EXIT_CONFIRM
+    spinning = any(_SPINNER_RE.match(line) for line in above)
+    queued = prompt == QUEUED_PLACEHOLDER or any("⎿  Queued ·" in line for line in above)
+    if "esc to interrupt" in footer or spinning:
+        return ScreenKind.QUEUED if queued else ScreenKind.BUSY
+    if above and above[-1].strip().lstrip("⎿").strip() == _INTERRUPTED:
+        return ScreenKind.INTERRUPTED
+    return ScreenKind.IDLE

@@ -1,0 +1,269 @@
+"""The SDK transport: Claude Code driven over stream-json with claude-agent-sdk's client.
+
+``ClaudeSDKClient`` speaks the control protocol (initialize, interrupt, permission
+callbacks); the child under it is claude-coder's own :class:`ChildProcess`, started
+from the LaunchSpec alone (argv with the stream-json flags, MCP isolation, the explicit
+permission mode and the pre-assigned session id; the environment built by
+``claude_coder.security``). Before any prompt is sent, the initialize answer must show
+the subscription login, else the start is refused (``CredentialRefused``) and the child
+stopped; every ``system/init`` is checked again. Messages become events through
+:class:`~claude_coder.transports.sdk_map.TurnMapper`. Every await on the child has a
+deadline; a child that exits or is killed mid-turn ends the turn ``error``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from claude_agent_sdk import (
+    ClaudeAgentOptions,
+    ClaudeSDKClient,
+    PermissionResultAllow,
+    PermissionResultDeny,
+    ToolPermissionContext,
+)
+from claude_agent_sdk import Transport as SdkTransportABC
+
+from claude_coder.errors import ClaudeCoderError, TransportError
+from claude_coder.events import Boundary, Event, SessionStarted, TurnEnded, TurnResult
+from claude_coder.transports.base import PermissionRequest, QuestionRequest, Transport
+from claude_coder.transports.sdk_child import ChildProcess
+from claude_coder.transports.sdk_map import (
+    TurnMapper,
+    check_initialize_answer,
+    questions_from_input,
+)
+
+if TYPE_CHECKING:
+    from claude_coder.launch import LaunchSpec
+
+__all__ = ["DECLINED_QUESTION", "SdkTransport"]
+
+_log = logging.getLogger(__name__)
+
+DECLINED_QUESTION = (
+    "The user cannot answer questions in this session (question answering is off in "
+    "its claude-coder profile). Continue with your best judgement and state the "
+    "assumptions you made."
+)
+_NO_HOOKS = "claude-coder: no session is attached to decide this request"
+
+ChildFactory = Callable[[], SdkTransportABC]
+
+
+class SdkTransport(Transport):
+    """Drives one Claude Code child over stream-json (see the module docstring)."""
+
+    name: ClassVar[str] = "sdk"
+
+    def __init__(
+        self,
+        spec: LaunchSpec,
+        *,
+        child_factory: ChildFactory | None = None,
+        ready_timeout: float = 60.0,
+        control_timeout: float = 15.0,
+    ) -> None:
+        self.spec = spec
+        self._child_factory = child_factory or (lambda: ChildProcess(spec.argv, spec.env, spec.cwd))
+        self._ready_timeout = ready_timeout
+        self._control_timeout = control_timeout
+        self._session_id = spec.session_id
+        self._child: SdkTransportABC | None = None
+        self._client: ClaudeSDKClient | None = None
+        self._mapper = TurnMapper()
+        self._queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        self._reader: asyncio.Task[None] | None = None
+        self._pending_interrupt = False
+        self._closing = False
+        self.server_info: dict[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        pid = getattr(self._child, "pid", None)
+        return f"<SdkTransport session_id={self._session_id} pid={pid}>"
+
+    @property
+    def session_id(self) -> str | None:
+        return self._mapper.session_id or self._session_id
+
+    @property
+    def pid(self) -> int | None:
+        """The Claude Code child's process id (None before start)."""
+        return getattr(self._child, "pid", None)
+
+    # -- start -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._child = self._child_factory()
+        options = ClaudeAgentOptions(can_use_tool=self._can_use_tool)
+        self._client = ClaudeSDKClient(options, transport=self._child)
+        try:
+            async with asyncio.timeout(self._ready_timeout):
+                await self._client.connect()
+                self.server_info = await self._client.get_server_info()
+            check_initialize_answer(self.server_info)
+        except BaseException as exc:
+            await self.close()
+            if isinstance(exc, TimeoutError):
+                raise TransportError(
+                    f"Claude Code did not answer initialize within {self._ready_timeout:g}s"
+                ) from exc
+            if isinstance(exc, ClaudeCoderError | asyncio.CancelledError):
+                raise
+            raise TransportError(f"Claude Code could not start: {exc}") from exc
+        info = self.server_info or {}
+        self._reader = asyncio.create_task(self._read(), name="sdk-reader")
+        self._queue.put_nowait(
+            SessionStarted(
+                self.session_id,
+                "sdk",
+                model=self.spec.profile.model,
+                cwd=self.spec.cwd,
+                claude_version=info.get("claude_code_version"),
+            )
+        )
+
+    # -- turns -------------------------------------------------------------------------
+
+    async def send(self, text: str) -> None:
+        client = self._live_client()
+        stamp = str(uuid.uuid4())
+        self._mapper.begin(stamp)
+        self._pending_interrupt = False
+        message = {
+            "type": "user",
+            "uuid": stamp,
+            "message": {"role": "user", "content": text},
+            "parent_tool_use_id": None,
+            "session_id": self.session_id or "default",
+        }
+        async with asyncio.timeout(self._control_timeout):
+            await client.query(_one(message))
+
+    async def interrupt(self) -> None:
+        client = self._live_client()
+        if not self._mapper.request_interrupt():
+            # Before the turn's first message Claude Code ignores an interrupt: hold it.
+            self._pending_interrupt = self._mapper.turn is not None
+            return
+        async with asyncio.timeout(self._control_timeout):
+            await client.interrupt()
+
+    def _live_client(self) -> ClaudeSDKClient:
+        if self._client is None or self._closing:
+            raise TransportError("Claude Code is not running")
+        return self._client
+
+    async def events(self) -> AsyncIterator[Event]:
+        while True:
+            ev = await self._queue.get()
+            if ev is None:
+                return
+            yield ev
+
+    async def _read(self) -> None:
+        assert self._client is not None
+        failure: str | None = None
+        try:
+            async for msg in self._client.receive_messages():
+                for ev in self._mapper.feed(msg):
+                    self._queue.put_nowait(ev)
+                if self._pending_interrupt and self._mapper.request_interrupt():
+                    self._pending_interrupt = False
+                    asyncio.get_running_loop().create_task(self._late_interrupt())
+        except asyncio.CancelledError:
+            raise
+        except ClaudeCoderError as exc:
+            failure = exc.message
+        except Exception as exc:
+            failure = str(exc) or type(exc).__name__
+        if failure is None and not self._closing:
+            failure = "Claude Code closed its output"
+        self._end_turn_with_error(failure or "the session was closed")
+        if failure is not None and not self._closing:
+            asyncio.get_running_loop().create_task(self.close())
+        self._queue.put_nowait(None)
+
+    async def _late_interrupt(self) -> None:
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(self._control_timeout):
+                await self._live_client().interrupt()
+
+    def _end_turn_with_error(self, reason: str) -> None:
+        turn = self._mapper.turn
+        if turn is None:
+            return
+        self._mapper.turn = None
+        result = TurnResult(
+            Boundary.ERROR,
+            self.session_id,
+            text=turn.texts[-1] if turn.texts else "",
+            tool_calls=tuple(turn.tools),
+            error=reason,
+        )
+        self._queue.put_nowait(TurnEnded(result))
+
+    # -- permissions and questions ---------------------------------------------------
+
+    async def _can_use_tool(
+        self, tool: str, tool_input: dict[str, Any], ctx: ToolPermissionContext
+    ) -> PermissionResultAllow | PermissionResultDeny:
+        hooks = self.hooks
+        if hooks is None:
+            return PermissionResultDeny(message=_NO_HOOKS)
+        request_id = str(uuid.uuid4())
+        if tool == "AskUserQuestion":
+            req = QuestionRequest(request_id, questions_from_input(tool_input))
+            answers = await hooks.on_question(req)
+            if answers is None:
+                return PermissionResultDeny(message=DECLINED_QUESTION)
+            return PermissionResultAllow(updated_input={**tool_input, "answers": dict(answers)})
+        decision = await hooks.on_permission(
+            PermissionRequest(request_id, tool, dict(tool_input), ctx.tool_use_id)
+        )
+        if decision.allow:
+            return PermissionResultAllow(updated_input=tool_input)
+        return PermissionResultDeny(message=decision.message or "The user denied this tool use.")
+
+    # -- close -------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Stop the child (bounded: EOF, terminate, kill) and end ``events()``."""
+        if self._closing:
+            return
+        self._closing = True
+        await asyncio.shield(self._close())
+
+    async def _close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                async with asyncio.timeout(30.0):
+                    await client.disconnect()
+            except Exception:
+                _log.warning("disconnecting from Claude Code failed; killing it", exc_info=True)
+        child = self._child
+        if isinstance(child, ChildProcess):
+            child.kill_now()
+            await child.close()
+        reader = self._reader
+        if reader is None:
+            self._queue.put_nowait(None)
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(5.0):
+                await asyncio.gather(reader, return_exceptions=True)
+        if not reader.done():
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+            self._end_turn_with_error("the session was closed")
+            self._queue.put_nowait(None)
+
+
+async def _one(message: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    yield message

@@ -1,0 +1,273 @@
+"""Pure mapping of claude-agent-sdk messages to claude-coder events, turn by turn.
+
+:class:`TurnMapper` is fed every message the SDK client yields and returns the events
+they mean. It knows which turn is running (by the ``uuid`` claude-coder stamped on the
+user message) so a ``result`` that belongs to an earlier, interrupted turn is dropped
+instead of closing the running one. Boundaries come from the ``result``: an abort is
+``interrupted``; ``error_max_turns`` or a rejected rate limit is ``limit`` (with
+``resets_at``); any other error is ``error``; else ``completed``. Usage and cost are
+taken exactly from the ``result``. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from claude_agent_sdk import (
+    AssistantMessage,
+    RateLimitEvent,
+    ResultMessage,
+    StreamEvent,
+    SystemMessage,
+    TextBlock,
+    ToolResultBlock,
+    ToolUseBlock,
+    UserMessage,
+)
+
+from claude_coder.events import (
+    AssistantText,
+    Boundary,
+    Event,
+    Question,
+    QuestionOption,
+    RateLimited,
+    TextDelta,
+    ToolCall,
+    ToolResult,
+    TurnEnded,
+    TurnResult,
+    Usage,
+)
+from claude_coder.security import check_api_key_source
+
+__all__ = ["TurnMapper", "check_initialize_answer", "questions_from_input", "usage_from_result"]
+
+_ABORTED = frozenset({"aborted_streaming", "aborted_tools"})
+_LIMIT_SUBTYPES = frozenset({"error_max_turns", "error_max_budget_usd"})
+
+
+def check_initialize_answer(answer: Mapping[str, Any] | None) -> None:
+    """Refuse (``CredentialRefused``) unless the initialize answer shows the subscription.
+
+    On the subscription path the ``account`` block names no ``apiKeySource`` and no
+    ``auth_conflict``; with an API key, a helper or a cloud provider it does.
+    """
+    account = (answer or {}).get("account") or {}
+    conflict = (answer or {}).get("auth_conflict") or {}
+    source = account.get("apiKeySource") or conflict.get("api_key_source") or "none"
+    check_api_key_source(source)
+    provider = account.get("apiProvider")
+    if provider not in (None, "firstParty"):
+        check_api_key_source(f"apiProvider {provider}")
+
+
+def usage_from_result(msg: ResultMessage) -> Usage:
+    """Exact tokens and cost of a turn, from its ``result``."""
+    u = msg.usage or {}
+    return Usage(
+        input_tokens=int(u.get("input_tokens") or 0),
+        output_tokens=int(u.get("output_tokens") or 0),
+        cost_usd=msg.total_cost_usd,
+        cache_creation_input_tokens=int(u.get("cache_creation_input_tokens") or 0),
+        cache_read_input_tokens=int(u.get("cache_read_input_tokens") or 0),
+    )
+
+
+def questions_from_input(tool_input: Mapping[str, Any]) -> tuple[Question, ...]:
+    """AskUserQuestion's ``input.questions`` as :class:`Question` values."""
+    out: list[Question] = []
+    for q in tool_input.get("questions") or ():
+        if not isinstance(q, Mapping):
+            continue
+        options = tuple(
+            QuestionOption(str(o.get("label", "")), str(o.get("description", "")))
+            for o in q.get("options") or ()
+            if isinstance(o, Mapping)
+        )
+        out.append(
+            Question(
+                str(q.get("question", "")),
+                str(q.get("header", "")),
+                options,
+                bool(q.get("multiSelect", False)),
+            )
+        )
+    return tuple(out)
+
+
+def _tool_output(content: str | Sequence[Mapping[str, Any]] | None) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    parts = [str(c.get("text", "")) for c in content if c.get("type") == "text"]
+    return "\n".join(parts)
+
+
+@dataclass
+class _Turn:
+    uuid: str
+    texts: list[str] = field(default_factory=list)
+    tools: list[ToolCall] = field(default_factory=list)
+    begun: bool = False
+    interrupt_requested: bool = False
+    rejected: RateLimited | None = None
+    error_text: str | None = None
+
+
+class TurnMapper:
+    """Turns the SDK's message stream into events; one instance per session."""
+
+    def __init__(self) -> None:
+        self.turn: _Turn | None = None
+        self.session_id: str | None = None
+        self.model: str | None = None
+        self.claude_version: str | None = None
+        self.stale_results = 0
+        """Results dropped because they closed an earlier (interrupted) turn."""
+
+    def begin(self, user_uuid: str) -> None:
+        """A turn was sent with a user message stamped ``user_uuid``."""
+        self.turn = _Turn(user_uuid)
+
+    def request_interrupt(self) -> bool:
+        """Mark the running turn interrupted; False when it has not begun streaming."""
+        if self.turn is None:
+            return False
+        self.turn.interrupt_requested = True
+        return self.turn.begun
+
+    def feed(self, msg: object) -> list[Event]:
+        """The events ``msg`` means (raises ``CredentialRefused`` on a bad init)."""
+        if isinstance(msg, StreamEvent):
+            return self._stream_event(msg)
+        if isinstance(msg, AssistantMessage):
+            return self._assistant(msg)
+        if isinstance(msg, UserMessage):
+            return self._user(msg)
+        if isinstance(msg, ResultMessage):
+            return self._result(msg)
+        if isinstance(msg, RateLimitEvent):
+            return self._rate_limit(msg)
+        if isinstance(msg, SystemMessage):
+            self._system(msg)
+        return []
+
+    def _mark_begun(self) -> None:
+        if self.turn is not None:
+            self.turn.begun = True
+
+    def _system(self, msg: SystemMessage) -> None:
+        if msg.subtype != "init":
+            return
+        data = msg.data
+        check_api_key_source(data.get("apiKeySource"))
+        self.session_id = data.get("session_id") or self.session_id
+        self.model = data.get("model") or self.model
+        self.claude_version = data.get("claude_code_version") or self.claude_version
+        self._mark_begun()
+
+    def _stream_event(self, msg: StreamEvent) -> list[Event]:
+        self._mark_begun()
+        if msg.parent_tool_use_id is not None:
+            return []
+        ev = msg.event
+        if ev.get("type") == "content_block_delta":
+            delta = ev.get("delta") or {}
+            if delta.get("type") == "text_delta" and delta.get("text"):
+                return [TextDelta(str(delta["text"]))]
+        return []
+
+    def _assistant(self, msg: AssistantMessage) -> list[Event]:
+        self._mark_begun()
+        if msg.parent_tool_use_id is not None:
+            return []
+        out: list[Event] = []
+        for block in msg.content:
+            if isinstance(block, TextBlock):
+                if msg.error is not None and self.turn is not None:
+                    self.turn.error_text = block.text
+                    continue
+                out.append(AssistantText(block.text))
+                if self.turn is not None:
+                    self.turn.texts.append(block.text)
+            elif isinstance(block, ToolUseBlock):
+                call = ToolCall(block.id, block.name, dict(block.input))
+                out.append(call)
+                if self.turn is not None:
+                    self.turn.tools.append(call)
+        return out
+
+    def _user(self, msg: UserMessage) -> list[Event]:
+        if msg.parent_tool_use_id is not None or isinstance(msg.content, str):
+            return []
+        return [
+            ToolResult(b.tool_use_id, _tool_output(b.content), bool(b.is_error))
+            for b in msg.content
+            if isinstance(b, ToolResultBlock)
+        ]
+
+    def _rate_limit(self, msg: RateLimitEvent) -> list[Event]:
+        info = msg.rate_limit_info
+        ev = RateLimited(str(info.status), info.resets_at, info.rate_limit_type)
+        if info.status == "rejected" and self.turn is not None:
+            self.turn.rejected = ev
+        return [ev]
+
+    def _result(self, msg: ResultMessage) -> list[Event]:
+        turn = self.turn
+        if turn is None or (msg.user_message_uuid not in (None, turn.uuid)):
+            self.stale_results += 1
+            return []
+        self.turn = None
+        self.session_id = msg.session_id or self.session_id
+        usage = usage_from_result(msg)
+        boundary, error = self._boundary(msg, turn)
+        text = msg.result if (not msg.is_error and isinstance(msg.result, str)) else ""
+        if not text and turn.texts:
+            text = turn.texts[-1]
+        denials = tuple(
+            ToolCall(
+                str(d.get("tool_use_id", "")),
+                str(d.get("tool_name", "")),
+                d.get("tool_input") or {},
+            )
+            for d in msg.permission_denials or ()
+            if isinstance(d, Mapping)
+        )
+        result = TurnResult(
+            boundary=boundary,
+            session_id=msg.session_id,
+            text=text,
+            tool_calls=tuple(turn.tools),
+            denials=denials,
+            usage=usage,
+            cost_usd=msg.total_cost_usd,
+            duration_s=msg.duration_ms / 1000.0,
+            error=error,
+            resets_at=turn.rejected.resets_at if turn.rejected else None,
+        )
+        return [usage, TurnEnded(result)]
+
+    @staticmethod
+    def _boundary(msg: ResultMessage, turn: _Turn) -> tuple[Boundary, str | None]:
+        detail = msg.result if isinstance(msg.result, str) and msg.result.strip() else None
+        detail = detail or "; ".join(msg.errors or ()) or turn.error_text
+        if msg.terminal_reason in _ABORTED or (
+            turn.interrupt_requested and msg.subtype == "error_during_execution"
+        ):
+            return Boundary.INTERRUPTED, None
+        if msg.subtype in _LIMIT_SUBTYPES or msg.terminal_reason == "max_turns":
+            return Boundary.LIMIT, detail or msg.subtype
+        if turn.rejected is not None or msg.api_error_status == 429:
+            return Boundary.LIMIT, detail or "rate limit reached"
+        if msg.is_error:
+            detail = detail or msg.subtype
+            status = msg.api_error_status
+            if status is not None and str(status) not in detail:
+                detail += f" (HTTP {status})"
+            return Boundary.ERROR, detail
+        return Boundary.COMPLETED, None

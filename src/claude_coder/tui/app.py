@@ -1,0 +1,268 @@
+"""The fleet TUI: the app shell, the factory that builds its object graph, and its entry point.
+
+``run_fleet_tui`` opens the fleet (roster, profiles) and the catalog, builds the app
+with :func:`make_app` and runs it; the fleet is closed when the app exits. The app is a
+thin shell: one worker reads the fleet's merged stream into :class:`EnvelopesArrived`
+messages, the view model folds them in, and the screens render the model. Everything
+the person asks for goes through :class:`FleetActions`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen
+from textual.widgets import Input
+
+from claude_coder.errors import ClaudeCoderError
+from claude_coder.tui.actions import FleetActions
+from claude_coder.tui.model import FleetModel, Pending, PendingPermission
+from claude_coder.tui.ports import CatalogPort, FleetPort, MemberPort
+from claude_coder.tui.pump import EnvelopesArrived, EventBatcher, FleetStreamEnded
+from claude_coder.tui.screens.approval import (
+    PermissionChoice,
+    PermissionDialog,
+    QuestionDialog,
+    QuestionReply,
+)
+from claude_coder.tui.screens.catalog import CatalogScreen, IntoFleet
+from claude_coder.tui.screens.fleet import FleetScreen, OpenMember
+from claude_coder.tui.screens.member import MemberScreen
+from claude_coder.tui.screens.new_member import NewMemberDialog, NewMemberRequest
+
+__all__ = ["FleetApp", "make_app", "run_fleet_tui"]
+
+Clock = Callable[[], datetime]
+
+
+def _local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+class FleetApp(App[None]):
+    """Drive a whole fleet from one screen."""
+
+    TITLE = "claude-coder fleet"
+    ENABLE_COMMAND_PALETTE = False
+    EVENT_BUFFER = 10_000
+    """The app's queue on the merged stream; when it overflows the fleet drops oldest."""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+y", "answer", "Answer", priority=True),
+    ]
+
+    def __init__(
+        self,
+        fleet: FleetPort,
+        catalog: CatalogPort | None,
+        profiles: Sequence[str],
+        *,
+        clock: Clock = _local_now,
+        blink: bool = True,
+        model: FleetModel | None = None,
+    ) -> None:
+        super().__init__()
+        self.fleet = fleet
+        self.catalog = catalog
+        self.profiles = list(profiles)
+        self.clock = clock
+        self.blink = blink
+        self.model = model or FleetModel()
+        self.actions = FleetActions(self, fleet, self.model)
+        self.actions.on_change = self.refresh_members
+        self.actions.on_added = self._added
+        self.fleet_screen = FleetScreen(self.model, self.actions, clock)
+        self._batcher = EventBatcher(lambda batch: self.post_message(EnvelopesArrived(batch)))
+        self._members: dict[str, MemberPort] = {}
+
+    # -- the event worker ----------------------------------------------------------
+
+    async def on_mount(self) -> None:
+        await self.push_screen(self.fleet_screen)
+        self.theme_changed_signal.subscribe(self, lambda _theme: self.refresh_members())
+        self.refresh_members()
+        self.run_worker(self._pump(), name="fleet-events", exit_on_error=False)
+
+    async def _pump(self) -> None:
+        try:
+            async for envelope in self.fleet.events(maxsize=self.EVENT_BUFFER):
+                self._batcher.add(envelope)
+        except ClaudeCoderError as exc:
+            self.post_message(FleetStreamEnded(exc.message))
+        else:
+            self.post_message(FleetStreamEnded())
+
+    async def on_envelopes_arrived(self, message: EnvelopesArrived) -> None:
+        result = self.model.ingest(self._batcher.take(message.envelopes))
+        self.fleet_screen.event_log.add(result.log)
+        if result.structural:
+            self.refresh_members()
+            self._drop_stale_dialog()
+        for screen in self.screen_stack:
+            if isinstance(screen, MemberScreen) and screen.member in result.touched:
+                await screen.refresh_conversation()
+        if result.new_pending:
+            self._raise(result.new_pending[0])
+
+    def on_fleet_stream_ended(self, message: FleetStreamEnded) -> None:
+        if message.error:
+            self.notify(message.error, title="fleet events stopped", severity="error")
+        self.refresh_members()
+
+    def refresh_members(self) -> None:
+        """Re-read the fleet's members into every screen that shows them."""
+        members = list(self.fleet.members())
+        self._members = {m.name: m for m in members}
+        if self.fleet_screen.is_mounted:
+            self.fleet_screen.show_members(members)
+        for screen in self.screen_stack:
+            if isinstance(screen, MemberScreen) and screen.is_mounted:
+                screen.show_member(self._members.get(screen.member))
+
+    def member(self, name: str) -> MemberPort | None:
+        """The member's last known row."""
+        return self._members.get(name)
+
+    # -- members -------------------------------------------------------------------
+
+    def on_open_member(self, message: OpenMember) -> None:
+        screen = MemberScreen(message.name, self.model, self.actions, self.clock, blink=self.blink)
+        self.push_screen(screen)
+        screen.call_after_refresh(screen.show_member, self.member(message.name))
+
+    def action_new_member(self) -> None:
+        self._ask_member(NewMemberDialog(self.profiles, set(self._members), blink=self.blink))
+
+    def _ask_member(self, dialog: NewMemberDialog, *, home: bool = False) -> None:
+        def chosen(request: NewMemberRequest | None) -> None:
+            if request is None:
+                return
+            self.actions.add(request)
+            if home:
+                while not isinstance(self.screen, FleetScreen) and len(self.screen_stack) > 1:
+                    self.pop_screen()
+
+        self.push_screen(dialog, chosen)
+
+    def _added(self, name: str) -> None:
+        self.notify(f"{name} joined the fleet", timeout=3)
+
+    # -- catalog -------------------------------------------------------------------
+
+    def action_catalog(self) -> None:
+        if self.catalog is None:
+            self.notify("no catalog is available", severity="warning")
+            return
+        self.push_screen(CatalogScreen(self.catalog, self.clock, blink=self.blink))
+
+    def on_into_fleet(self, message: IntoFleet) -> None:
+        info = message.info
+        base = info.name or f"s-{info.session_id[:8]}"
+        dialog = NewMemberDialog(
+            self.profiles,
+            set(self._members),
+            name=f"{base}-fork" if message.fork else base,
+            cwd=info.cwd,
+            resume=None if message.fork else info.session_id,
+            fork_from=info.session_id if message.fork else None,
+            blink=self.blink,
+        )
+        self._ask_member(dialog, home=True)
+
+    # -- approvals -----------------------------------------------------------------
+
+    def action_answer(self) -> None:
+        """Open the dialog for the request most relevant to what is on screen."""
+        if isinstance(self.screen, ModalScreen):
+            return
+        context = None
+        if isinstance(self.screen, MemberScreen):
+            context = self.screen.member
+        elif isinstance(self.screen, FleetScreen):
+            context = self.screen.selected
+        pending = self.model.pending(context) or self.model.pending()
+        if not pending:
+            self.notify("nothing is waiting on you", timeout=2)
+            return
+        self._open_dialog(pending[0])
+
+    def _raise(self, request: Pending) -> None:
+        """A member now waits on a person: open its dialog unless the person is busy."""
+        focused = self.focused
+        typing = isinstance(focused, Input) and bool(focused.value)
+        if isinstance(self.screen, ModalScreen) or typing:
+            self.notify(f"{request.member} is waiting on you: ctrl+y to answer", timeout=5)
+            return
+        self._open_dialog(request)
+
+    def _open_dialog(self, request: Pending) -> None:
+        if isinstance(request, PendingPermission):
+
+            def decided(choice: PermissionChoice | None) -> None:
+                if choice is not None:
+                    self.actions.decide(request, choice)
+                    self._after_answer()
+
+            self.push_screen(PermissionDialog(request), decided)
+        else:
+
+            def answered(reply: QuestionReply | None) -> None:
+                if reply is not None:
+                    self.actions.answer(request, reply)
+                    self._after_answer()
+
+            self.push_screen(QuestionDialog(request), answered)
+
+    def _after_answer(self) -> None:
+        self.refresh_members()
+        rest = self.model.pending()
+        if rest:
+            self.call_after_refresh(self._open_next, rest[0].request_id)
+
+    def _open_next(self, request_id: str) -> None:
+        if isinstance(self.screen, ModalScreen):
+            return
+        for request in self.model.pending():
+            if request.request_id == request_id:
+                self._open_dialog(request)
+
+    def _drop_stale_dialog(self) -> None:
+        screen = self.screen
+        if isinstance(screen, PermissionDialog | QuestionDialog):
+            live = {p.request_id for p in self.model.pending()}
+            if screen.request.request_id not in live:
+                screen.dismiss(None)
+
+
+def make_app(
+    fleet: FleetPort,
+    catalog: CatalogPort | None = None,
+    profiles: Sequence[str] = ("claude-code-expert",),
+    *,
+    clock: Clock = _local_now,
+    blink: bool = True,
+) -> FleetApp:
+    """Build the app's object graph around a fleet (tests pass their own fleet and clock)."""
+    return FleetApp(fleet, catalog, profiles, clock=clock, blink=blink)
+
+
+def run_fleet_tui(roster_path: Path | None, profiles_path: Path | None) -> None:
+    """Open the fleet from ``roster_path`` and run the TUI until the person quits."""
+    asyncio.run(_run(roster_path, profiles_path))
+
+
+async def _run(roster_path: Path | None, profiles_path: Path | None) -> None:
+    from claude_coder.catalog import Catalog
+    from claude_coder.fleet import Fleet
+    from claude_coder.profiles import load_profiles
+
+    profile_set = load_profiles(profiles_path)
+    async with Fleet.open(roster=roster_path, profiles=profile_set) as fleet:
+        app = make_app(fleet, Catalog(), profile_set.names())
+        await app.run_async()

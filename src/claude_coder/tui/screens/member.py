@@ -1,0 +1,189 @@
+"""One member up close: its conversation as it streams, a prompt, and its controls.
+
+PTY members also offer the live terminal view (the screen Claude Code rendered, from
+``ScreenChanged`` events). The app tells this screen when the member's conversation or
+row changed; the screen reads the view model and asks :class:`FleetActions` to act.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, Input, Label, Static
+
+from claude_coder.tui.actions import FleetActions
+from claude_coder.tui.format import (
+    format_cost,
+    format_resets,
+    format_tokens,
+    member_status,
+    tool_summary,
+)
+from claude_coder.tui.model import FleetModel, PendingPermission
+from claude_coder.tui.ports import MemberPort
+from claude_coder.tui.screens.confirm import ConfirmDialog, close_question
+from claude_coder.tui.widgets.conversation import Conversation
+from claude_coder.tui.widgets.theme import state_style, theme_style
+
+__all__ = ["MemberScreen"]
+
+
+class MemberScreen(Screen[None]):
+    """Talk to one member."""
+
+    DEFAULT_CSS = """
+    MemberScreen #status { height: 1; padding: 0 1; background: $boost; }
+    MemberScreen #attention { height: auto; padding: 0 1; display: none; }
+    MemberScreen #attention.-shown { display: block; background: $warning-muted; }
+    MemberScreen #attention.-error { display: block; background: $error-muted; }
+    MemberScreen #views { height: 1fr; }
+    MemberScreen #terminal-view { height: 1fr; background: $surface; }
+    MemberScreen #prompt { margin: 0; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Fleet", priority=True),
+        Binding("ctrl+t", "interrupt(False)", "Stop turn", priority=True),
+        Binding("ctrl+g", "interrupt(True)", "Stop + drop queue", priority=True),
+        Binding("ctrl+o", "tools", "Tool results", priority=True),
+        Binding("ctrl+s", "terminal", "Terminal", priority=True),
+        Binding("ctrl+r", "restart", "Restart", priority=True),
+        Binding("ctrl+l", "close_member", "Close member", priority=True),
+    ]
+
+    def __init__(
+        self,
+        name: str,
+        model: FleetModel,
+        actions: FleetActions,
+        clock: Callable[[], datetime],
+        *,
+        blink: bool = True,
+    ) -> None:
+        super().__init__()
+        self.member = name
+        self._model = model
+        self._actions = actions
+        self._clock = clock
+        self._blink = blink
+        self._info: MemberPort | None = None
+        self._tools_open = False
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="status")
+        yield Label("", id="attention")
+        with ContentSwitcher(initial="conversation", id="views"):
+            yield Conversation(self._model.conversation(self.member), id="conversation")
+            with VerticalScroll(id="terminal-view"):
+                yield Static("", id="terminal")
+        yield Input(placeholder=f"message {self.member} (enter sends)", id="prompt")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        prompt = self.query_one("#prompt", Input)
+        prompt.cursor_blink = self._blink
+        prompt.focus()
+
+    @property
+    def conversation(self) -> Conversation:
+        return self.query_one("#conversation", Conversation)
+
+    async def refresh_conversation(self) -> None:
+        """The member's conversation (or PTY screen) changed."""
+        await self.conversation.sync()
+        screen = self._model.conversation(self.member).screen
+        if screen is not None:
+            self.query_one("#terminal", Static).update(Text(screen))
+
+    def show_member(self, info: MemberPort | None) -> None:
+        """Update the status line and the attention line from the member's row."""
+        self._info = info
+        status = self.query_one("#status", Label)
+        if info is None:
+            status.update(Text(f"{self.member} · not in the fleet", style="bold"))
+            return
+        last = info.last_boundary.value if info.last_boundary is not None else None
+        pending = self._model.pending(self.member)
+        label, key = member_status(info.state, info.waiting or bool(pending), info.queued, last)
+        line = Text(info.name, style="bold")
+        line.append(" · ")
+        line.append(label, style=state_style(self.app, key))
+        queued = f" · {info.queued} queued" if info.queued else ""
+        line.append(
+            f"{queued} · {info.transport} · {info.profile} · "
+            f"{format_tokens(info.input_tokens)}/{format_tokens(info.output_tokens)}"
+            f" · {format_cost(info.cost_usd)}"
+        )
+        status.update(line)
+        self._show_attention(info, last)
+        self.refresh_bindings()
+
+    def _show_attention(self, info: MemberPort, last: str | None) -> None:
+        attention = self.query_one("#attention", Label)
+        pending = self._model.pending(self.member)
+        attention.set_class(False, "-shown", "-error")
+        if pending:
+            req = pending[0]
+            what = (
+                "asks to use " + tool_summary(req.tool, req.input, 40)
+                if isinstance(req, PendingPermission)
+                else "asks a question"
+            )
+            attention.update(Text(f"! waiting on you: {what} — ctrl+y to answer"))
+            attention.add_class("-shown")
+        elif info.error:
+            attention.update(Text(f"error: {info.error} — ctrl+r restarts"))
+            attention.add_class("-error")
+        elif last == "limit":
+            style = theme_style(self.app, "text-error")
+            attention.update(Text(format_resets(info.resets_at, self._clock()), style=style))
+            attention.add_class("-error")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "terminal":
+            return self._info is not None and self._info.transport == "pty"
+        if action == "restart":
+            return self._info is not None and self._info.state.value in ("error", "closed")
+        return True
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            return
+        event.input.clear()
+        self._actions.submit(self.member, text)
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_interrupt(self, drain: bool) -> None:
+        self._actions.interrupt(self.member, drain)
+        self.notify(
+            f"interrupting {self.member}" + (" and dropping queued turns" if drain else ""),
+            timeout=2,
+        )
+
+    def action_tools(self) -> None:
+        self._tools_open = not self._tools_open
+        self.conversation.set_tools_expanded(self._tools_open)
+
+    def action_terminal(self) -> None:
+        views = self.query_one("#views", ContentSwitcher)
+        views.current = "terminal-view" if views.current == "conversation" else "conversation"
+
+    def action_restart(self) -> None:
+        self._actions.restart(self.member)
+
+    def action_close_member(self) -> None:
+        def closed(yes: bool | None) -> None:
+            if yes:
+                self._actions.close(self.member)
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmDialog(close_question(self.member)), closed)

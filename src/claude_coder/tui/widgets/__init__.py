@@ -1,0 +1,1 @@
+"""The TUI's widgets: they render the view model and post messages; they do no I/O."""

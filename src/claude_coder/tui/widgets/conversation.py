@@ -1,0 +1,179 @@
+"""A conversation as it streams: user turns, Markdown answers, tool calls folded to one line.
+
+:class:`Conversation` renders a :class:`~claude_coder.tui.model.ConversationLog` and is
+told to :meth:`~Conversation.sync` when the log changed: it mounts widgets for new items
+and updates the few that can still change (the answer that is streaming, tool calls
+waiting for their result). It reads only the view model.
+"""
+
+from __future__ import annotations
+
+from typing import assert_never
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Collapsible, Markdown, Static
+
+from claude_coder.tui.format import tool_summary
+from claude_coder.tui.model import (
+    AssistantItem,
+    ConversationItem,
+    ConversationLog,
+    NoticeItem,
+    ToolItem,
+    UserItem,
+)
+
+__all__ = ["AnswerBlock", "Conversation", "ToolLine"]
+
+_RESULT_LIMIT = 4000
+
+
+class UserTurn(Static):
+    DEFAULT_CSS = """
+    UserTurn {
+        margin: 1 0 0 0; padding: 0 1; background: $boost;
+        border-left: outer $primary; color: $text;
+    }
+    """
+
+
+class Notice(Static):
+    DEFAULT_CSS = """
+    Notice { padding: 0 1; color: $text-muted; }
+    Notice.-warning { color: $text-warning; }
+    Notice.-error { color: $text-error; }
+    """
+
+
+class AnswerBlock(Markdown):
+    """Assistant text, rendered as Markdown and appended to while it streams."""
+
+    DEFAULT_CSS = """
+    AnswerBlock { margin: 0; padding: 0 1; background: transparent; }
+    """
+
+    def __init__(self, item: AssistantItem) -> None:
+        super().__init__(item.text)
+        self.item = item
+        self.shown = item.text
+
+    async def catch_up(self) -> None:
+        """Show the item's current text, appending when it only grew."""
+        text = self.item.text
+        if text == self.shown:
+            return
+        if text.startswith(self.shown):
+            delta, self.shown = text[len(self.shown) :], text
+            await self.append(delta)
+        else:
+            self.shown = text
+            await self.update(text)
+
+
+class ToolLine(Collapsible):
+    """A tool call on one line; its result is inside, shown on demand (Enter)."""
+
+    DEFAULT_CSS = """
+    ToolLine { padding: 0; margin: 0; border-top: none; background: transparent; }
+    ToolLine > Contents { padding: 0 0 0 4; }
+    ToolLine.-error CollapsibleTitle { color: $text-error; }
+    """
+
+    def __init__(self, item: ToolItem) -> None:
+        self.item = item
+        self._body = Static(Text(""), classes="tool-result")
+        super().__init__(self._body, title=self._heading(), collapsed=True)
+
+    def _heading(self) -> str:
+        item = self.item
+        mark = "…" if item.result is None else ("✗" if item.is_error else "✓")
+        return f"{tool_summary(item.name, item.input, 56)}  {mark}"
+
+    def catch_up(self) -> None:
+        """Show the result once it arrived."""
+        self.title = self._heading()
+        if self.item.result is not None:
+            output = self.item.result or "(no output)"
+            if len(output) > _RESULT_LIMIT:
+                output = output[:_RESULT_LIMIT] + f"\n… ({len(self.item.result)} chars)"
+            self._body.update(Text(output))
+            self.set_class(self.item.is_error, "-error")
+
+
+def _is_live(item: ConversationItem) -> bool:
+    if isinstance(item, AssistantItem):
+        return item.streaming
+    return isinstance(item, ToolItem) and item.result is None
+
+
+class Conversation(VerticalScroll, can_focus=False):
+    """The rendered conversation of one member (or of a transcript from the catalog)."""
+
+    DEFAULT_CSS = """
+    Conversation { height: 1fr; padding: 0 0 1 0; }
+    """
+
+    def __init__(self, log: ConversationLog, *, max_widgets: int = 400, id: str | None = None):
+        super().__init__(id=id)
+        self.transcript = log
+        self._next = 0
+        self._live: list[AnswerBlock | ToolLine] = []
+        self._max = max_widgets
+
+    async def on_mount(self) -> None:
+        await self.sync()
+
+    async def sync(self) -> None:
+        """Bring the widgets up to date with the log."""
+        log = self.transcript
+        at_end = self.scroll_y >= self.max_scroll_y - 1
+        still: list[AnswerBlock | ToolLine] = []
+        for live in self._live:
+            await self._catch_up(live)
+            if _is_live(live.item):
+                still.append(live)
+        self._live = still
+        start = max(self._next, log.offset)
+        fresh = [self._widget(item) for item in log.items[start - log.offset :]]
+        self._next = log.end
+        if fresh:
+            await self.mount_all(fresh)
+            for widget in fresh:
+                if isinstance(widget, AnswerBlock | ToolLine):
+                    if isinstance(widget, ToolLine):
+                        widget.catch_up()
+                    if _is_live(widget.item):
+                        self._live.append(widget)
+            extra = len(self.children) - self._max
+            if extra > 0:
+                await self.remove_children(list(self.children[:extra]))
+        if at_end:
+            self.scroll_end(animate=False)
+
+    def set_tools_expanded(self, expanded: bool) -> None:
+        """Open or fold every tool call's result."""
+        for line in self.query(ToolLine):
+            line.collapsed = not expanded
+
+    @staticmethod
+    async def _catch_up(widget: AnswerBlock | ToolLine) -> None:
+        if isinstance(widget, AnswerBlock):
+            await widget.catch_up()
+        else:
+            widget.catch_up()
+
+    @staticmethod
+    def _widget(item: ConversationItem) -> Widget:
+        match item:
+            case UserItem(text=text):
+                return UserTurn(Text(text))
+            case AssistantItem():
+                return AnswerBlock(item)
+            case ToolItem():
+                return ToolLine(item)
+            case NoticeItem(text=text, level=level):
+                return Notice(Text(text), classes=f"-{level}")
+            case _:
+                assert_never(item)

@@ -1,0 +1,177 @@
+"""Shared fixtures: a temp home for every test, the real binary, the fake API, the launcher.
+
+- autouse ``_isolated_home``: every test gets a temp ``HOME`` and ``CLAUDE_CONFIG_DIR``
+  (and XDG dirs), and loses ``CLAUDECODE`` plus every denylisted credential variable that
+  might sit in the developer's shell. No test can touch the real ``~/.claude``.
+- ``claude_binary``: the real Claude Code bundled in claude-agent-sdk; a missing binary
+  FAILS the test (never skips).
+- ``fake_api``: a running ``tests.support.fake_api.FakeApi`` (see its docstring for the
+  script language).
+- ``offline_claude``: path of the offline launcher for this test (also exported as
+  ``$CLAUDE_CODER_CLAUDE``); ``make_offline_claude(extra_env=..., unset=...)`` makes more.
+- ``seed_tui``: seeds ``$CLAUDE_CONFIG_DIR/.claude.json`` for the interactive TUI.
+- Tests under ``tests/integration`` are marked ``integration`` automatically.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.fake_api import FakeApi
+from tests.support.launcher import seed_claude_json, write_launcher
+
+_FALLBACK_DENYLIST = (
+    "ANTHROPIC_API_KEY ANTHROPIC_AUTH_TOKEN ANTHROPIC_FOUNDRY_API_KEY "
+    "ANTHROPIC_FOUNDRY_AUTH_TOKEN ANTHROPIC_AWS_API_KEY AWS_BEARER_TOKEN_BEDROCK "
+    "CLAUDE_CODE_API_KEY_HELPER_TTL_MS CLAUDE_CODE_USE_BEDROCK CLAUDE_CODE_USE_VERTEX "
+    "CLAUDE_CODE_USE_FOUNDRY CLAUDE_CODE_USE_MANTLE CLAUDE_CODE_USE_ANTHROPIC_AWS "
+    "CLAUDE_CODE_PROVIDER_MANAGED_BY_HOST ANTHROPIC_BASE_URL ANTHROPIC_BEDROCK_BASE_URL "
+    "ANTHROPIC_BEDROCK_MANTLE_BASE_URL ANTHROPIC_VERTEX_BASE_URL ANTHROPIC_FOUNDRY_BASE_URL "
+    "ANTHROPIC_FOUNDRY_RESOURCE ANTHROPIC_AWS_BASE_URL ANTHROPIC_AWS_WORKSPACE_ID "
+    "ANTHROPIC_PROFILE ANTHROPIC_FEDERATION_RULE_ID ANTHROPIC_ORGANIZATION_ID "
+    "ANTHROPIC_WORKSPACE_ID ANTHROPIC_IDENTITY_TOKEN_FILE ANTHROPIC_CUSTOM_HEADERS "
+    "CLAUDE_CODE_EXTRA_BODY CLAUDE_CODE_CLIENT_CERT CLAUDE_CODE_CLIENT_KEY "
+    "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE CLAUDE_CODE_SIMPLE CLAUDE_CODE_OAUTH_TOKEN"
+).split()
+
+# Variables never inherited by a test from the developer's shell.
+_SCRUB_EXACT = {
+    "CLAUDECODE",
+    "CLAUDE_CODE_ENTRYPOINT",
+    "CLAUDE_CODER_CLAUDE",
+    "CLAUDE_CODER_PROFILES",
+    "CLAUDE_CODE_TMPDIR",
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "https_proxy",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+}
+_SCRUB_PREFIXES = ("CLAUDE_CODE_SKIP_", "CLAUDE_CODE_USE_", "ANTHROPIC_")
+
+
+def _denylist() -> set[str]:
+    try:
+        from claude_coder.security import DENYLIST  # type: ignore[attr-defined]
+    except ImportError:
+        return set(_FALLBACK_DENYLIST)
+    return set(DENYLIST) | set(_FALLBACK_DENYLIST)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    integration_dir = Path(__file__).parent / "integration"
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(integration_dir):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temp HOME + CLAUDE_CONFIG_DIR (+ XDG dirs) for every test; credentials scrubbed."""
+    home = tmp_path_factory.mktemp("home")
+    config = home / ".claude"
+    config.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(config))
+    for var, sub in (
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_CACHE_HOME", ".cache"),
+        ("XDG_STATE_HOME", ".local/state"),
+        ("XDG_DATA_HOME", ".local/share"),
+    ):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+        monkeypatch.setenv(var, str(home / sub))
+    scrub = _denylist() | _SCRUB_EXACT
+    for name in list(os.environ):
+        if name in scrub or name.startswith(_SCRUB_PREFIXES):
+            monkeypatch.delenv(name, raising=False)
+    return home
+
+
+@pytest.fixture
+def temp_home(_isolated_home: Path) -> Path:
+    """The test's temp HOME (``CLAUDE_CONFIG_DIR`` is its ``.claude``)."""
+    return _isolated_home
+
+
+def _bundled_binary() -> Path | None:
+    try:
+        import claude_agent_sdk
+    except ImportError:
+        return None
+    path = Path(claude_agent_sdk.__file__).parent / "_bundled" / "claude"
+    return path if path.is_file() and os.access(path, os.X_OK) else None
+
+
+@pytest.fixture(scope="session")
+def claude_binary() -> Path:
+    """The real Claude Code bundled in claude-agent-sdk; missing means FAIL, never skip."""
+    path = _bundled_binary()
+    if path is None:
+        pytest.fail(
+            "the real Claude Code binary bundled in claude-agent-sdk was not found "
+            "(expected claude_agent_sdk/_bundled/claude); install the pinned "
+            "claude-agent-sdk wheel: pip install -e '.[dev]'",
+            pytrace=False,
+        )
+    return path
+
+
+@pytest.fixture
+def fake_api() -> Iterator[FakeApi]:
+    """A running fake Messages API for this test (``.url``, ``.requests``, ...)."""
+    server = FakeApi().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+LauncherFactory = Callable[..., Path]
+
+
+@pytest.fixture
+def make_offline_claude(
+    tmp_path_factory: pytest.TempPathFactory, claude_binary: Path, fake_api: FakeApi
+) -> LauncherFactory:
+    """Factory: ``make_offline_claude(extra_env={...}, unset=[...], name=...)`` -> path."""
+    counter = iter(range(1_000_000))
+
+    def make(
+        *,
+        extra_env: Mapping[str, str] | None = None,
+        unset: tuple[str, ...] = (),
+        name: str | None = None,
+        base_url: str | None = None,
+    ) -> Path:
+        where = tmp_path_factory.mktemp("launcher")
+        path = where / (name or f"claude-offline-{next(counter)}")
+        return write_launcher(
+            path, claude_binary, base_url or fake_api.url, extra_env=extra_env, unset=unset
+        )
+
+    return make
+
+
+@pytest.fixture
+def offline_claude(make_offline_claude: LauncherFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The offline launcher for this test, also exported as ``$CLAUDE_CODER_CLAUDE``."""
+    path = make_offline_claude(name="claude")
+    monkeypatch.setenv("CLAUDE_CODER_CLAUDE", str(path))
+    return path
+
+
+@pytest.fixture
+def seed_tui() -> Callable[..., Path]:
+    """``seed_tui(cwd, trusted=True, extra=None)``: seed ``.claude.json`` for the TUI."""
+
+    def seed(cwd: str | Path, *, trusted: bool = True, extra: Mapping[str, Any] | None = None) -> Path:
+        return seed_claude_json(os.environ["CLAUDE_CONFIG_DIR"], [cwd], trusted=trusted, extra=extra)
+
+    return seed

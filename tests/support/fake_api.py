@@ -1,0 +1,439 @@
+"""A fake Anthropic Messages API on 127.0.0.1 that the real Claude Code talks to in tests.
+
+``FakeApi`` runs an aiohttp server on its own thread and event loop, so sync tests,
+async tests (each with its own function-scoped loop) and subprocesses can all use it.
+It serves:
+
+- ``POST /v1/messages`` (``?beta=true`` or not): SSE when the body says ``stream: true``
+  (``message_start``, ``content_block_start``, ``content_block_delta`` with
+  ``text_delta`` / ``input_json_delta``, ``content_block_stop``, ``message_delta``
+  with usage, ``message_stop``), plain JSON otherwise;
+- ``POST /v1/messages/count_tokens``;
+- a catch-all that logs and answers 404 (this includes absolute-form proxy requests);
+- a CONNECT sink: as ``HTTPS_PROXY`` it refuses every tunnel (403) and logs the target,
+  so nothing leaves 127.0.0.1 and every attempt is visible in ``connect_attempts()``.
+
+Script language. The reply is chosen from the LAST user text block of the request
+(consecutive user turns are merged; ``<system-reminder>`` blocks and
+``[Request interrupted by user...]`` markers are skipped; ``role: system`` entries are
+ignored). A prompt is ``KEY:ARG``; anything else gets the default reply.
+
+=========================  ==============================================================
+prompt                     reply
+=========================  ==============================================================
+(anything else)            text ``Fake reply to: <prompt>`` (deterministic)
+``reply:TEXT``             text ``TEXT`` (leading spaces trimmed)
+``echo:TEXT``              text ``TEXT`` verbatim (prove secrets get redacted)
+``bash:CMD``               text + ``Bash`` tool use ``{"command": CMD}``; use a writing
+                           command (``touch f``) to need permission
+``write:PATH[|CONTENT]``   text + ``Write`` tool use (content default: a hello line)
+``ask:Q[|OPT|OPT...]``     text + ``AskUserQuestion`` tool use (header ``Choice``,
+                           default options ``Red``/``Blue``)
+``slow:N[:SECONDS]``       N text deltas, SECONDS (default 0.2) apart: ``chunk0 chunk1 ..``
+``deltas:N``               N text deltas with no delay: ``d0 d1 ...`` (benchmarks)
+``stall:[SECONDS]``        stream starts (``message_start``, an empty text block) then
+                           sends nothing until ``release_stalls()`` or SECONDS (default
+                           60) pass; then ``Released after a stall.``
+``error:STATUS[:TYPE[:MSG]]``  HTTP STATUS with an Anthropic error JSON (type from the
+                           status: 400 invalid_request_error, 500 api_error, 529
+                           overloaded_error, ...) and ``x-should-retry: false``
+``ratelimit:[SECONDS[:CLAIM]]``  429 ``rate_limit_error`` with the subscription
+                           headers ``anthropic-ratelimit-unified-status: rejected``,
+                           ``-reset: <now+SECONDS>`` (default 3600), ``-representative-
+                           claim: CLAIM`` (default ``five_hour``)
+=========================  ==============================================================
+
+A request whose last user content is a ``tool_result`` continues the scripted tool turn
+with a final text: ``The Bash tool finished: <result>`` (``failed`` when ``is_error``),
+or for AskUserQuestion ``Thanks, noted. <result>`` (the result quotes the answer).
+
+Side requests: a request offering no tools (title, quota checks and such) is marked
+``side`` and does not count in ``in_flight``/``max_in_flight`` or ``prompts_seen()``. A
+title request (no tools, system prompt mentions ``"title"``) gets
+``{"title": "Fake title <first words>"}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from tests.support import fake_scripts
+from tests.support.fake_scripts import Plan
+
+REDACTED_HEADERS = {"authorization", "x-api-key", "proxy-authorization", "cookie"}
+
+
+@dataclass
+class RequestRecord:
+    """One logged request (secrets in auth headers are never kept)."""
+
+    method: str
+    path: str
+    target: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any = None
+    kind: str = "other"  # messages | count_tokens | connect | other
+    script: str = ""
+    side: bool = False
+    status: int = 0
+    disconnected: bool = False
+    started: float = field(default_factory=time.monotonic)
+    finished: float | None = None
+
+    @property
+    def prompt(self) -> str | None:
+        """The last user text of a messages request (None for a tool continuation)."""
+        if self.kind != "messages" or not isinstance(self.body, dict):
+            return None
+        return fake_scripts.last_user_text(self.body)
+
+
+def _sse(event: str, data: dict[str, Any]) -> bytes:
+    return f"event: {event}\ndata: {json.dumps(data)}\n\n".encode()
+
+
+def _split(text: str, n: int) -> list[str]:
+    if n <= 1 or not text:
+        return [text]
+    words = text.split(" ")
+    if len(words) >= n:
+        per = -(-len(words) // n)
+        return [" ".join(words[i : i + per]) + " " for i in range(0, len(words), per)]
+    size = -(-len(text) // n)
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+class FakeApi:
+    """The thread-hosted fake server. Use ``start()``/``stop()`` or ``with FakeApi():``."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.port = 0
+        self.requests: list[RequestRecord] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.stalled = 0
+        self._cond = threading.Condition()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+        self._release: asyncio.Event | None = None
+        self._ready = threading.Event()
+
+    # ---- lifecycle -------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> FakeApi:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind((self.host, 0))
+        self.port = sock.getsockname()[1]
+        self._thread = threading.Thread(target=self._run, args=(sock,), daemon=True)
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("fake API did not start within 10 s")
+        return self
+
+    def _run(self, sock: socket.socket) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(self._serve(sock))
+        self._ready.set()
+        loop.run_forever()
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+
+    async def _serve(self, sock: socket.socket) -> None:
+        self._release = asyncio.Event()
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        await web.SockSite(self._runner, sock).start()
+
+    def stop(self) -> None:
+        loop = self._loop
+        if loop is None or self._thread is None:
+            return
+        self.release_stalls()
+        if self._runner is not None:
+            fut = asyncio.run_coroutine_threadsafe(self._runner.cleanup(), loop)
+            with contextlib.suppress(Exception):
+                fut.result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        self._thread.join(timeout=10)
+        self._loop = None
+
+    def __enter__(self) -> FakeApi:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ---- test-facing helpers ----------------------------------------------------------
+    def release_stalls(self) -> None:
+        """Let every stalled stream (``stall:``) go on and finish."""
+        loop, ev = self._loop, self._release
+        if loop is not None and ev is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(ev.set)
+
+    def reset(self) -> None:
+        """Forget the log and counters; release stalls."""
+        self.release_stalls()
+        with self._cond:
+            self.requests.clear()
+            self.max_in_flight = self.in_flight
+
+    def messages_requests(self, *, include_side: bool = False) -> list[RequestRecord]:
+        with self._cond:
+            recs = list(self.requests)
+        return [r for r in recs if r.kind == "messages" and (include_side or not r.side)]
+
+    def prompts_seen(self) -> list[str]:
+        """Prompt texts of the main requests in order (tool continuations left out)."""
+        return [p for r in self.messages_requests() if (p := r.prompt) is not None]
+
+    def connect_attempts(self) -> list[RequestRecord]:
+        with self._cond:
+            return [r for r in self.requests if r.kind == "connect"]
+
+    def foreign_requests(self) -> list[RequestRecord]:
+        """Requests aimed at another host (CONNECT or absolute-form proxy requests)."""
+        with self._cond:
+            recs = list(self.requests)
+        return [r for r in recs if r.kind == "connect" or r.target.startswith("http")]
+
+    def wait_for(self, predicate: Any, timeout: float = 10.0) -> bool:
+        """Block until ``predicate(self)`` is true; False when the deadline passes."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not predicate(self):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(min(left, 0.5))
+        return True
+
+    def wait_for_requests(self, n: int, timeout: float = 10.0) -> list[RequestRecord]:
+        """Wait until ``n`` main /v1/messages requests have arrived; raise on timeout."""
+        ok = self.wait_for(lambda s: len(s._main_unlocked()) >= n, timeout)
+        if not ok:
+            got = len(self.messages_requests())
+            raise TimeoutError(f"fake API saw {got} main requests, wanted {n}, in {timeout}s")
+        return self.messages_requests()
+
+    async def async_wait_for_requests(self, n: int, timeout: float = 10.0) -> list[RequestRecord]:
+        return await asyncio.to_thread(self.wait_for_requests, n, timeout)
+
+    def wait_for_stall(self, n: int = 1, timeout: float = 10.0) -> None:
+        """Wait until ``n`` streams are stalled right now; raise on timeout."""
+        if not self.wait_for(lambda s: s.stalled >= n, timeout):
+            raise TimeoutError(f"{self.stalled} stalled streams, wanted {n}, in {timeout}s")
+
+    async def async_wait_for_stall(self, n: int = 1, timeout: float = 10.0) -> None:
+        await asyncio.to_thread(self.wait_for_stall, n, timeout)
+
+    def _main_unlocked(self) -> list[RequestRecord]:
+        return [r for r in self.requests if r.kind == "messages" and not r.side]
+
+    # ---- server side ------------------------------------------------------------------
+    def _log(self, request: web.Request, body: Any, kind: str) -> RequestRecord:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        for k in REDACTED_HEADERS & headers.keys():
+            headers[k] = "<redacted>"
+        rec = RequestRecord(
+            method=request.method,
+            path=request.path,
+            target=request.raw_path,
+            query=dict(request.query),
+            headers=headers,
+            body=body,
+            kind=kind,
+        )
+        with self._cond:
+            self.requests.append(rec)
+            self._cond.notify_all()
+        return rec
+
+    def _bump(self, rec: RequestRecord, delta: int) -> None:
+        with self._cond:
+            if not rec.side:
+                self.in_flight += delta
+                self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            if delta < 0:
+                rec.finished = time.monotonic()
+            self._cond.notify_all()
+
+    def _set_stalled(self, delta: int) -> None:
+        with self._cond:
+            self.stalled += delta
+            self._cond.notify_all()
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        if request.method == "CONNECT":
+            rec = self._log(request, None, "connect")
+            rec.status = 403
+            return web.Response(status=403, text="fake API: no tunnels to the outside")
+        body: Any = None
+        if request.can_read_body:
+            raw = await request.read()
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = raw.decode("utf-8", "replace")
+        path = request.path.rstrip("/")
+        absolute = request.raw_path.startswith("http")
+        if request.method == "POST" and path == "/v1/messages" and not absolute:
+            return await self._messages(request, body)
+        if request.method == "POST" and path == "/v1/messages/count_tokens" and not absolute:
+            rec = self._log(request, body, "count_tokens")
+            rec.status = 200
+            return web.json_response({"input_tokens": _approx_tokens(body)})
+        rec = self._log(request, body, "other")
+        rec.status = 404
+        err = {"type": "not_found_error", "message": f"fake API: no route {request.path}"}
+        return web.json_response({"type": "error", "error": err}, status=404)
+
+    async def _messages(self, request: web.Request, body: Any) -> web.StreamResponse:
+        rec = self._log(request, body, "messages")
+        if not isinstance(body, dict):
+            rec.status = 400
+            err = {"type": "invalid_request_error", "message": "body must be a JSON object"}
+            return web.json_response({"type": "error", "error": err}, status=400)
+        plan = fake_scripts.plan_for(body)
+        rec.script, rec.side = plan.script, plan.side
+        self._bump(rec, +1)
+        try:
+            rec.status = plan.status
+            if plan.error is not None:
+                return web.json_response(plan.error, status=plan.status, headers=plan.headers)
+            if body.get("stream"):
+                return await self._stream(request, body, plan, rec)
+            return web.json_response(_message_json(body, plan), headers=plan.headers)
+        finally:
+            self._bump(rec, -1)
+
+    async def _stream(
+        self, request: web.Request, body: dict[str, Any], plan: Plan, rec: RequestRecord
+    ) -> web.StreamResponse:
+        resp = web.StreamResponse(
+            headers={"content-type": "text/event-stream", "cache-control": "no-cache", **plan.headers}
+        )
+        await resp.prepare(request)
+        try:
+            for chunk in _events(body, plan):
+                if chunk is _STALL:
+                    await self._stall(plan.stall_timeout or 0.0)
+                    continue
+                if chunk is _DELAY:
+                    await asyncio.sleep(plan.delta_delay)
+                    continue
+                await resp.write(chunk)  # type: ignore[arg-type]
+            await resp.write_eof()
+        except (ConnectionError, asyncio.CancelledError):
+            rec.disconnected = True
+            raise
+        return resp
+
+    async def _stall(self, timeout: float) -> None:
+        assert self._release is not None
+        self._set_stalled(+1)
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._release.wait(), timeout)
+        finally:
+            self._set_stalled(-1)
+
+
+_STALL = object()
+_DELAY = object()
+
+
+def _approx_tokens(body: Any) -> int:
+    return max(1, len(json.dumps(body)) // 4) if body is not None else 1
+
+
+def _usage(body: dict[str, Any], out: int) -> dict[str, int]:
+    return {
+        "input_tokens": _approx_tokens(body.get("messages")),
+        "output_tokens": out,
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0,
+    }
+
+
+def _message_json(body: dict[str, Any], plan: Plan) -> dict[str, Any]:
+    content: list[dict[str, Any]] = []
+    for b in plan.blocks:
+        if b.kind == "text":
+            content.append({"type": "text", "text": b.text})
+        else:
+            content.append({"type": "tool_use", "id": _tool_id(), "name": b.name, "input": b.input})
+    return {
+        "id": f"msg_fake_{uuid.uuid4().hex[:20]}",
+        "type": "message",
+        "role": "assistant",
+        "model": body.get("model", "claude-fake"),
+        "content": content,
+        "stop_reason": plan.stop_reason,
+        "stop_sequence": None,
+        "usage": _usage(body, _out_tokens(plan)),
+    }
+
+
+def _tool_id() -> str:
+    return f"toolu_fake{uuid.uuid4().hex[:20]}"
+
+
+def _out_tokens(plan: Plan) -> int:
+    return max(1, sum(len(b.text) // 4 + len(json.dumps(b.input)) // 4 for b in plan.blocks))
+
+
+def _events(body: dict[str, Any], plan: Plan) -> list[Any]:
+    msg = _message_json(body, plan)
+    start = {**msg, "content": [], "stop_reason": None, "usage": _usage(body, 1)}
+    out: list[Any] = [_sse("message_start", {"type": "message_start", "message": start})]
+    for i, b in enumerate(plan.blocks):
+        out.extend(_block_events(i, b, plan, msg["content"][i]))
+    delta = {"stop_reason": plan.stop_reason, "stop_sequence": None}
+    usage = {"output_tokens": _out_tokens(plan)}
+    out.append(_sse("message_delta", {"type": "message_delta", "delta": delta, "usage": usage}))
+    out.append(_sse("message_stop", {"type": "message_stop"}))
+    return out
+
+
+def _block_events(i: int, b: Any, plan: Plan, full: dict[str, Any]) -> list[Any]:
+    out: list[Any] = []
+    if b.kind == "text":
+        start = {"type": "content_block_start", "index": i, "content_block": {"type": "text", "text": ""}}
+        out.append(_sse("content_block_start", start))
+        if plan.stall_timeout is not None and i == 0:
+            out.append(_STALL)
+        for piece in _split(b.text, b.chunks):
+            if plan.delta_delay:
+                out.append(_DELAY)
+            delta = {"type": "text_delta", "text": piece}
+            out.append(_sse("content_block_delta", {"type": "content_block_delta", "index": i, "delta": delta}))
+    else:
+        cb = {"type": "tool_use", "id": full["id"], "name": b.name, "input": {}}
+        out.append(_sse("content_block_start", {"type": "content_block_start", "index": i, "content_block": cb}))
+        raw = json.dumps(b.input)
+        half = len(raw) // 2
+        for part in (raw[:half], raw[half:]):
+            delta = {"type": "input_json_delta", "partial_json": part}
+            out.append(_sse("content_block_delta", {"type": "content_block_delta", "index": i, "delta": delta}))
+    out.append(_sse("content_block_stop", {"type": "content_block_stop", "index": i}))
+    return out

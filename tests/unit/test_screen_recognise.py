@@ -1,0 +1,103 @@
+"""Recogniser edge cases: what must NOT be recognised, and where verdicts come from.
+
+Built by editing real captured screens, so each case is one small drift away from a
+screen Claude Code really draws.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from claude_coder.transports.screen import Mode, ScreenKind, Snapshot, TitleSignal, recognise
+from claude_coder.transports.screen.fixtures import parse_fixture
+from claude_coder.transports.screen.parts import is_rule, parse_options, title_signal
+
+ROOT = Path(__file__).resolve().parents[1] / "fixtures" / "screens"
+BASH_331 = ROOT / "reference-2.1.331" / "dlg_default__10_bash_dialog.txt"
+IDLE_331 = ROOT / "reference-2.1.331" / "main_default__01_idle.txt"
+ASK_331 = ROOT / "reference-2.1.331" / "main_default__05_ask_done.txt"
+
+
+def _edit(path: Path, old: str, new: str) -> Snapshot:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    return parse_fixture(text.replace(old, new, 1))
+
+
+def test_a_dialog_without_a_selection_is_unknown() -> None:
+    snap = _edit(BASH_331, " ❯ 1. Yes", "   1. Yes")
+    assert recognise(snap).kind is ScreenKind.UNKNOWN
+
+
+def test_a_dialog_with_two_selections_is_unknown() -> None:
+    snap = _edit(BASH_331, "   4. No", " ❯ 4. No")
+    assert recognise(snap).kind is ScreenKind.UNKNOWN
+
+
+def test_a_dialog_with_a_new_footer_is_unknown() -> None:
+    snap = _edit(BASH_331, " Esc to cancel · Tab to amend", " Press q to quit")
+    assert recognise(snap).kind is ScreenKind.UNKNOWN
+
+
+def test_options_out_of_order_are_unknown() -> None:
+    snap = _edit(BASH_331, "   4. No", "   5. No")
+    assert recognise(snap).kind is ScreenKind.UNKNOWN
+
+
+def test_dialog_words_in_model_output_above_the_prompt_do_not_make_a_dialog() -> None:
+    text = IDLE_331.read_text(encoding="utf-8").split("\n")
+    fake = [
+        "● Bash command",
+        "  Do you want to proceed?",
+        "  ❯ 1. Yes",
+        "    2. No",
+        "  Esc to cancel · Tab to amend",
+    ]
+    text[10 : 10 + len(fake)] = fake
+    found = recognise(parse_fixture("\n".join(text)))
+    assert found.kind is ScreenKind.IDLE
+    assert found.mode is Mode.DEFAULT
+
+
+def test_question_options_carry_their_descriptions() -> None:
+    found = recognise(parse_fixture(ASK_331.read_text(encoding="utf-8")))
+    assert found.question is not None
+    red = found.question.option("Red")
+    assert red is not None and red.number == 1 and red.description == "The color red"
+    assert found.question.selected is red
+
+
+def test_a_blank_screen_is_blank_and_garbage_is_unknown() -> None:
+    assert recognise(Snapshot.from_text("\n\n")).kind is ScreenKind.BLANK
+    assert recognise(Snapshot.from_text("something new\n  entirely")).kind is ScreenKind.UNKNOWN
+
+
+def test_title_glyphs() -> None:
+    assert title_signal("✳ Claude Code") is TitleSignal.IDLE
+    assert title_signal("◐ Claude Code") is TitleSignal.BUSY
+    assert title_signal("⠂ my title") is TitleSignal.BUSY
+    assert title_signal("") is TitleSignal.NONE
+    assert title_signal("Claude Code") is TitleSignal.NONE
+
+
+def test_an_idle_screen_with_a_busy_title_disagrees() -> None:
+    text = IDLE_331.read_text(encoding="utf-8").replace("title='✳", "title='◐", 1)
+    found = recognise(parse_fixture(text))
+    assert found.kind is ScreenKind.IDLE
+    assert not found.agrees_with_title
+
+
+def test_rules_need_the_full_width() -> None:
+    assert is_rule("─" * 120, 120)
+    assert is_rule("─" * 104 + " my-pty-title ──", 120)
+    assert not is_rule("─" * 80, 120)
+    assert not is_rule("  " + "─" * 118, 120)
+    assert not is_rule("Resume this session with:" + "─" * 95, 120)
+
+
+def test_parse_options_wants_exactly_one_selection() -> None:
+    assert parse_options(["❯ 1. Yes", "  2. No"], 120) is not None
+    assert parse_options(["  1. Yes", "  2. No"], 120) is None
+    assert parse_options(["❯ Yes", "  2. No"], 120) is None
+    opts = parse_options(["  No, exit", "❯ Yes, I trust this folder"], 120)
+    assert opts is not None and opts[1].selected and opts[1].number is None

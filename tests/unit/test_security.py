@@ -1,0 +1,186 @@
+"""The auth invariant, the child environment, MCP flags and the version band."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from claude_coder.errors import CredentialRefused, VersionRefused
+from claude_coder.profiles import SecretRef
+from claude_coder.security import (
+    DENYLIST,
+    OAUTH_TOKEN_VAR,
+    PTY_BAND,
+    SETTINGS_INJECTION_KEYS,
+    Version,
+    check_api_key_source,
+    check_env,
+    check_profile_env,
+    check_pty_version,
+    child_env,
+    is_denied,
+    mcp_args,
+    parse_version,
+    profile_env_problems,
+)
+
+REFERENCE_SECTION_6 = """
+ANTHROPIC_API_KEY ANTHROPIC_AUTH_TOKEN ANTHROPIC_FOUNDRY_API_KEY ANTHROPIC_FOUNDRY_AUTH_TOKEN
+ANTHROPIC_AWS_API_KEY AWS_BEARER_TOKEN_BEDROCK CLAUDE_CODE_API_KEY_HELPER_TTL_MS
+CLAUDE_CODE_USE_BEDROCK CLAUDE_CODE_USE_VERTEX CLAUDE_CODE_USE_FOUNDRY CLAUDE_CODE_USE_MANTLE
+CLAUDE_CODE_USE_ANTHROPIC_AWS CLAUDE_CODE_PROVIDER_MANAGED_BY_HOST
+ANTHROPIC_BASE_URL ANTHROPIC_BEDROCK_BASE_URL ANTHROPIC_BEDROCK_MANTLE_BASE_URL
+ANTHROPIC_VERTEX_BASE_URL ANTHROPIC_FOUNDRY_BASE_URL ANTHROPIC_FOUNDRY_RESOURCE
+ANTHROPIC_AWS_BASE_URL ANTHROPIC_AWS_WORKSPACE_ID
+ANTHROPIC_PROFILE ANTHROPIC_FEDERATION_RULE_ID ANTHROPIC_ORGANIZATION_ID ANTHROPIC_WORKSPACE_ID
+ANTHROPIC_IDENTITY_TOKEN_FILE
+ANTHROPIC_CUSTOM_HEADERS CLAUDE_CODE_EXTRA_BODY CLAUDE_CODE_CLIENT_CERT CLAUDE_CODE_CLIENT_KEY
+CLAUDE_CODE_CLIENT_KEY_PASSPHRASE CLAUDE_CODE_SIMPLE
+""".split()
+
+
+def test_denylist_holds_every_variable_of_the_reference() -> None:
+    assert set(REFERENCE_SECTION_6) <= DENYLIST
+    assert OAUTH_TOKEN_VAR not in DENYLIST
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["CLAUDE_CODE_SKIP_BEDROCK_AUTH", "CLAUDE_CODE_SKIP_VERTEX_AUTH", "CLAUDE_CODE_SKIP_NEWCLOUD_AUTH"],
+)
+def test_skip_auth_family_by_pattern(name: str) -> None:
+    assert is_denied(name)
+
+
+@pytest.mark.parametrize("name", ["PATH", "HOME", "CLAUDE_CODE_SKIP_X", "ANTHROPIC_MODEL", "FOO"])
+def test_ordinary_names_pass(name: str) -> None:
+    assert not is_denied(name)
+
+
+def test_lower_case_spelling_is_refused_too() -> None:
+    assert is_denied("anthropic_api_key")
+
+
+@pytest.mark.parametrize("name", sorted(DENYLIST))
+def test_profile_setting_any_denylisted_name_is_refused(name: str) -> None:
+    with pytest.raises(CredentialRefused) as info:
+        check_profile_env("p", {name: "value-that-must-not-show"})
+    assert info.value.variable == name
+    assert name in str(info.value) and "'p'" in str(info.value)
+    assert "value-that-must-not-show" not in str(info.value)
+
+
+def test_denylisted_name_refused_even_as_a_secret_ref() -> None:
+    problems = profile_env_problems({"ANTHROPIC_API_KEY": object()})
+    assert [p.variable for p in problems] == ["ANTHROPIC_API_KEY"]
+
+
+@pytest.mark.parametrize("key", SETTINGS_INJECTION_KEYS)
+def test_settings_injection_by_name_and_by_value(key: str) -> None:
+    assert [p.variable for p in profile_env_problems({key: "x"})] == [key]
+    doc = json.dumps({key: "/usr/bin/print-my-key"})
+    (problem,) = profile_env_problems({"CLAUDE_CODE_SETTINGS": doc})
+    assert key in problem.reason
+
+
+def test_settings_key_in_env_spelling() -> None:
+    assert [p.variable for p in profile_env_problems({"API_KEY_HELPER": "x"})] == [
+        "API_KEY_HELPER"
+    ]
+
+
+def test_oauth_token_only_through_a_secret_ref() -> None:
+    (problem,) = profile_env_problems({OAUTH_TOKEN_VAR: "literal-token"})
+    assert "secretRef" in problem.reason
+    assert profile_env_problems({OAUTH_TOKEN_VAR: SecretRef(secret_ref="env:T")}) == []
+
+
+def test_null_entries_are_removals_not_problems() -> None:
+    assert profile_env_problems({"ANTHROPIC_API_KEY": None}) == []
+
+
+def test_child_env_strips_denylist_claudecode_and_inherited_oauth() -> None:
+    parent = {name: "x" for name in DENYLIST}
+    parent |= {"CLAUDECODE": "1", OAUTH_TOKEN_VAR: "inherited", "PATH": "/bin", "KEEP": "k"}
+    parent |= {"CLAUDE_CODE_SKIP_FOO_AUTH": "1", "apiKeyHelper": "x"}
+    assert child_env({}, parent) == {"PATH": "/bin", "KEEP": "k"}
+
+
+def test_child_env_adds_profile_env_and_passes_oauth_from_profile() -> None:
+    env = child_env({OAUTH_TOKEN_VAR: "from-secret-ref", "X": "1"}, {"X": "0", "PATH": "/b"})
+    assert env == {"PATH": "/b", "X": "1", OAUTH_TOKEN_VAR: "from-secret-ref"}
+
+
+def test_child_env_drops_named_sources() -> None:
+    assert child_env({}, {"MY_SRC": "s", "A": "a"}, drop=["MY_SRC"]) == {"A": "a"}
+
+
+def test_child_env_last_line_of_defense() -> None:
+    with pytest.raises(CredentialRefused) as info:
+        child_env({"ANTHROPIC_BASE_URL": "http://evil"}, {})
+    assert info.value.variable == "ANTHROPIC_BASE_URL"
+    assert "http://evil" not in str(info.value)
+
+
+def test_check_env_start_time() -> None:
+    check_env({"PATH": "/bin", OAUTH_TOKEN_VAR: "t"})
+    with pytest.raises(CredentialRefused, match="CLAUDE_CODE_USE_VERTEX"):
+        check_env({"CLAUDE_CODE_USE_VERTEX": "1"})
+
+
+def test_api_key_source_must_be_none() -> None:
+    check_api_key_source("none")
+    for source in ("ANTHROPIC_API_KEY", "apiKeyHelper", "/login managed key", None, ""):
+        with pytest.raises(CredentialRefused) as info:
+            check_api_key_source(source)
+        assert info.value.source == "apiKeySource"
+
+
+def test_mcp_args_exactly_the_servers() -> None:
+    assert mcp_args(None) == ["--strict-mcp-config", "--mcp-config", '{"mcpServers":{}}']
+    servers = {"files": {"command": "mcp-files", "args": ["."]}}
+    flag, opt, doc = mcp_args(servers)
+    assert (flag, opt) == ("--strict-mcp-config", "--mcp-config")
+    assert json.loads(doc) == {"mcpServers": servers}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2.1.331 (Claude Code)\n", Version(2, 1, 331)),
+        ("2.1.0 (Claude Code)", Version(2, 1, 0)),
+        ("claude 10.20.30-beta.1", Version(10, 20, 30)),
+    ],
+)
+def test_parse_version(text: str, expected: Version) -> None:
+    assert parse_version(text) == expected
+    assert str(parse_version(text)) == str(expected)
+
+
+@pytest.mark.parametrize("text", ["", "Claude Code", "2.1", "error: unknown option"])
+def test_unparseable_version_is_refused(text: str) -> None:
+    with pytest.raises(VersionRefused):
+        parse_version(text)
+
+
+@pytest.mark.parametrize(
+    ("version", "admitted"),
+    [
+        ("2.0.99", False),
+        ("2.1.0", True),
+        ("2.1.197", True),
+        ("2.1.331", True),
+        ("2.1.999", True),
+        ("2.2.0", False),
+        ("3.0.0", False),
+    ],
+)
+def test_pty_band(version: str, admitted: bool) -> None:
+    assert PTY_BAND == (Version(2, 1, 0), Version(2, 2, 0))
+    if admitted:
+        assert check_pty_version(version) == parse_version(version)
+    else:
+        with pytest.raises(VersionRefused) as info:
+            check_pty_version(version)
+        assert info.value.version == version
