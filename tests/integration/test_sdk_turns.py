@@ -48,7 +48,7 @@ async def test_text_turn_with_exact_usage(
 
 
 async def test_tool_turn_allowed_by_policy(
-    make_offline_claude: object, offline_claude: Path, fake_api: FakeApi, tmp_path: Path
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path
 ) -> None:
     work = tmp_path / "work"
     work.mkdir()
@@ -93,16 +93,16 @@ async def test_tool_turn_denied_by_policy(
 async def test_question_answered_by_callback(
     offline_claude: Path, fake_api: FakeApi, tmp_path: Path
 ) -> None:
-    profiles = write_profiles(
-        tmp_path, {"name": "q", "experimentalAskUserQuestionAnswering": True}
-    )
+    profiles = write_profiles(tmp_path, {"name": "q", "experimentalAskUserQuestionAnswering": True})
     asked: list[QuestionRequest] = []
 
     async def on_question(q: QuestionRequest) -> dict[str, str]:
         asked.append(q)
         return {q.questions[0].question: "Blue"}
 
-    async with Session.open("q", profiles=profiles, cwd=str(tmp_path), on_question=on_question) as s:
+    async with Session.open(
+        "q", profiles=profiles, cwd=str(tmp_path), on_question=on_question
+    ) as s:
         rec = Events(s)
         result = await s.send("ask:Which color?|Red|Blue")
     assert asked[0].questions[0].question == "Which color?"

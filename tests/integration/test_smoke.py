@@ -17,8 +17,11 @@ def _run_print(launcher: Path, prompt: str, cwd: Path, *extra: str) -> list[dict
         capture_output=True,
         text=True,
         timeout=90,
-        env={"PATH": os.environ["PATH"], "HOME": os.environ["HOME"],
-             "CLAUDE_CONFIG_DIR": os.environ["CLAUDE_CONFIG_DIR"]},
+        env={
+            "PATH": os.environ["PATH"],
+            "HOME": os.environ["HOME"],
+            "CLAUDE_CONFIG_DIR": os.environ["CLAUDE_CONFIG_DIR"],
+        },
     )
     assert proc.returncode == 0, proc.stderr
     return [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
@@ -32,4 +35,6 @@ def test_one_real_turn(offline_claude: Path, fake_api: FakeApi, tmp_path: Path) 
     assert result["type"] == "result"
     assert result["result"] == "smoke ok"
     assert fake_api.prompts_seen() == ["reply:smoke ok"]
-    assert fake_api.connect_attempts() == [] or all(r.status == 403 for r in fake_api.connect_attempts())
+    assert fake_api.connect_attempts() == [] or all(
+        r.status == 403 for r in fake_api.connect_attempts()
+    )

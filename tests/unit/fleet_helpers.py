@@ -19,7 +19,8 @@ DEADLINE = 10.0
 class FakeFactory:
     """Starts each member's Session on a FakeTransport; records specs and transports.
 
-    A resumed member keeps its session id (as Claude Code's ``--resume`` does).
+    A resumed member keeps its session id (as Claude Code's ``--resume`` does). A
+    member's script is used for its first start only; later starts echo.
     """
 
     def __init__(
@@ -41,7 +42,7 @@ class FakeFactory:
         self.specs.append(spec)
         resumed = spec.resume if spec.resume and not spec.fork else None
         fake = FakeTransport(
-            self.scripts.get(spec.name),
+            self.scripts.pop(spec.name, None),
             session_id=resumed,
             start_error=self.start_errors.pop(spec.name, None),
         )
@@ -61,7 +62,7 @@ async def open_fleet(roster: Path, factory: FakeFactory, **kwargs: Any) -> Fleet
 async def until(pred: Callable[[], bool], deadline: float = DEADLINE) -> None:
     """Wait (yielding to the loop) until ``pred()`` holds; fail after ``deadline`` seconds."""
     async with asyncio.timeout(deadline):
-        while not pred():
+        while not pred():  # noqa: ASYNC110 - fleet state (busy, queued) has no event of its own
             await asyncio.sleep(0.002)
 
 

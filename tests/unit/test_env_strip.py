@@ -24,9 +24,7 @@ def env_dumping_claude(tmp_path: Path) -> tuple[Path, Path]:
 
 def run_child(profile: Profile, *, transport: str = "sdk") -> dict[str, str]:
     spec = build_launch(profile, transport=transport)
-    done = subprocess.run(
-        list(spec.argv), env=dict(spec.env), cwd=spec.cwd, timeout=30, check=True
-    )
+    done = subprocess.run(list(spec.argv), env=dict(spec.env), cwd=spec.cwd, timeout=30, check=True)
     assert done.returncode == 0
     dump = Path(spec.binary).parent / "child-env"
     pairs = [item.split("=", 1) for item in dump.read_text().split("\0") if item]

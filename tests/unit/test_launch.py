@@ -244,17 +244,17 @@ async def test_aread_version(tmp_path: Path) -> None:
 
 
 async def test_aread_version_cancelled_leaves_no_child(tmp_path: Path) -> None:
-    pidfile = tmp_path / "pid"
-    hang = stub(tmp_path, "hang", f"echo $$ > {pidfile}; exec sleep 60")
+    fifo = tmp_path / "pid-fifo"
+    os.mkfifo(fifo)
+    hang = stub(tmp_path, "hang", f"echo $$ > {fifo}; exec sleep 60")
     task = asyncio.create_task(aread_version(str(hang), deadline_s=30))
     async with asyncio.timeout(10):
-        while not pidfile.exists() or not pidfile.read_text().strip():
-            await asyncio.sleep(0.01)
+        pid = int(await asyncio.to_thread(fifo.read_text))  # the child is running
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     with pytest.raises(ProcessLookupError):
-        os.kill(int(pidfile.read_text()), 0)
+        os.kill(pid, 0)
 
 
 def test_version_of_the_real_bundled_binary(claude_binary: Path) -> None:

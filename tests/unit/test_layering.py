@@ -163,12 +163,12 @@ class EnvCopyFinder(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in ("copy", "deepcopy"):
-            if self.is_environ(func.value) or any(self.is_environ(a) for a in node.args):
-                self.found.append(node.lineno)
-        if isinstance(func, ast.Name) and func.id in ("dict", "copy", "deepcopy"):
-            if any(self.is_environ(a) for a in node.args):
-                self.found.append(node.lineno)
+        copies = isinstance(func, ast.Attribute) and func.attr in ("copy", "deepcopy")
+        builds = isinstance(func, ast.Name) and func.id in ("dict", "copy", "deepcopy")
+        on_environ = copies and self.is_environ(getattr(func, "value", None))
+        of_environ = (copies or builds) and any(self.is_environ(a) for a in node.args)
+        if on_environ or of_environ:
+            self.found.append(node.lineno)
         for keyword in node.keywords:
             if keyword.arg == "env" and self.is_environ(keyword.value):
                 self.found.append(node.lineno)

@@ -88,7 +88,11 @@ def test_every_key_in_camel_case(tmp_path: Path) -> None:
         "claudePath": "/opt/claude",
         "maxTurns": 7,
         "stallTimeoutSeconds": 30,
-        "permissionPolicy": {"allow": ["Read", "Bash(git *)"], "deny": ["Write"], "default": "deny"},
+        "permissionPolicy": {
+            "allow": ["Read", "Bash(git *)"],
+            "deny": ["Write"],
+            "default": "deny",
+        },
         "experimentalAskUserQuestionAnswering": True,
         "trustWorkspace": True,
     }

@@ -174,7 +174,12 @@ def test_denylisted_variable_through_a_parent(tmp_path: Path) -> None:
     assert all("tok-value-123" not in str(p) for p in problems)
 
 
-def test_child_may_remove_nothing_it_should_not() -> None:
-    # null for an unset scalar just leaves the default
-    pset = pset_of({"name": "p", "model": None})
-    assert pset.get("p").model is None
+def test_null_scalar_resets_to_the_default() -> None:
+    pset = pset_of(
+        {"name": "p", "model": "opus", "stallTimeoutSeconds": 5, "transport": "pty"},
+        {"name": "k", "extends": "p", "model": None, "stallTimeoutSeconds": None},
+    )
+    kid = pset.get("k")
+    assert kid.model is None
+    assert kid.stall_timeout_seconds == 120
+    assert kid.transport == "pty"

@@ -101,3 +101,14 @@ def test_parse_options_wants_exactly_one_selection() -> None:
     assert parse_options(["❯ Yes", "  2. No"], 120) is None
     opts = parse_options(["  No, exit", "❯ Yes, I trust this folder"], 120)
     assert opts is not None and opts[1].selected and opts[1].number is None
+
+
+def test_progress_text_ignores_the_spinner_but_not_the_content() -> None:
+    from claude_coder.transports.screen.recognise import progress_text
+
+    busy = ROOT / "reference-2.1.331" / "main_default__06_slow_busy.txt"
+    base = progress_text(parse_fixture(busy.read_text(encoding="utf-8")))
+    ticked = _edit(busy, "* Quantumizing… (2s · ↓ 18 tokens)", "✢ Quantumizing… (3s · ↓ 18 tokens)")
+    assert progress_text(ticked) == base
+    grown = _edit(busy, "❯ slow\n\n●\n", "❯ slow\n\n● slow-chunk-0\n")
+    assert progress_text(grown) != base

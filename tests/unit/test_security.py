@@ -25,19 +25,40 @@ from claude_coder.security import (
     profile_env_problems,
 )
 
-REFERENCE_SECTION_6 = """
-ANTHROPIC_API_KEY ANTHROPIC_AUTH_TOKEN ANTHROPIC_FOUNDRY_API_KEY ANTHROPIC_FOUNDRY_AUTH_TOKEN
-ANTHROPIC_AWS_API_KEY AWS_BEARER_TOKEN_BEDROCK CLAUDE_CODE_API_KEY_HELPER_TTL_MS
-CLAUDE_CODE_USE_BEDROCK CLAUDE_CODE_USE_VERTEX CLAUDE_CODE_USE_FOUNDRY CLAUDE_CODE_USE_MANTLE
-CLAUDE_CODE_USE_ANTHROPIC_AWS CLAUDE_CODE_PROVIDER_MANAGED_BY_HOST
-ANTHROPIC_BASE_URL ANTHROPIC_BEDROCK_BASE_URL ANTHROPIC_BEDROCK_MANTLE_BASE_URL
-ANTHROPIC_VERTEX_BASE_URL ANTHROPIC_FOUNDRY_BASE_URL ANTHROPIC_FOUNDRY_RESOURCE
-ANTHROPIC_AWS_BASE_URL ANTHROPIC_AWS_WORKSPACE_ID
-ANTHROPIC_PROFILE ANTHROPIC_FEDERATION_RULE_ID ANTHROPIC_ORGANIZATION_ID ANTHROPIC_WORKSPACE_ID
-ANTHROPIC_IDENTITY_TOKEN_FILE
-ANTHROPIC_CUSTOM_HEADERS CLAUDE_CODE_EXTRA_BODY CLAUDE_CODE_CLIENT_CERT CLAUDE_CODE_CLIENT_KEY
-CLAUDE_CODE_CLIENT_KEY_PASSPHRASE CLAUDE_CODE_SIMPLE
-""".split()
+REFERENCE_SECTION_6 = [
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_AUTH_TOKEN",
+    "ANTHROPIC_FOUNDRY_API_KEY",
+    "ANTHROPIC_FOUNDRY_AUTH_TOKEN",
+    "ANTHROPIC_AWS_API_KEY",
+    "AWS_BEARER_TOKEN_BEDROCK",
+    "CLAUDE_CODE_API_KEY_HELPER_TTL_MS",
+    "CLAUDE_CODE_USE_BEDROCK",
+    "CLAUDE_CODE_USE_VERTEX",
+    "CLAUDE_CODE_USE_FOUNDRY",
+    "CLAUDE_CODE_USE_MANTLE",
+    "CLAUDE_CODE_USE_ANTHROPIC_AWS",
+    "CLAUDE_CODE_PROVIDER_MANAGED_BY_HOST",
+    "ANTHROPIC_BASE_URL",
+    "ANTHROPIC_BEDROCK_BASE_URL",
+    "ANTHROPIC_BEDROCK_MANTLE_BASE_URL",
+    "ANTHROPIC_VERTEX_BASE_URL",
+    "ANTHROPIC_FOUNDRY_BASE_URL",
+    "ANTHROPIC_FOUNDRY_RESOURCE",
+    "ANTHROPIC_AWS_BASE_URL",
+    "ANTHROPIC_AWS_WORKSPACE_ID",
+    "ANTHROPIC_PROFILE",
+    "ANTHROPIC_FEDERATION_RULE_ID",
+    "ANTHROPIC_ORGANIZATION_ID",
+    "ANTHROPIC_WORKSPACE_ID",
+    "ANTHROPIC_IDENTITY_TOKEN_FILE",
+    "ANTHROPIC_CUSTOM_HEADERS",
+    "CLAUDE_CODE_EXTRA_BODY",
+    "CLAUDE_CODE_CLIENT_CERT",
+    "CLAUDE_CODE_CLIENT_KEY",
+    "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE",
+    "CLAUDE_CODE_SIMPLE",
+]
 
 
 def test_denylist_holds_every_variable_of_the_reference() -> None:
@@ -47,7 +68,11 @@ def test_denylist_holds_every_variable_of_the_reference() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["CLAUDE_CODE_SKIP_BEDROCK_AUTH", "CLAUDE_CODE_SKIP_VERTEX_AUTH", "CLAUDE_CODE_SKIP_NEWCLOUD_AUTH"],
+    [
+        "CLAUDE_CODE_SKIP_BEDROCK_AUTH",
+        "CLAUDE_CODE_SKIP_VERTEX_AUTH",
+        "CLAUDE_CODE_SKIP_NEWCLOUD_AUTH",
+    ],
 )
 def test_skip_auth_family_by_pattern(name: str) -> None:
     assert is_denied(name)
@@ -85,9 +110,7 @@ def test_settings_injection_by_name_and_by_value(key: str) -> None:
 
 
 def test_settings_key_in_env_spelling() -> None:
-    assert [p.variable for p in profile_env_problems({"API_KEY_HELPER": "x"})] == [
-        "API_KEY_HELPER"
-    ]
+    assert [p.variable for p in profile_env_problems({"API_KEY_HELPER": "x"})] == ["API_KEY_HELPER"]
 
 
 def test_oauth_token_only_through_a_secret_ref() -> None:
@@ -177,10 +200,21 @@ def test_unparseable_version_is_refused(text: str) -> None:
     ],
 )
 def test_pty_band(version: str, admitted: bool) -> None:
-    assert PTY_BAND == (Version(2, 1, 0), Version(2, 2, 0))
+    assert (Version(2, 1, 0), Version(2, 2, 0)) == PTY_BAND
     if admitted:
         assert check_pty_version(version) == parse_version(version)
     else:
         with pytest.raises(VersionRefused) as info:
             check_pty_version(version)
         assert info.value.version == version
+
+
+def test_public_surfaces_are_real() -> None:
+    import claude_coder.profiles as profiles
+    import claude_coder.security as security
+
+    # (ruff's RUF022 keeps each __all__ sorted)
+    for module in (security, profiles):
+        assert len(set(module.__all__)) == len(module.__all__)
+        for name in module.__all__:
+            assert hasattr(module, name), f"{module.__name__}.{name}"

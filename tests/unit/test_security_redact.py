@@ -1,4 +1,4 @@
-"""The Redactor: no registered secret survives in text, objects, events or exceptions, in any form."""
+"""The Redactor: no registered secret survives in text, objects, events or exceptions."""
 
 from __future__ import annotations
 

@@ -115,6 +115,18 @@ def _settings_problems(environ: Mapping[str, str], cwd: Path) -> list[str]:
     return found
 
 
+def _login_report(profile: Profile, environ: Mapping[str, str]) -> dict[str, Any]:
+    login = login_status(environ)
+    ref = profile.env.get(OAUTH_TOKEN_VAR)
+    if ref is not None and not login["loggedIn"]:
+        login["loggedIn"] = True
+        login["detail"] = (
+            f"profile {profile.name!r} passes {OAUTH_TOKEN_VAR} from {ref} "
+            "(resolved when a session starts)"
+        )
+    return login
+
+
 def _binary_report(profile: Profile, environ: Mapping[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {"path": None, "why": None, "error": None}
     try:
@@ -174,7 +186,7 @@ def diagnose(ctx: click.Context, profile_name: str) -> dict[str, Any]:
         "profile": profile.name,
         "binary": binary,
         "version": _version_report(binary["path"]),
-        "login": login_status(environ),
+        "login": _login_report(profile, environ),
         "environment": _environment_report(environ),
         "settings": _settings_problems(environ, Path.cwd()),
         "profiles": profiles,

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from claude_coder import __version__
 from claude_coder.cli.common import CliState, err_console
@@ -49,7 +50,7 @@ for _module in _COMMAND_MODULES:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return (and, as a script, exit with) the exit code."""
     try:
-        cli.main(args=argv, prog_name="claude-coder", standalone_mode=False)
+        rv = cli.main(args=argv, prog_name="claude-coder", standalone_mode=False)
     except click.exceptions.Abort:
         err_console().print("aborted")
         return 1
@@ -59,9 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return 2
     except ClaudeCoderError as exc:
-        err_console().print(f"[red]error:[/red] {exc.message}", markup=True, highlight=False)
+        err_console().print(f"[red]error:[/red] {escape(exc.message)}", highlight=False)
         return exc.exit_code
-    return 0
+    # ``ctx.exit(n)`` returns n here instead of raising when standalone_mode is off.
+    return rv if isinstance(rv, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

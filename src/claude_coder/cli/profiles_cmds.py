@@ -43,7 +43,9 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    table = Table("name", "transport", "extends", "model", "permission mode", "source")
+    table = Table(box=None, pad_edge=False)
+    for column in ("name", "transport", "extends", "model", "permission mode", "defined in"):
+        table.add_column(column, no_wrap=True)
     for row in rows:
         table.add_row(
             row["name"],
@@ -51,9 +53,12 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
             row["extends"] or "",
             row["model"] or "",
             row["permissionMode"],
-            row["source"],
+            "built-in" if row["source"] == "built-in" else "file",
         )
-    console().print(table)
+    out = console()
+    where = f"{pset.path} ({pset.origin})" if pset.path else f"none ({pset.origin})"
+    out.print(f"profiles file: {where}", markup=False)
+    out.print(table)
 
 
 @profiles_group.command("show")

@@ -242,6 +242,7 @@ class Fleet:
             if self._members.get(name) is member:
                 await self._forget(member)
             raise
+        await self._sync.flush()  # the session id is on disk before add() returns
         return self.member(name)
 
     async def close(self, name: str) -> None:
@@ -342,6 +343,7 @@ class Fleet:
             with contextlib.suppress(Exception):
                 await self._boot(member, resume=resume)
 
+        member.booting = True  # shows "starting" at once, before the boot gets its slot
         task = asyncio.get_running_loop().create_task(boot(), name=f"fleet-boot-{member.name}")
         self._boots[member.name] = task
         task.add_done_callback(lambda t: self._boots.pop(member.name, None))

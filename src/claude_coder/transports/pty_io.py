@@ -122,7 +122,7 @@ class TerminalProcess:
     async def wait_for(
         self,
         predicate: Callable[[Recognition], bool],
-        timeout: float,
+        within: float,
         *,
         settle: float = 0.08,
         what: str = "the expected screen",
@@ -135,7 +135,7 @@ class TerminalProcess:
         :class:`ChildExited` when the terminal closes first.
         """
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + within
         matched_since: float | None = None
         while True:
             event = self._changed
@@ -158,23 +158,23 @@ class TerminalProcess:
                 async with asyncio.timeout(max(0.005, min(pause, deadline - now))):
                     await event.wait()
 
-    async def wait_eof(self, timeout: float) -> bool:
+    async def wait_eof(self, within: float) -> bool:
         """Wait until the terminal closes; False at the deadline."""
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(within):
                 await self._eof.wait()
         return self.exited
 
     # -- writing -----------------------------------------------------------------------
 
-    async def write(self, data: bytes, timeout: float = 10.0) -> None:
-        """Send bytes to the child's terminal (keys, pastes), within ``timeout`` seconds."""
+    async def write(self, data: bytes, within: float = 10.0) -> None:
+        """Send bytes to the child's terminal (keys, pastes), within ``within`` seconds."""
         proc = self._proc
         if proc is None or self.exited:
             raise ChildExited("Claude Code is not running")
         loop = asyncio.get_running_loop()
         view = memoryview(data)
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within):
             while view:
                 try:
                     view = view[os.write(proc.fd, view) :]
@@ -226,9 +226,23 @@ class TerminalProcess:
             proc.close(force=True)
 
     async def _reap(self, within: float) -> None:
+        """Wait (bounded) for the child to exit, through a pidfd; then reap it."""
         proc = self._proc
         assert proc is not None
+        if not proc.isalive():
+            return
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
-        while proc.isalive() and loop.time() < deadline:
-            await asyncio.sleep(0.02)
+        try:
+            pidfd = os.pidfd_open(proc.pid)
+        except OSError:
+            return  # already gone (isalive() reaps it below)
+        gone: asyncio.Future[None] = loop.create_future()
+        loop.add_reader(pidfd, _resolve, gone)
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(within):
+                    await gone
+        finally:
+            loop.remove_reader(pidfd)
+            os.close(pidfd)
+        proc.isalive()

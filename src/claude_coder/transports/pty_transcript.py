@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from claude_coder.events import (
     Usage,
 )
 
-__all__ = ["JsonlSplitter", "TranscriptFile", "TurnReader", "session_file"]
+__all__ = ["JsonlSplitter", "TranscriptFile", "TurnReader", "read_session_id"]
 
 INTERRUPTED = "[Request interrupted by user]"
 INTERRUPTED_FOR_TOOL = "[Request interrupted by user for tool use]"
@@ -76,11 +77,14 @@ class TurnReader:
         self.error: str | None = None
         self.interrupted_for_tool = False
         self.started = False
+        self.since: float | None = None
+        """Records stamped more than a second before this time (Unix seconds) belong to
+        earlier turns (a forked session's copied history) and are skipped."""
 
     def feed(self, record: Mapping[str, Any]) -> list[Event]:
         """Events for one transcript record (none for bookkeeping records)."""
         kind = record.get("type")
-        if record.get("isSidechain"):
+        if record.get("isSidechain") or self._before(record.get("timestamp")):
             return []
         if kind == "assistant":
             return self._assistant(record)
@@ -89,6 +93,15 @@ class TurnReader:
         if kind == "system" and record.get("subtype") == "turn_duration":
             self.end = self.end or Boundary.COMPLETED
         return []
+
+    def _before(self, stamp: object) -> bool:
+        if self.since is None or not isinstance(stamp, str):
+            return False
+        try:
+            when = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return False
+        return when < self.since - 1.0
 
     def _assistant(self, record: Mapping[str, Any]) -> list[Event]:
         msg = record.get("message") or {}
@@ -108,7 +121,9 @@ class TurnReader:
                 self.texts.append((mid, str(block["text"])))
                 out += [TextDelta(str(block["text"])), AssistantText(str(block["text"]))]
             elif block.get("type") == "tool_use":
-                call = ToolCall(str(block.get("id")), str(block.get("name")), block.get("input") or {})
+                call = ToolCall(
+                    str(block.get("id")), str(block.get("name")), block.get("input") or {}
+                )
                 self.tool_calls.append(call)
                 out.append(call)
         return out
@@ -180,7 +195,7 @@ class TurnReader:
         )
 
 
-def session_file(config_dir: Path, pid: int | None, cwd: str, since_ms: float) -> str | None:
+def read_session_id(config_dir: Path, pid: int | None, cwd: str, since_ms: float) -> str | None:
     """The session id an interactive Claude Code wrote in ``sessions/<pid>.json``.
 
     Falls back to the one record for ``cwd`` started after ``since_ms`` (a launcher that

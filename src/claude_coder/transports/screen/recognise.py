@@ -27,14 +27,18 @@ from claude_coder.transports.screen.model import Recognition, ScreenKind
 from claude_coder.transports.screen.parts import footer_mode, rule_indices, title_signal
 from claude_coder.transports.screen.terminal import Snapshot
 
-__all__ = ["QUEUED_PLACEHOLDER", "recognise"]
+__all__ = ["QUEUED_PLACEHOLDER", "progress_text", "recognise"]
 
 QUEUED_PLACEHOLDER = "Press up to edit queued messages"
 _INTERRUPTED = "Interrupted · What should Claude do instead?"
 _UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _NAME_RE = re.compile(r'--resume\s+"([^"]+)"')
 _SPINNER_RE = re.compile(r"^[^\w\s●❯⎿▎│] [A-Z][\w'-]*…")
-_NOTICES = {"Auto mode is now Claude Code's default permission mode": "auto_mode_default"}
+_NOTICES = {
+    "Auto mode is now Claude Code's default permission mode": "auto_mode_default",
+    "Usage limit reached": "usage_limit",
+    "Continuing automatically at": "auto_continue",
+}
 
 Region = Callable[[Sequence[str], int], Recognition | None]
 _BELOW_LAST_RULE: tuple[Region, ...] = (
@@ -44,6 +48,15 @@ _BELOW_LAST_RULE: tuple[Region, ...] = (
     permission_dialog,
     rewind_menu,
 )
+
+
+def progress_text(snap: Snapshot) -> str:
+    """The screen without its spinner lines: it changes only when something happened.
+
+    The spinner animates and counts seconds even when nothing arrives, so a screen
+    compared this way stops changing when the turn stalls.
+    """
+    return "\n".join(line for line in snap.lines if not _SPINNER_RE.match(line))
 
 
 def recognise(snap: Snapshot) -> Recognition:
@@ -119,11 +132,11 @@ def _prompt_box(lines: list[str], rules: list[int], columns: int) -> Recognition
     prompt = "\n".join([body[0][1:].strip(), *(line[2:].rstrip() for line in body[1:])])
     prompt = prompt.rstrip("\n")
     after = [s.strip() for s in lines[bottom + 1 :] if s.strip()]
-    footer = after[0] if after and not after[0].startswith("/") else ""
+    footer = "\n".join(after) if after and not after[0].startswith("/") else ""
     above = _above(lines, top)
     kind = _box_kind(footer, prompt, above)
     notices = tuple(
-        tag for marker, tag in _NOTICES.items() if any(marker in s for s in lines[:top])
+        tag for marker, tag in _NOTICES.items() if any(marker in s for s in (*lines[:top], *after))
     )
     region = tuple(lines[top:])
     return Recognition(kind, footer_mode(footer), prompt, footer, notices=notices, region=region)
@@ -132,7 +145,7 @@ def _prompt_box(lines: list[str], rules: list[int], columns: int) -> Recognition
 def _above(lines: list[str], top: int) -> list[str]:
     """The few meaningful lines right above the prompt box, nearest last."""
     out: list[str] = []
-    for line in reversed(lines[max(0, top - 8) : top]):
+    for line in reversed(lines[:top]):
         s = line.strip()
         if not s or s.endswith("/effort") or s.startswith("⎿  Tip:"):
             continue

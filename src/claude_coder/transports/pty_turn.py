@@ -1,0 +1,368 @@
+"""One PTY turn from submitted prompt to boundary, and the verified way to answer a dialog.
+
+:func:`choose` presses the option with a given LABEL, and only after checking that the
+very dialog it was asked about (kind, title, subject, options) is still on screen; then
+it checks that the dialog went away. :class:`TurnWatcher` follows a running turn: it
+reads the transcript as it grows (text, tool calls, results, usage), asks the session's
+hooks about permission dialogs and questions, and decides the boundary when the prompt
+is back. Anything it does not know gets no keystroke: the turn ends ``error`` with a
+redacted screen dump (:class:`~claude_coder.errors.ScreenError`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from claude_coder.errors import ScreenError
+from claude_coder.events import (
+    Boundary,
+    Event,
+    Question,
+    QuestionOption,
+    ToolCall,
+    TurnResult,
+)
+from claude_coder.transports.base import PermissionRequest, QuestionRequest, TransportHooks
+from claude_coder.transports.pty_io import TerminalProcess
+from claude_coder.transports.pty_transcript import TranscriptFile, TurnReader
+from claude_coder.transports.screen import (
+    Dialog,
+    QuestionScreen,
+    Recognition,
+    ScreenKind,
+    keys,
+)
+
+__all__ = ["TurnWatcher", "choose", "same_screen"]
+
+_log = logging.getLogger(__name__)
+_K = ScreenKind
+_TOOLS = {"bash": ("Bash",), "create": ("Write",), "edit": ("Edit", "MultiEdit", "NotebookEdit")}
+_SCREEN_INPUT = {"bash": ("Bash", "command"), "create": ("Write", "file_path")}
+_FREE_FORM = ("Type something.", "Chat about this")
+_ids = itertools.count(1)
+
+Chooser = Dialog | QuestionScreen
+Dump = Callable[[], str]
+
+
+def _chooser(rec: Recognition) -> Chooser | None:
+    return rec.dialog or rec.question
+
+
+def same_screen(a: Recognition, b: Recognition) -> bool:
+    """Both show the same dialog or question (selection aside)."""
+    ca, cb = _chooser(a), _chooser(b)
+    if a.kind is not b.kind or ca is None or cb is None:
+        return False
+    labels_a = [(o.number, o.label) for o in ca.options]
+    labels_b = [(o.number, o.label) for o in cb.options]
+    if isinstance(ca, Dialog) and isinstance(cb, Dialog):
+        return (ca.kind, ca.title, ca.subject, labels_a) == (
+            cb.kind,
+            cb.title,
+            cb.subject,
+            labels_b,
+        )
+    if isinstance(ca, QuestionScreen) and isinstance(cb, QuestionScreen):
+        return (ca.header, ca.question, labels_a) == (cb.header, cb.question, labels_b)
+    return False
+
+
+async def choose(proc: TerminalProcess, seen: Recognition, label: str, dump: Dump) -> None:
+    """Select the option labelled exactly ``label`` of the dialog ``seen``; verified.
+
+    Raises :class:`ScreenError` (no key sent) when the dialog on screen is no longer
+    ``seen`` or has no such option, and when it does not go away afterwards.
+    """
+    chooser = _chooser(seen)
+    option = chooser.option(label) if chooser is not None else None
+    if chooser is None or option is None:
+        raise ScreenError(f"the dialog offers no option {label!r}; no key was sent", screen=dump())
+    now = proc.recognition()
+    if not same_screen(now, seen):
+        raise ScreenError("the dialog changed before it could be answered", screen=dump())
+    if option.number is None:
+        await _navigate(proc, now, label, dump)
+        await _closed(proc, seen, label, dump, 10)
+        return
+    for attempt in range(3):
+        await proc.write(keys.digit(option.number))
+        try:
+            await _closed(proc, seen, label, dump, 3 if attempt < 2 else 5)
+            return
+        except ScreenError:
+            # A key pressed while the dialog was still mounting is lost: press it again,
+            # but only while exactly the same dialog, same selection, is still shown.
+            if attempt == 2 or proc.recognition() != now:
+                raise
+
+
+async def _closed(
+    proc: TerminalProcess, seen: Recognition, label: str, dump: Dump, within: float
+) -> None:
+    try:
+        await proc.wait_for(lambda r: not same_screen(r, seen), within, what="the dialog to close")
+    except TimeoutError:
+        raise ScreenError(
+            f"the dialog stayed open after choosing {label!r}", screen=dump()
+        ) from None
+
+
+async def _navigate(proc: TerminalProcess, now: Recognition, label: str, dump: Dump) -> None:
+    """Unnumbered options: arrow to ``label`` (each step verified), then Enter."""
+    for _ in range(12):
+        chooser = _chooser(now)
+        assert chooser is not None
+        labels = [o.label for o in chooser.options]
+        current = chooser.selected
+        if current is None:
+            raise ScreenError("the dialog shows no selection; no key was sent", screen=dump())
+        if current.label == label:
+            await proc.write(keys.ENTER)
+            return
+        step = keys.DOWN if labels.index(label) > labels.index(current.label) else keys.UP
+        await proc.write(step)
+        was = current.label
+
+        def moved(r: Recognition, was: str = was, now: Recognition = now) -> bool:
+            c = _chooser(r)
+            return (
+                same_screen(r, now)
+                and c is not None
+                and c.selected is not None
+                and (c.selected.label != was)
+            )
+
+        try:
+            now = await proc.wait_for(moved, 5, settle=0.05, what="the selection to move")
+        except TimeoutError:
+            raise ScreenError("the selection did not move", screen=dump()) from None
+    raise ScreenError(f"could not reach option {label!r}", screen=dump())
+
+
+def _questions(call: ToolCall | None, screen: QuestionScreen) -> tuple[Question, ...]:
+    raw = call.input.get("questions") if call is not None else None
+    if isinstance(raw, list) and raw:
+        return tuple(
+            Question(
+                str(q.get("question", "")),
+                str(q.get("header", "")),
+                tuple(
+                    QuestionOption(str(o.get("label", "")), str(o.get("description", "")))
+                    for o in q.get("options", [])
+                    if isinstance(o, Mapping)
+                ),
+                bool(q.get("multiSelect", False)),
+            )
+            for q in raw
+            if isinstance(q, Mapping)
+        )
+    opts = tuple(
+        QuestionOption(o.label, o.description) for o in screen.options if o.label not in _FREE_FORM
+    )
+    return (Question(screen.question, screen.header, opts),)
+
+
+class TurnWatcher:
+    """Follows one submitted turn to its boundary; see the module docstring."""
+
+    def __init__(
+        self,
+        proc: TerminalProcess,
+        transcript: TranscriptFile | None,
+        hooks: TransportHooks,
+        emit: Callable[[Event], None],
+        dump: Dump,
+        *,
+        session_id: str | None,
+        unknown_grace: float = 15.0,
+        end_grace: float = 3.0,
+    ) -> None:
+        self.proc = proc
+        self.transcript = transcript
+        self.hooks = hooks
+        self.emit = emit
+        self.dump = dump
+        self.session_id = session_id
+        self.reader = TurnReader()
+        self.denials: list[ToolCall] = []
+        self.declined = False
+        self.interrupt_requested = False
+        self.unknown_grace = unknown_grace
+        self.end_grace = end_grace
+        self.keys = asyncio.Lock()
+
+    def pump(self) -> None:
+        """Emit the events of every transcript record appended since the last call."""
+        if self.transcript is None:
+            return
+        for record in self.transcript.read_new():
+            for event in self.reader.feed(record):
+                self.emit(event)
+
+    async def run(self, started: float) -> TurnResult:
+        """Watch until the turn ends; returns its result (raises ScreenError if lost)."""
+        loop = asyncio.get_running_loop()
+        unknown_since: float | None = None
+        while True:
+            self.pump()
+            try:
+                rec = await self.proc.wait_for(_settled_kind, 0.25, settle=0.15)
+            except TimeoutError:
+                unknown_since = None
+                continue
+            if rec.kind in (_K.PERMISSION, _K.QUESTION):
+                rec = await self._steady(rec)
+            if rec.kind is _K.PERMISSION:
+                await self._permission(rec)
+            elif rec.kind is _K.QUESTION:
+                await self._question(rec)
+            elif rec.kind.idle_like:
+                if await self._over():
+                    return self.result(rec, loop.time() - started)
+            else:
+                unknown_since = unknown_since or loop.time()
+                if loop.time() - unknown_since >= self.unknown_grace:
+                    raise ScreenError(
+                        f"Claude Code shows a screen claude-coder does not know ({rec.kind}); "
+                        "no key was sent",
+                        screen=self.dump(),
+                    )
+
+    async def _steady(self, rec: Recognition) -> Recognition:
+        """A dialog just drawn may not take keys yet: let it stand still a moment."""
+        try:
+            return await self.proc.wait_for(lambda r: same_screen(r, rec), 2, settle=0.4)
+        except TimeoutError:
+            return self.proc.recognition()
+
+    async def _over(self) -> bool:
+        """The prompt is back: wait (briefly) for the transcript to say how it ended."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.end_grace
+        while loop.time() < deadline:
+            self.pump()
+            if self.reader.end is not None:
+                return True
+            try:
+                await self.proc.wait_for(lambda r: not r.kind.idle_like, 0.1, settle=0)
+                return False
+            except TimeoutError:
+                continue
+        self.pump()
+        return self.reader.end is not None or self.reader.started
+
+    def result(self, rec: Recognition, duration: float) -> TurnResult:
+        """The turn's result; the boundary from the transcript, else from the screen."""
+        r = self.reader
+        end = r.end
+        if end is Boundary.INTERRUPTED and r.interrupted_for_tool and not self.interrupt_requested:
+            end = Boundary.COMPLETED if (self.denials or self.declined) else end
+        if end is None:
+            interrupted = self.interrupt_requested or rec.kind is _K.INTERRUPTED
+            end = Boundary.INTERRUPTED if interrupted else Boundary.COMPLETED
+        return TurnResult(
+            boundary=end,
+            session_id=self.session_id,
+            text=r.final_text,
+            tool_calls=tuple(r.tool_calls),
+            denials=tuple(self.denials),
+            usage=r.usage(),
+            duration_s=round(duration, 6),
+            error=r.error if end in (Boundary.ERROR, Boundary.LIMIT) else None,
+        )
+
+    async def _pending_call(self, names: tuple[str, ...]) -> ToolCall | None:
+        """The tool call the dialog is about, from the transcript (it may lag a little)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 2.0
+        while True:
+            self.pump()
+            call = self.reader.pending_call(names)
+            if call is not None or loop.time() >= deadline or self.transcript is None:
+                return call
+            await asyncio.sleep(0.05)
+
+    async def _permission(self, rec: Recognition) -> None:
+        dialog = rec.dialog
+        assert dialog is not None
+        call = await self._pending_call(_TOOLS.get(dialog.kind, ()))
+        tool, tool_input = self._tool_of(dialog, call)
+        req = PermissionRequest(f"pty-{next(_ids)}", tool, tool_input, call.id if call else None)
+        decision = await self.hooks.on_permission(req)
+        async with self.keys:
+            if self.interrupt_requested and not same_screen(self.proc.recognition(), rec):
+                return
+            await choose(self.proc, rec, "Yes" if decision.allow else "No", self.dump)
+        if not decision.allow:
+            self.denials.append(
+                call or ToolCall(req.tool_use_id or req.request_id, tool, tool_input)
+            )
+
+    def _tool_of(self, dialog: Dialog, call: ToolCall | None) -> tuple[str, dict[str, Any]]:
+        if call is not None:
+            shown = dialog.subject.split()[:1]
+            if dialog.kind == "bash" and shown and shown[0] not in str(call.input.get("command")):
+                raise ScreenError(
+                    "the permission dialog does not match the pending tool call; no key was sent",
+                    screen=self.dump(),
+                )
+            return call.name, dict(call.input)
+        if dialog.kind in _SCREEN_INPUT and dialog.subject:
+            tool, key = _SCREEN_INPUT[dialog.kind]
+            return tool, {key: dialog.subject}
+        raise ScreenError(
+            f"a {dialog.title!r} dialog with no tool call to match it; no key was sent",
+            screen=self.dump(),
+        )
+
+    async def _question(self, rec: Recognition) -> None:
+        screen = rec.question
+        assert screen is not None
+        call = await self._pending_call(("AskUserQuestion",))
+        questions = _questions(call, screen)
+        answers = await self.hooks.on_question(QuestionRequest(f"pty-{next(_ids)}", questions))
+        label = _single_answer(questions, answers)
+        async with self.keys:
+            if self.interrupt_requested and not same_screen(self.proc.recognition(), rec):
+                return
+            if label is None or screen.option(label) is None:
+                if answers is not None:
+                    _log.warning("answer cannot be typed on the PTY; the question is declined")
+                await self._decline(rec)
+                if call is not None:
+                    self.denials.append(call)
+                return
+            await choose(self.proc, rec, label, self.dump)
+
+    async def _decline(self, rec: Recognition) -> None:
+        if not same_screen(self.proc.recognition(), rec):
+            raise ScreenError(
+                "the question changed before it could be declined", screen=self.dump()
+            )
+        await self.proc.write(keys.ESC)
+        self.declined = True
+        try:
+            await self.proc.wait_for(
+                lambda r: not same_screen(r, rec), 10, what="the question to close"
+            )
+        except TimeoutError:
+            raise ScreenError("the question stayed open after Esc", screen=self.dump()) from None
+
+
+def _settled_kind(rec: Recognition) -> bool:
+    return not rec.kind.busy_like and rec.kind is not _K.BLANK
+
+
+def _single_answer(
+    questions: tuple[Question, ...], answers: Mapping[str, str] | None
+) -> str | None:
+    """The one label to press: PTY answers one single-choice question, else declines."""
+    if answers is None or len(questions) != 1 or questions[0].multi_select:
+        return None
+    return answers.get(questions[0].question)

@@ -1,0 +1,104 @@
+"""PTY sessions at the edges: an interrupt before any reply, a rate limit, the child
+killed mid-turn, and close while busy. Never a hang, never a child left behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+
+from claude_coder.events import Boundary, SessionState, StateChanged
+from claude_coder.session import Session
+from claude_coder.transports.screen import ScreenKind
+from tests.integration.pty_support import pty_project
+from tests.integration.sdk_support import Events, gone
+from tests.support.fake_api import FakeApi
+
+
+def _pids(s: Session) -> list[int]:
+    pid = getattr(getattr(s.transport, "process", None), "pid", None)
+    assert isinstance(pid, int)
+    return [pid, *(c.pid for c in psutil.Process(pid).children(recursive=True))]
+
+
+async def test_an_interrupt_before_any_reply_leaves_a_clean_prompt(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path, seed_tui: Callable[..., Path]
+) -> None:
+    _, profiles = pty_project(tmp_path, seed_tui)
+    async with Session.open("pty", profiles=profiles, persist=True) as s:
+        rec = Events(s)
+        handle = s.submit("stall:30")
+        await rec.wait(lambda e: isinstance(e, StateChanged) and e.new is SessionState.BUSY)
+        await s.interrupt()
+        stopped = await handle
+        process = getattr(s.transport, "process", None)
+        assert process is not None
+        screen = process.recognition()
+        after = await s.send("reply:clean prompt")
+    assert stopped.boundary is Boundary.INTERRUPTED
+    assert screen.kind.idle_like and screen.prompt == ""
+    assert after.boundary is Boundary.COMPLETED and after.text == "clean prompt"
+
+
+async def test_a_rate_limit_ends_the_turn_at_the_limit_boundary(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path, seed_tui: Callable[..., Path]
+) -> None:
+    _, profiles = pty_project(tmp_path, seed_tui)
+    async with Session.open("pty", profiles=profiles, persist=True) as s:
+        limited = await s.send("ratelimit:600")
+        process = getattr(s.transport, "process", None)
+        assert process is not None
+        notices = process.recognition().notices
+    assert limited.boundary is Boundary.LIMIT
+    assert limited.error is not None and "limit" in limited.error
+    assert "usage_limit" in notices
+
+
+async def test_the_child_killed_mid_turn_ends_it_with_error_and_no_hang(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path, seed_tui: Callable[..., Path]
+) -> None:
+    _, profiles = pty_project(tmp_path, seed_tui)
+    async with Session.open("pty", profiles=profiles, persist=True) as s:
+        rec = Events(s)
+        pids = _pids(s)
+        handle = s.submit("slow:100:0.2")
+        await rec.wait(lambda e: isinstance(e, StateChanged) and e.new is SessionState.BUSY)
+        os.kill(pids[0], signal.SIGKILL)
+        result = await handle
+        await rec.wait(lambda e: isinstance(e, StateChanged) and e.new is SessionState.ERROR)
+    assert result.boundary is Boundary.ERROR
+    assert all(gone(pid) for pid in pids)
+
+
+async def test_close_while_busy_leaves_no_child(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path, seed_tui: Callable[..., Path]
+) -> None:
+    _, profiles = pty_project(tmp_path, seed_tui)
+    s = await Session.start("pty", profiles=profiles, persist=True)
+    rec = Events(s)
+    pids = _pids(s)
+    s.submit("slow:100:0.2")
+    await rec.wait(lambda e: isinstance(e, StateChanged) and e.new is SessionState.BUSY)
+    process = getattr(s.transport, "process", None)
+    assert process is not None and process.recognition().kind is not ScreenKind.UNKNOWN
+    await s.close()
+    assert s.state is SessionState.CLOSED
+    assert all(gone(pid) for pid in pids)
+
+
+async def test_a_stalled_stream_is_seen_despite_the_spinner(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path, seed_tui: Callable[..., Path]
+) -> None:
+    _, profiles = pty_project(tmp_path, seed_tui, stallTimeoutSeconds=1.5)
+    async with Session.open("pty", profiles=profiles, persist=True) as s:
+        rec = Events(s)
+        handle = s.submit("stall:60")
+        await rec.wait(lambda e: isinstance(e, StateChanged) and e.new is SessionState.STALLED, 20)
+        fake_api.release_stalls()
+        result = await handle
+    assert result.boundary is Boundary.COMPLETED
+    assert result.text == "Released after a stall."
+    assert SessionState.BUSY in rec.states()[rec.states().index(SessionState.STALLED) :]
