@@ -35,8 +35,8 @@ from tests.support.fake_api import FakeApi  # noqa: E402
 from tests.support.launcher import seed_claude_json, write_launcher  # noqa: E402
 
 from claude_coder.launch import bundled_claude  # noqa: E402
+from claude_coder.transports.pty_dialog import choose  # noqa: E402
 from claude_coder.transports.pty_io import TerminalProcess  # noqa: E402
-from claude_coder.transports.pty_turn import choose  # noqa: E402
 from claude_coder.transports.screen import Recognition, ScreenKind, keys, recognise  # noqa: E402
 from claude_coder.transports.screen.fixtures import format_fixture, parse_fixture  # noqa: E402
 

@@ -25,19 +25,41 @@ import pytest
 from tests.support.fake_api import FakeApi
 from tests.support.launcher import seed_claude_json, write_launcher
 
-_FALLBACK_DENYLIST = (
-    "ANTHROPIC_API_KEY ANTHROPIC_AUTH_TOKEN ANTHROPIC_FOUNDRY_API_KEY "
-    "ANTHROPIC_FOUNDRY_AUTH_TOKEN ANTHROPIC_AWS_API_KEY AWS_BEARER_TOKEN_BEDROCK "
-    "CLAUDE_CODE_API_KEY_HELPER_TTL_MS CLAUDE_CODE_USE_BEDROCK CLAUDE_CODE_USE_VERTEX "
-    "CLAUDE_CODE_USE_FOUNDRY CLAUDE_CODE_USE_MANTLE CLAUDE_CODE_USE_ANTHROPIC_AWS "
-    "CLAUDE_CODE_PROVIDER_MANAGED_BY_HOST ANTHROPIC_BASE_URL ANTHROPIC_BEDROCK_BASE_URL "
-    "ANTHROPIC_BEDROCK_MANTLE_BASE_URL ANTHROPIC_VERTEX_BASE_URL ANTHROPIC_FOUNDRY_BASE_URL "
-    "ANTHROPIC_FOUNDRY_RESOURCE ANTHROPIC_AWS_BASE_URL ANTHROPIC_AWS_WORKSPACE_ID "
-    "ANTHROPIC_PROFILE ANTHROPIC_FEDERATION_RULE_ID ANTHROPIC_ORGANIZATION_ID "
-    "ANTHROPIC_WORKSPACE_ID ANTHROPIC_IDENTITY_TOKEN_FILE ANTHROPIC_CUSTOM_HEADERS "
-    "CLAUDE_CODE_EXTRA_BODY CLAUDE_CODE_CLIENT_CERT CLAUDE_CODE_CLIENT_KEY "
-    "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE CLAUDE_CODE_SIMPLE CLAUDE_CODE_OAUTH_TOKEN"
-).split()
+_FALLBACK_DENYLIST = [
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_AUTH_TOKEN",
+    "ANTHROPIC_FOUNDRY_API_KEY",
+    "ANTHROPIC_FOUNDRY_AUTH_TOKEN",
+    "ANTHROPIC_AWS_API_KEY",
+    "AWS_BEARER_TOKEN_BEDROCK",
+    "CLAUDE_CODE_API_KEY_HELPER_TTL_MS",
+    "CLAUDE_CODE_USE_BEDROCK",
+    "CLAUDE_CODE_USE_VERTEX",
+    "CLAUDE_CODE_USE_FOUNDRY",
+    "CLAUDE_CODE_USE_MANTLE",
+    "CLAUDE_CODE_USE_ANTHROPIC_AWS",
+    "CLAUDE_CODE_PROVIDER_MANAGED_BY_HOST",
+    "ANTHROPIC_BASE_URL",
+    "ANTHROPIC_BEDROCK_BASE_URL",
+    "ANTHROPIC_BEDROCK_MANTLE_BASE_URL",
+    "ANTHROPIC_VERTEX_BASE_URL",
+    "ANTHROPIC_FOUNDRY_BASE_URL",
+    "ANTHROPIC_FOUNDRY_RESOURCE",
+    "ANTHROPIC_AWS_BASE_URL",
+    "ANTHROPIC_AWS_WORKSPACE_ID",
+    "ANTHROPIC_PROFILE",
+    "ANTHROPIC_FEDERATION_RULE_ID",
+    "ANTHROPIC_ORGANIZATION_ID",
+    "ANTHROPIC_WORKSPACE_ID",
+    "ANTHROPIC_IDENTITY_TOKEN_FILE",
+    "ANTHROPIC_CUSTOM_HEADERS",
+    "CLAUDE_CODE_EXTRA_BODY",
+    "CLAUDE_CODE_CLIENT_CERT",
+    "CLAUDE_CODE_CLIENT_KEY",
+    "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE",
+    "CLAUDE_CODE_SIMPLE",
+    "CLAUDE_CODE_OAUTH_TOKEN",
+]
 
 # Variables never inherited by a test from the developer's shell.
 _SCRUB_EXACT = {
@@ -58,7 +80,7 @@ _SCRUB_PREFIXES = ("CLAUDE_CODE_SKIP_", "CLAUDE_CODE_USE_", "ANTHROPIC_")
 
 def _denylist() -> set[str]:
     try:
-        from claude_coder.security import DENYLIST  # type: ignore[attr-defined]
+        from claude_coder.security import DENYLIST
     except ImportError:
         return set(_FALLBACK_DENYLIST)
     return set(DENYLIST) | set(_FALLBACK_DENYLIST)
@@ -72,7 +94,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """A temp HOME + CLAUDE_CONFIG_DIR (+ XDG dirs) for every test; credentials scrubbed."""
     home = tmp_path_factory.mktemp("home")
     config = home / ".claude"
@@ -171,7 +195,11 @@ def offline_claude(make_offline_claude: LauncherFactory, monkeypatch: pytest.Mon
 def seed_tui() -> Callable[..., Path]:
     """``seed_tui(cwd, trusted=True, extra=None)``: seed ``.claude.json`` for the TUI."""
 
-    def seed(cwd: str | Path, *, trusted: bool = True, extra: Mapping[str, Any] | None = None) -> Path:
-        return seed_claude_json(os.environ["CLAUDE_CONFIG_DIR"], [cwd], trusted=trusted, extra=extra)
+    def seed(
+        cwd: str | Path, *, trusted: bool = True, extra: Mapping[str, Any] | None = None
+    ) -> Path:
+        return seed_claude_json(
+            os.environ["CLAUDE_CONFIG_DIR"], [cwd], trusted=trusted, extra=extra
+        )
 
     return seed

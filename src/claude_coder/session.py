@@ -308,9 +308,10 @@ class Session:
     async def interrupt(self, drain: bool = False) -> TurnResult | None:
         """Stop the running turn and wait for its boundary; ``drain`` drops queued turns.
 
-        Returns the interrupted turn's result (None when nothing was running). If Claude
-        Code does not reach a boundary within ``interrupt_timeout``, it is stopped and
-        the session goes to ``error``: an interrupt never hangs.
+        Returns the interrupted turn's result (None when nothing was running or queued).
+        A turn submitted but not yet sent ends ``interrupted`` without reaching Claude
+        Code. If Claude Code does not reach a boundary within ``interrupt_timeout``, it
+        is stopped and the session goes to ``error``: an interrupt never hangs.
         """
         if drain:
             while self._queue:
@@ -318,7 +319,7 @@ class Session:
         cur = self._current
         end = self._turn_end
         if cur is None or end is None:
-            return None
+            return self._interrupt_unsent()
         cur.interrupt_requested = True
         try:
             if cur.started_at is not None:
@@ -331,6 +332,16 @@ class Session:
                 f"Claude Code did not stop within {self.interrupt_timeout:g}s of an interrupt"
             )
             return self.last_result
+
+    def _interrupt_unsent(self) -> TurnResult | None:
+        if not self._queue:
+            return None
+        head = self._queue.popleft()
+        result = TurnResult(Boundary.INTERRUPTED, self.session_id)
+        self.last_result = result
+        self._publish(TurnEnded(result))
+        head._resolve(result)
+        return result
 
     async def decide(
         self, request_id: str, allow: bool, always: bool = False, message: str | None = None
@@ -360,7 +371,16 @@ class Session:
     # -- the machinery -----------------------------------------------------------------
 
     def _publish(self, event: Event) -> None:
-        self._stream.publish(self.redactor.event(event))
+        self._stream.publish(self._redact(event))
+
+    def _redact(self, event: Event) -> Event:
+        """``event`` through the Redactor, its enum fields kept as enums (they hold no text)."""
+        out = self.redactor.event(event)
+        if isinstance(event, StateChanged):
+            return StateChanged(event.old, event.new)
+        if isinstance(event, TurnEnded) and isinstance(out, TurnEnded):
+            return TurnEnded(_replace(out.result, boundary=event.result.boundary))
+        return out
 
     def _set_state(self, new: SessionState) -> None:
         old = self._state
@@ -414,7 +434,9 @@ class Session:
             result = _replace(result, duration_s=round(duration, 6))
         if result.session_id is None:
             result = _replace(result, session_id=self.session_id)
-        result = self.redactor.event(TurnEnded(result)).result
+        redacted = self._redact(TurnEnded(result))
+        assert isinstance(redacted, TurnEnded)
+        result = redacted.result
         self.last_result = result
         self._add_usage(result)
         end.set_result(result)

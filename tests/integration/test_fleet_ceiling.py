@@ -1,4 +1,4 @@
-"""The fleet on the real Claude Code: the ceiling holds at the API, a deaf subscriber blocks nobody."""
+"""The fleet on the real Claude Code: the ceiling holds at the API; a deaf reader blocks nobody."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 
 import psutil
 import pytest
+from tests.support.fake_api import FakeApi
 
 from claude_coder.events import Boundary, SessionState, StreamGap
 from claude_coder.fleet import Fleet, read_roster
-from tests.support.fake_api import FakeApi
 
 pytestmark = pytest.mark.timeout(240)
 DEADLINE = 180.0
@@ -42,7 +42,7 @@ async def test_six_members_never_more_than_two_prompts_in_flight(
 
         watcher = asyncio.create_task(watch())
         await asyncio.sleep(0)  # the watcher subscribes before the turns start
-        turns = [fleet.submit(n, f"slow:4:0.15 {n}") for n in names]
+        turns = [fleet.submit(n, "slow:4:0.15") for n in names]
         await asyncio.wait_for(asyncio.gather(*turns), DEADLINE)
         results = [await t for t in turns]
         assert [r.boundary for r in results] == [Boundary.COMPLETED] * 6, results
@@ -50,8 +50,9 @@ async def test_six_members_never_more_than_two_prompts_in_flight(
         assert max(busy_seen) == 2 and fleet._ceiling.peak == 2
         assert max(queued_seen) == 4, "members waiting for the ceiling showed 'queued'"
         assert fake_api.max_in_flight == 2
-        assert sorted(p.split()[-1] for p in fake_api.prompts_seen()) == sorted(names)
+        assert fake_api.prompts_seen() == ["slow:4:0.15"] * 6
         ids = {m.name: m.session_id for m in fleet.members()}
+        assert [r.session_id for r in results] == [ids[n] for n in names]
     await asyncio.wait_for(watcher, 10)
     snap = read_roster(roster)
     assert {m.name: m.session_id for m in snap.members} == ids

@@ -11,10 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from claude_coder.events import TurnResult
-from claude_coder.session import Session
 from tests.integration.pty_support import pty_project
 from tests.support.fake_api import FakeApi
+
+from claude_coder.events import TurnResult
+from claude_coder.session import Session
 
 SCRIPT = ["reply:conformance one", "bash:touch allowed.txt", "write:notes.txt"]
 
@@ -30,7 +31,6 @@ def _shape(result: TurnResult) -> dict[str, Any]:
 
 
 async def _run(transport: str, root: Path, seed_tui: Callable[..., Path]) -> list[dict[str, Any]]:
-    root.mkdir()
     work, profiles = pty_project(root, seed_tui, transport=transport)
     async with Session.open("pty", profiles=profiles, persist=True) as s:
         assert s.transport_name == transport
@@ -42,6 +42,8 @@ async def _run(transport: str, root: Path, seed_tui: Callable[..., Path]) -> lis
 async def test_sdk_and_pty_agree_on_the_same_script(
     offline_claude: Path, fake_api: FakeApi, tmp_path: Path, seed_tui: Callable[..., Path]
 ) -> None:
+    for name in ("sdk", "pty"):
+        (tmp_path / name).mkdir()
     sdk = await _run("sdk", tmp_path / "sdk", seed_tui)
     pty = await _run("pty", tmp_path / "pty", seed_tui)
     assert pty == sdk

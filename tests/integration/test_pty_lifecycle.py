@@ -9,13 +9,22 @@ from collections.abc import Callable
 from pathlib import Path
 
 import psutil
-
-from claude_coder.events import Boundary, SessionState, StateChanged
-from claude_coder.session import Session
-from claude_coder.transports.screen import ScreenKind
 from tests.integration.pty_support import pty_project
 from tests.integration.sdk_support import Events, gone
 from tests.support.fake_api import FakeApi
+
+from claude_coder.events import Boundary, SessionState, StateChanged
+from claude_coder.session import Session
+from claude_coder.transports.pty import PtyTransport
+from claude_coder.transports.screen import ScreenKind
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie belongs to init, not to us)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def _pids(s: Session) -> list[int]:
@@ -70,7 +79,8 @@ async def test_the_child_killed_mid_turn_ends_it_with_error_and_no_hang(
         result = await handle
         await rec.wait(lambda e: isinstance(e, StateChanged) and e.new is SessionState.ERROR)
     assert result.boundary is Boundary.ERROR
-    assert all(gone(pid) for pid in pids)
+    assert gone(pids[0])  # reaped by the transport
+    assert not any(_running(pid) for pid in pids[1:])  # its helpers were killed too
 
 
 async def test_close_while_busy_leaves_no_child(
@@ -102,3 +112,43 @@ async def test_a_stalled_stream_is_seen_despite_the_spinner(
     assert result.boundary is Boundary.COMPLETED
     assert result.text == "Released after a stall."
     assert SessionState.BUSY in rec.states()[rec.states().index(SessionState.STALLED) :]
+
+
+async def test_resume_keeps_the_id_and_fork_learns_a_new_one(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path, seed_tui: Callable[..., Path]
+) -> None:
+    _, profiles = pty_project(tmp_path, seed_tui)
+    async with Session.open("pty", profiles=profiles, persist=True) as first:
+        one = await first.send("bash:touch allowed-1.txt")
+    sid = first.session_id
+    assert sid is not None and [c.name for c in one.tool_calls] == ["Bash"]
+    async with Session.open("pty", profiles=profiles, resume=sid) as again:
+        two = await again.send("reply:two")
+    assert again.session_id == sid and two.session_id == sid
+    assert (two.text, two.tool_calls) == ("two", ())  # the history is not this turn's
+    async with Session.open("pty", profiles=profiles, resume=sid, fork=True) as fork:
+        three = await fork.send("reply:three")
+    assert fork.session_id is not None and fork.session_id != sid
+    assert (three.text, three.tool_calls, three.session_id) == ("three", (), fork.session_id)
+
+
+async def test_resize_and_raw_bytes(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path, seed_tui: Callable[..., Path]
+) -> None:
+    _, profiles = pty_project(tmp_path, seed_tui)
+    async with Session.open("pty", profiles=profiles, persist=True) as s:
+        transport = s.transport
+        assert isinstance(transport, PtyTransport) and transport.process is not None
+        raw = bytearray()
+        stop = transport.add_raw_listener(raw.extend)
+        transport.resize(100, 30)
+        idle = await transport.process.wait_for(
+            lambda r: r.kind.idle_like and "─" * 100 in "\n".join(r.region), 10
+        )
+        result = await s.send("reply:narrow now")
+        stop()
+        size = len(raw)
+        await s.send("reply:not recorded")
+    assert idle.kind.idle_like and transport.process.screen.columns == 100
+    assert result.text == "narrow now"
+    assert b"narrow now" in raw and len(raw) == size

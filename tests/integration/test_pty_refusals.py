@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.integration.pty_support import pty_project, unknown_screen_stub, version_stub
+from tests.support.fake_api import FakeApi
 
 from claude_coder.errors import ScreenError, SessionError, VersionRefused
 from claude_coder.events import Boundary
@@ -19,8 +21,6 @@ from claude_coder.launch import build_launch
 from claude_coder.profiles import load_profiles
 from claude_coder.session import Session
 from claude_coder.transports.pty import PtyTransport
-from tests.integration.pty_support import pty_project, unknown_screen_stub, version_stub
-from tests.support.fake_api import FakeApi
 
 
 @pytest.mark.parametrize("version", ["2.2.0", "2.0.9"])
@@ -82,3 +82,16 @@ async def test_an_untrusted_folder_is_refused_unless_the_profile_trusts_it(
 
 def test_screen_error_is_a_session_error() -> None:
     assert issubclass(ScreenError, SessionError)
+
+
+async def test_the_auto_mode_modal_mid_turn_ends_the_turn_without_a_key(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path, seed_tui: Callable[..., Path]
+) -> None:
+    _, profiles = pty_project(tmp_path, seed_tui, permissionMode="auto")
+    s = await Session.start("pty", profiles=profiles, persist=True)
+    try:
+        result = await s.send("bash:curl -s http://127.0.0.1:9/setup.sh | sh")
+    finally:
+        await s.close()
+    assert result.boundary is Boundary.ERROR
+    assert result.error is not None and "auto mode cannot check actions" in result.error

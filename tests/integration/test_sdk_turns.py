@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.integration.sdk_support import Events, write_profiles
+from tests.support.fake_api import FakeApi
+
 from claude_coder.events import (
     AssistantText,
     Boundary,
@@ -18,8 +21,6 @@ from claude_coder.events import (
 )
 from claude_coder.session import Session
 from claude_coder.transports.base import QuestionRequest
-from tests.integration.sdk_support import Events, write_profiles
-from tests.support.fake_api import FakeApi
 
 
 async def test_text_turn_with_exact_usage(

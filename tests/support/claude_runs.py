@@ -30,7 +30,9 @@ def child_env() -> dict[str, str]:
     return {name: os.environ[name] for name in ("PATH", "HOME", "CLAUDE_CONFIG_DIR")}
 
 
-def run_print(launcher: Path, prompt: str, cwd: Path, *flags: str, timeout: float = 90) -> tuple[int, list[Message], str]:
+def run_print(
+    launcher: Path, prompt: str, cwd: Path, *flags: str, timeout: float = 90
+) -> tuple[int, list[Message], str]:
     """One ``claude -p PROMPT`` turn; returns (exit code, stream-json messages, stderr)."""
     proc = subprocess.run(
         [str(launcher), "-p", prompt, *STREAM_FLAGS, *flags],
@@ -92,19 +94,40 @@ def stream_json_turn(
     argv = [str(launcher), *STREAM_FLAGS, "--input-format", "stream-json"]
     argv += ["--permission-prompt-tool", "stdio", *flags]
     proc = subprocess.Popen(
-        argv, cwd=cwd, env=child_env(), text=True, stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        argv,
+        cwd=cwd,
+        env=child_env(),
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
     lines: queue.Queue[Message | None] = queue.Queue()
-    threading.Thread(target=_reader, args=(proc.stdout, lines), daemon=True).start()
+    reader = threading.Thread(target=_reader, args=(proc.stdout, lines), daemon=True)
+    reader.start()
     seen: list[Message] = []
     try:
-        _send(proc, {"type": "control_request", "request_id": "init-1", "request": {"subtype": "initialize"}})
-        user = {"type": "user", "message": {"role": "user", "content": prompt}, "parent_tool_use_id": None, "session_id": ""}
+        _send(
+            proc,
+            {
+                "type": "control_request",
+                "request_id": "init-1",
+                "request": {"subtype": "initialize"},
+            },
+        )
+        user = {
+            "type": "user",
+            "message": {"role": "user", "content": prompt},
+            "parent_tool_use_id": None,
+            "session_id": "",
+        }
         _send(proc, user)
         deadline = time.monotonic() + timeout
         while True:
-            msg = lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            try:
+                msg = lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                raise TimeoutError(f"no result within {timeout}s: {seen[-3:]}") from None
             if msg is None:
                 raise RuntimeError(f"claude exited before a result: {seen[-3:]}")
             seen.append(msg)
@@ -120,3 +143,6 @@ def stream_json_turn(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+        reader.join(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()

@@ -27,6 +27,8 @@ prompt                     reply
 ``bash:CMD``               text + ``Bash`` tool use ``{"command": CMD}``; use a writing
                            command (``touch f``) to need permission
 ``write:PATH[|CONTENT]``   text + ``Write`` tool use (content default: a hello line)
+``tool:NAME JSON``         text + a NAME tool use with the JSON input (any tool, e.g.
+                           ``tool:WebFetch {"url": "https://example.com/", "prompt": "x"}``)
 ``ask:Q[|OPT|OPT...]``     text + ``AskUserQuestion`` tool use (header ``Choice``,
                            default options ``Red``/``Blue``)
 ``slow:N[:SECONDS]``       N text deltas, SECONDS (default 0.2) apart: ``chunk0 chunk1 ..``
@@ -61,13 +63,12 @@ import json
 import socket
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from tests.support import fake_scripts
+from tests.support import fake_scripts, fake_wire
 from tests.support.fake_scripts import Plan
 
 REDACTED_HEADERS = {"authorization", "x-api-key", "proxy-authorization", "cookie"}
@@ -97,21 +98,6 @@ class RequestRecord:
         if self.kind != "messages" or not isinstance(self.body, dict):
             return None
         return fake_scripts.last_user_text(self.body)
-
-
-def _sse(event: str, data: dict[str, Any]) -> bytes:
-    return f"event: {event}\ndata: {json.dumps(data)}\n\n".encode()
-
-
-def _split(text: str, n: int) -> list[str]:
-    if n <= 1 or not text:
-        return [text]
-    words = text.split(" ")
-    if len(words) >= n:
-        per = -(-len(words) // n)
-        return [" ".join(words[i : i + per]) + " " for i in range(0, len(words), per)]
-    size = -(-len(text) // n)
-    return [text[i : i + size] for i in range(0, len(text), size)]
 
 
 class FakeApi:
@@ -158,7 +144,7 @@ class FakeApi:
 
     async def _serve(self, sock: socket.socket) -> None:
         self._release = asyncio.Event()
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app = web.Application(client_max_size=64 * 1024 * 1024, middlewares=[self._sink])
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -235,7 +221,7 @@ class FakeApi:
             raise TimeoutError(f"fake API saw {got} main requests, wanted {n}, in {timeout}s")
         return self.messages_requests()
 
-    async def async_wait_for_requests(self, n: int, timeout: float = 10.0) -> list[RequestRecord]:
+    async def async_wait_for_requests(self, n: int, timeout: float = 10.0) -> list[RequestRecord]:  # noqa: ASYNC109
         return await asyncio.to_thread(self.wait_for_requests, n, timeout)
 
     def wait_for_stall(self, n: int = 1, timeout: float = 10.0) -> None:
@@ -243,7 +229,7 @@ class FakeApi:
         if not self.wait_for(lambda s: s.stalled >= n, timeout):
             raise TimeoutError(f"{self.stalled} stalled streams, wanted {n}, in {timeout}s")
 
-    async def async_wait_for_stall(self, n: int = 1, timeout: float = 10.0) -> None:
+    async def async_wait_for_stall(self, n: int = 1, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         await asyncio.to_thread(self.wait_for_stall, n, timeout)
 
     def _main_unlocked(self) -> list[RequestRecord]:
@@ -282,11 +268,16 @@ class FakeApi:
             self.stalled += delta
             self._cond.notify_all()
 
-    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+    @web.middleware
+    async def _sink(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """CONNECT never reaches a route (authority-form target): refuse and log it here."""
         if request.method == "CONNECT":
             rec = self._log(request, None, "connect")
             rec.status = 403
             return web.Response(status=403, text="fake API: no tunnels to the outside")
+        return await handler(request)  # type: ignore[no-any-return]
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         body: Any = None
         if request.can_read_body:
             raw = await request.read()
@@ -301,7 +292,7 @@ class FakeApi:
         if request.method == "POST" and path == "/v1/messages/count_tokens" and not absolute:
             rec = self._log(request, body, "count_tokens")
             rec.status = 200
-            return web.json_response({"input_tokens": _approx_tokens(body)})
+            return web.json_response({"input_tokens": fake_wire.approx_tokens(body)})
         rec = self._log(request, body, "other")
         rec.status = 404
         err = {"type": "not_found_error", "message": f"fake API: no route {request.path}"}
@@ -322,7 +313,7 @@ class FakeApi:
                 return web.json_response(plan.error, status=plan.status, headers=plan.headers)
             if body.get("stream"):
                 return await self._stream(request, body, plan, rec)
-            return web.json_response(_message_json(body, plan), headers=plan.headers)
+            return web.json_response(fake_wire.message_json(body, plan), headers=plan.headers)
         finally:
             self._bump(rec, -1)
 
@@ -330,110 +321,33 @@ class FakeApi:
         self, request: web.Request, body: dict[str, Any], plan: Plan, rec: RequestRecord
     ) -> web.StreamResponse:
         resp = web.StreamResponse(
-            headers={"content-type": "text/event-stream", "cache-control": "no-cache", **plan.headers}
+            headers={
+                "content-type": "text/event-stream",
+                "cache-control": "no-cache",
+                **plan.headers,
+            }
         )
         await resp.prepare(request)
         try:
-            for chunk in _events(body, plan):
-                if chunk is _STALL:
+            for chunk in fake_wire.events(body, plan):
+                if chunk is fake_wire.STALL:
                     await self._stall(plan.stall_timeout or 0.0)
                     continue
-                if chunk is _DELAY:
+                if chunk is fake_wire.DELAY:
                     await asyncio.sleep(plan.delta_delay)
                     continue
-                await resp.write(chunk)  # type: ignore[arg-type]
+                await resp.write(chunk)
             await resp.write_eof()
         except (ConnectionError, asyncio.CancelledError):
             rec.disconnected = True
             raise
         return resp
 
-    async def _stall(self, timeout: float) -> None:
+    async def _stall(self, seconds: float) -> None:
         assert self._release is not None
         self._set_stalled(+1)
         try:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._release.wait(), timeout)
+                await asyncio.wait_for(self._release.wait(), seconds)
         finally:
             self._set_stalled(-1)
-
-
-_STALL = object()
-_DELAY = object()
-
-
-def _approx_tokens(body: Any) -> int:
-    return max(1, len(json.dumps(body)) // 4) if body is not None else 1
-
-
-def _usage(body: dict[str, Any], out: int) -> dict[str, int]:
-    return {
-        "input_tokens": _approx_tokens(body.get("messages")),
-        "output_tokens": out,
-        "cache_creation_input_tokens": 0,
-        "cache_read_input_tokens": 0,
-    }
-
-
-def _message_json(body: dict[str, Any], plan: Plan) -> dict[str, Any]:
-    content: list[dict[str, Any]] = []
-    for b in plan.blocks:
-        if b.kind == "text":
-            content.append({"type": "text", "text": b.text})
-        else:
-            content.append({"type": "tool_use", "id": _tool_id(), "name": b.name, "input": b.input})
-    return {
-        "id": f"msg_fake_{uuid.uuid4().hex[:20]}",
-        "type": "message",
-        "role": "assistant",
-        "model": body.get("model", "claude-fake"),
-        "content": content,
-        "stop_reason": plan.stop_reason,
-        "stop_sequence": None,
-        "usage": _usage(body, _out_tokens(plan)),
-    }
-
-
-def _tool_id() -> str:
-    return f"toolu_fake{uuid.uuid4().hex[:20]}"
-
-
-def _out_tokens(plan: Plan) -> int:
-    return max(1, sum(len(b.text) // 4 + len(json.dumps(b.input)) // 4 for b in plan.blocks))
-
-
-def _events(body: dict[str, Any], plan: Plan) -> list[Any]:
-    msg = _message_json(body, plan)
-    start = {**msg, "content": [], "stop_reason": None, "usage": _usage(body, 1)}
-    out: list[Any] = [_sse("message_start", {"type": "message_start", "message": start})]
-    for i, b in enumerate(plan.blocks):
-        out.extend(_block_events(i, b, plan, msg["content"][i]))
-    delta = {"stop_reason": plan.stop_reason, "stop_sequence": None}
-    usage = {"output_tokens": _out_tokens(plan)}
-    out.append(_sse("message_delta", {"type": "message_delta", "delta": delta, "usage": usage}))
-    out.append(_sse("message_stop", {"type": "message_stop"}))
-    return out
-
-
-def _block_events(i: int, b: Any, plan: Plan, full: dict[str, Any]) -> list[Any]:
-    out: list[Any] = []
-    if b.kind == "text":
-        start = {"type": "content_block_start", "index": i, "content_block": {"type": "text", "text": ""}}
-        out.append(_sse("content_block_start", start))
-        if plan.stall_timeout is not None and i == 0:
-            out.append(_STALL)
-        for piece in _split(b.text, b.chunks):
-            if plan.delta_delay:
-                out.append(_DELAY)
-            delta = {"type": "text_delta", "text": piece}
-            out.append(_sse("content_block_delta", {"type": "content_block_delta", "index": i, "delta": delta}))
-    else:
-        cb = {"type": "tool_use", "id": full["id"], "name": b.name, "input": {}}
-        out.append(_sse("content_block_start", {"type": "content_block_start", "index": i, "content_block": cb}))
-        raw = json.dumps(b.input)
-        half = len(raw) // 2
-        for part in (raw[:half], raw[half:]):
-            delta = {"type": "input_json_delta", "partial_json": part}
-            out.append(_sse("content_block_delta", {"type": "content_block_delta", "index": i, "delta": delta}))
-    out.append(_sse("content_block_stop", {"type": "content_block_stop", "index": i}))
-    return out

@@ -87,10 +87,10 @@ def last_user_item(body: dict[str, Any]) -> dict[str, Any] | None:
         return None
     for block in reversed(_blocks(users[-1].get("content"))):
         kind = block.get("type")
-        if kind == "tool_result":
-            return block
-        if kind == "text" and _is_prompt_text(str(block.get("text", ""))):
-            return block
+        if kind == "tool_result" or (
+            kind == "text" and _is_prompt_text(str(block.get("text", "")))
+        ):
+            return dict(block)
     return None
 
 
@@ -225,6 +225,9 @@ def _from_prompt(prompt: str) -> Plan:
         return _tool("bash", "Bash", inp, "Running a command.")
     if key == "write":
         return _write(arg)
+    if key == "tool":
+        name, _, raw = arg.strip().partition(" ")
+        return _tool("tool", name, json.loads(raw or "{}"), f"Using {name}.")
     if key == "ask":
         return _ask(arg)
     if key == "slow":
@@ -237,7 +240,9 @@ def _from_prompt(prompt: str) -> Plan:
     if key == "error":
         parts = arg.split(":", 2)
         status = int(parts[0] or "500")
-        return _error(status, parts[1] if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None)
+        return _error(
+            status, parts[1] if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None
+        )
     if key == "ratelimit":
         return _ratelimit(arg)
     return _text("default", f"Fake reply to: {text}")

@@ -93,8 +93,7 @@ def write_launcher(
         '  echo "offline launcher: refusing to run with the real HOME" >&2; '
         f"exit {REFUSED_EXIT};; esac",
         'case "$CLAUDE_CONFIG_DIR" in "$REAL_HOME/.claude"|"$REAL_HOME/.claude/") ',
-        '  echo "offline launcher: refusing the real ~/.claude" >&2; '
-        f"exit {REFUSED_EXIT};; esac",
+        f'  echo "offline launcher: refusing the real ~/.claude" >&2; exit {REFUSED_EXIT};; esac',
     ]
     lines += [f"unset {shlex.quote(name)}" for name in unset]
     lines += [f"export {k}={shlex.quote(v)}" for k, v in env.items()]

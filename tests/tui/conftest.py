@@ -52,6 +52,7 @@ async def fake_fleet(tmp_path: Path) -> AsyncIterator[FakeFleet]:
             transport=transport,
             persist=False,
             policy=Policy(),
+            answer_questions=True,
         )
 
     async with Fleet.open(

@@ -64,6 +64,10 @@ class ScriptedFleet:
             time = T0 - timedelta(seconds=600 - self.seq)
             self._queue.put_nowait(Envelope(name, sid, self.seq, time, event))
 
+    def drained(self) -> bool:
+        """True once the app has read every emitted envelope."""
+        return self._queue.empty()
+
     def end(self) -> None:
         self._queue.put_nowait(None)
 

@@ -40,7 +40,12 @@ async def test_fleet_view_shows_members_and_their_turns_live(fake_fleet: FakeFle
     app = _app(fake_fleet)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.fleet_screen.table.row_count == 2, "two rows")
-        assert _row(app, "agent1")[:4] == ["agent1", "idle", "fake", "claude-code-expert"[:11] + "…"]
+        assert _row(app, "agent1")[:4] == [
+            "agent1",
+            "idle",
+            "fake",
+            "claude-code-expert"[:11] + "…",
+        ]
         result = await fake_fleet.fleet.send("agent1", "run the tests")
         assert result.boundary is Boundary.COMPLETED
         await wait_for(pilot, lambda: _row(app, "agent1")[5] == "done", "last boundary")
@@ -159,7 +164,9 @@ async def test_member_view_keys_interrupt_and_drop(fake_fleet: FakeFleet) -> Non
         await pilot.press("ctrl+g")
         await wait_for(pilot, lambda: fleet.member("agent1").state is SessionState.IDLE)
         assert fake_fleet.transports["agent1"].sent == ["one"]
-        await wait_for(pilot, lambda: "turn interrupted" in str(app.screen.query("Notice")[-1].render()))
+        await wait_for(
+            pilot, lambda: "turn interrupted" in str(app.screen.query("Notice")[-1].render())
+        )
 
 
 async def test_close_member_asks_first(fake_fleet: FakeFleet) -> None:

@@ -7,10 +7,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from tests.unit.test_catalog_builders import Tx, line, our_view, sdk_view
 
 from claude_coder.catalog import Catalog
 from claude_coder.catalog.reader import FileFacts, Skipped, first_prompt, read_transcript
-from tests.unit.test_catalog_builders import Tx, line, our_view, sdk_view
 
 MB = 1024 * 1024
 
@@ -107,7 +107,7 @@ def test_a_name_in_the_tail_beyond_a_huge_line(tmp_path: Path) -> None:
 # --- bad files, through a whole listing: each listed or counted, never an exception ---
 
 
-def _bad_corpus(config: Path) -> dict[str, str]:
+def _bad_corpus(config: Path, *, fifo: bool = True) -> dict[str, str]:
     """Write one transcript per bad case; return {session id: expected outcome}."""
     expect: dict[str, str] = {}
     ok = Tx().user("fine").title("ok")
@@ -135,9 +135,10 @@ def _bad_corpus(config: Path) -> dict[str, str]:
     folder = config / "projects" / "-work-proj"
     os.symlink(folder / "missing-target", folder / f"{dangling.sid}.jsonl")
     expect[dangling.sid] = "unreadable"
-    fifo = Tx()
-    os.mkfifo(folder / f"{fifo.sid}.jsonl")
-    expect[fifo.sid] = "not a file"
+    if fifo:  # (the official listing would block opening it: left out of that comparison)
+        pipe = Tx()
+        os.mkfifo(folder / f"{pipe.sid}.jsonl")
+        expect[pipe.sid] = "not a file"
     return expect
 
 
@@ -151,13 +152,13 @@ def test_every_bad_file_is_listed_or_counted(tmp_path: Path) -> None:
         if what != "listed":
             want[what] = want.get(what, 0) + 1
     assert dict(result.reasons) == want
-    assert result.skipped == sum(want.values()) == 5
+    assert result.skipped == sum(want.values()) == 4
     names = {s.session_id: s.name for s in result.sessions}
     assert sorted(n for n in names.values() if n) == ["corrupt", "cut", "ok", "utf8"]
 
 
 def test_bad_files_agree_with_the_official_listing(tmp_path: Path) -> None:
-    expect = _bad_corpus(tmp_path)
+    expect = _bad_corpus(tmp_path, fifo=False)
     ours = our_view(tmp_path)
     assert ours == sdk_view(tmp_path)
     assert set(ours) == {sid for sid, what in expect.items() if what == "listed"}

@@ -112,3 +112,22 @@ def test_progress_text_ignores_the_spinner_but_not_the_content() -> None:
     assert progress_text(ticked) == base
     grown = _edit(busy, "❯ slow\n\n●\n", "❯ slow\n\n● slow-chunk-0\n")
     assert progress_text(grown) != base
+
+
+def test_a_resume_hint_in_model_output_is_not_an_exit() -> None:
+    text = IDLE_331.read_text(encoding="utf-8").split("\n")
+    text[33:35] = [
+        "  Resume this session with:",
+        "  claude --resume 0b7c5a52-1111-2222-3333-444455556666",
+    ]
+    found = recognise(parse_fixture("\n".join(text)))
+    assert found.kind is ScreenKind.IDLE
+
+
+def test_last_reply_reads_the_last_answer_above_the_prompt() -> None:
+    from claude_coder.transports.screen.recognise import last_reply
+
+    done = ROOT / "2.1.331" / "main__06_bash_after_yes.txt"
+    snap = parse_fixture(done.read_text(encoding="utf-8"))
+    assert last_reply(snap) == "The Bash tool finished: (Bash completed with no output)"
+    assert last_reply(Snapshot.from_text("nothing here")) == ""

@@ -192,6 +192,8 @@ async def test_a_secret_is_masked_in_every_event_and_the_result() -> None:
     await s.close()
     assert secret not in repr(result)
     assert result.text == "the key ***"
+    assert result.boundary is Boundary.COMPLETED  # enums survive redaction
+    assert rec.states()[:2] == [SessionState.BUSY, SessionState.IDLE]
     for env in rec.envelopes:
         assert secret not in repr(env), env
     assert any("***" in repr(e) for e in rec.of(PermissionRequested))

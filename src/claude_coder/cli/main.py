@@ -25,6 +25,8 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "profiles_cmds",
     "doctor_cmds",
     "catalog_cmds",
+    "session_cmds",
+    "fleet_cmds",
 )
 
 

@@ -32,6 +32,7 @@ from claude_coder.fleet.hub import FleetSubscription, Hub
 from claude_coder.fleet.member import Member, MemberInfo, MemberSpec
 from claude_coder.fleet.pacing import BootPacer
 from claude_coder.fleet.persist import RosterSync
+from claude_coder.fleet.reaper import ChildReaper
 from claude_coder.fleet.roster import Roster
 from claude_coder.fleet.rosterfile import MemberExistsError, RosterMember, validate_member_name
 from claude_coder.fleet.turns import Ceiling, FleetTurn
@@ -75,6 +76,7 @@ class Fleet:
         pacer: BootPacer | None = None,
         session_factory: SessionFactory | None = None,
         close_timeout: float = 30.0,
+        reaper: ChildReaper | None = None,
     ) -> None:
         self.profiles = profiles
         self.close_timeout = close_timeout
@@ -88,6 +90,7 @@ class Fleet:
         self._ceiling = Ceiling(max_busy, self._members)
         self._closing = False
         self._shutdown_task: asyncio.Task[None] | None = None
+        self._reaper = reaper
 
     # -- opening and closing -----------------------------------------------------------
 
@@ -116,6 +119,7 @@ class Fleet:
         session_factory: SessionFactory | None = None,
         lock_timeout: float = 0.0,
         close_timeout: float = 30.0,
+        reap_children: bool = True,
     ) -> Fleet:
         """Lock the roster (default: the user state dir's ``fleet.json``) and re-attach.
 
@@ -123,7 +127,8 @@ class Fleet:
         session id; :meth:`wait_ready` waits for them. Raises
         :class:`~claude_coder.errors.RosterLockedError` when another process has the
         roster open, :class:`~claude_coder.errors.RosterCorruptError` (naming the
-        backup) when it could not be read.
+        backup) when it could not be read. With ``reap_children`` (default), a watchdog
+        process stops the members' Claude Code if this process dies without closing.
         """
         if isinstance(roster, Roster):
             opened = roster
@@ -132,6 +137,7 @@ class Fleet:
             opened = await asyncio.to_thread(
                 Roster.open, roster, timeout=lock_timeout, autosave=False
             )
+        reaper = await asyncio.to_thread(ChildReaper.start) if reap_children else None
         pacer = BootPacer(boot_spacing, jitter=boot_jitter, concurrency=boot_concurrency)
         fleet = cls(
             opened,
@@ -140,6 +146,7 @@ class Fleet:
             pacer=pacer,
             session_factory=session_factory,
             close_timeout=close_timeout,
+            reaper=reaper,
         )
         fleet._sync.start()
         for record in opened.members():
@@ -206,6 +213,8 @@ class Fleet:
                 m.unsubscribe()
             self._update_roster(m)
         await self._sync.stop()
+        if self._reaper is not None:
+            await asyncio.to_thread(self._reaper.close)
         self._hub.close()
 
     # -- members -----------------------------------------------------------------------
@@ -377,6 +386,8 @@ class Fleet:
         if member.cwd is None and session.cwd:
             member.cwd = os.path.abspath(session.cwd)
         member.unsubscribe = session.subscribe(lambda env: self._on_envelope(member, env))
+        if self._reaper is not None:
+            self._reaper.watch(_child_pid(session))
         self._publish_state(member, SessionState.STARTING, session.state)
         self._ceiling.kick()
 
@@ -410,6 +421,8 @@ class Fleet:
         try:
             await session.close(reason)
         finally:
+            if self._reaper is not None:
+                self._reaper.forget(_child_pid(session))
             if member.unsubscribe is not None:
                 member.unsubscribe()
                 member.unsubscribe = None
@@ -447,3 +460,9 @@ class Fleet:
 
 def _absolute(cwd: str | os.PathLike[str] | None) -> str | None:
     return os.path.abspath(os.path.expanduser(os.fspath(cwd))) if cwd is not None else None
+
+
+def _child_pid(session: Session) -> int | None:
+    """The pid of the session's Claude Code child, when its transport has one."""
+    pid = getattr(session.transport, "pid", None)
+    return pid if isinstance(pid, int) else None

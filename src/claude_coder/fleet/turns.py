@@ -112,7 +112,7 @@ class Ceiling:
         self._count += 1
         turn = FleetTurn(self._count, name, text, self._cancel)
         self._waiting.append(turn)
-        self.kick()
+        self._dispatch()  # a free slot is taken at once, so ``status`` is right on return
         return turn
 
     def kick(self) -> None:

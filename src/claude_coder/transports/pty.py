@@ -283,12 +283,12 @@ class PtyTransport(Transport):
             self._emit(TurnEnded(result))
             return
         except ClaudeCoderError as exc:
-            self._fail(watcher, exc)
+            self._fail(exc)
             return
         self._watcher = None
         self._emit(TurnEnded(result))
 
-    def _fail(self, watcher: TurnWatcher, exc: ClaudeCoderError) -> None:
+    def _fail(self, exc: ClaudeCoderError) -> None:
         """An unknown or unexpected screen: the turn ends ``error``; the stream ends."""
         message = self.spec.redactor.text(str(exc))
         self._watcher = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import select
 import signal
 from collections.abc import Callable, Mapping, Sequence
 
@@ -28,6 +29,14 @@ _READ_SIZE = 65536
 
 class ChildExited(TransportError):
     """The child left while a screen was awaited."""
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    """Signal the process group led by ``pid``, and ``pid`` itself (it may have left)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, sig)
 
 
 def _resolve(future: asyncio.Future[None]) -> None:
@@ -208,16 +217,32 @@ class TerminalProcess:
         return None if proc.exitstatus is None else int(proc.exitstatus)
 
     async def terminate(self, grace: float = 3.0) -> None:
-        """SIGTERM, then SIGKILL after ``grace`` seconds; reaps the child; closes the fd."""
+        """SIGTERM, then SIGKILL after ``grace`` seconds, to the child's whole process
+        group (the PTY made it a session leader, so its helpers share the group); then
+        whatever of the group outlived its leader is killed, and the leader is reaped.
+
+        The group is signalled while the leader is unreaped (at worst a zombie), so its
+        pid, which names the group, cannot have been reused by another process.
+        """
         proc = self._proc
         if proc is None:
             return
-        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
-            if not proc.isalive():
-                break
-            with contextlib.suppress(ProcessLookupError, OSError):
-                proc.kill(sig)
-            await self._reap(wait)
+        try:
+            pidfd: int | None = os.pidfd_open(proc.pid)
+        except OSError:
+            pidfd = None  # already reaped: nothing left to signal safely
+        if pidfd is not None:
+            try:
+                for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+                    if await _exited(pidfd, 0):
+                        break
+                    _signal_group(proc.pid, sig)
+                    if await _exited(pidfd, wait):
+                        break
+                _signal_group(proc.pid, signal.SIGKILL)
+            finally:
+                os.close(pidfd)
+        proc.isalive()  # reaps it
         if self._loop is not None and not self._eof.is_set():
             self._loop.remove_reader(proc.fd)
             self._eof.set()
@@ -225,24 +250,20 @@ class TerminalProcess:
         with contextlib.suppress(OSError):
             proc.close(force=True)
 
-    async def _reap(self, within: float) -> None:
-        """Wait (bounded) for the child to exit, through a pidfd; then reap it."""
-        proc = self._proc
-        assert proc is not None
-        if not proc.isalive():
-            return
-        loop = asyncio.get_running_loop()
-        try:
-            pidfd = os.pidfd_open(proc.pid)
-        except OSError:
-            return  # already gone (isalive() reaps it below)
-        gone: asyncio.Future[None] = loop.create_future()
-        loop.add_reader(pidfd, _resolve, gone)
-        try:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(within):
-                    await gone
-        finally:
-            loop.remove_reader(pidfd)
-            os.close(pidfd)
-        proc.isalive()
+
+async def _exited(pidfd: int, within: float) -> bool:
+    """Whether the process behind ``pidfd`` has exited, waiting up to ``within`` s."""
+    if select.select([pidfd], [], [], 0)[0]:
+        return True
+    if within <= 0:
+        return False
+    loop = asyncio.get_running_loop()
+    gone: asyncio.Future[None] = loop.create_future()
+    loop.add_reader(pidfd, _resolve, gone)
+    try:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                await gone
+    finally:
+        loop.remove_reader(pidfd)
+    return gone.done()

@@ -1,21 +1,22 @@
-"""One PTY turn from submitted prompt to boundary, and the verified way to answer a dialog.
+"""One PTY turn, from the submitted prompt to its boundary.
 
-:func:`choose` presses the option with a given LABEL, and only after checking that the
-very dialog it was asked about (kind, title, subject, options) is still on screen; then
-it checks that the dialog went away. :class:`TurnWatcher` follows a running turn: it
-reads the transcript as it grows (text, tool calls, results, usage), asks the session's
-hooks about permission dialogs and questions, and decides the boundary when the prompt
-is back. Anything it does not know gets no keystroke: the turn ends ``error`` with a
-redacted screen dump (:class:`~claude_coder.errors.ScreenError`).
+:class:`TurnWatcher` follows a running turn: it reads the transcript as it grows (text,
+tool calls, results, usage), asks the session's hooks about permission dialogs and
+questions and answers them through :func:`~claude_coder.transports.pty_dialog.choose`,
+and decides the boundary when the prompt is back. Anything it does not know gets no
+keystroke: the turn ends ``error`` with a redacted screen dump
+(:class:`~claude_coder.errors.ScreenError`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from claude_coder.errors import ScreenError
 from claude_coder.events import (
@@ -27,7 +28,8 @@ from claude_coder.events import (
     TurnResult,
 )
 from claude_coder.transports.base import PermissionRequest, QuestionRequest, TransportHooks
-from claude_coder.transports.pty_io import TerminalProcess
+from claude_coder.transports.pty_dialog import choose, same_screen
+from claude_coder.transports.pty_io import ChildExited, TerminalProcess
 from claude_coder.transports.pty_transcript import TranscriptFile, TurnReader
 from claude_coder.transports.screen import (
     Dialog,
@@ -36,8 +38,9 @@ from claude_coder.transports.screen import (
     ScreenKind,
     keys,
 )
+from claude_coder.transports.screen.recognise import last_reply
 
-__all__ = ["TurnWatcher", "choose", "same_screen"]
+__all__ = ["TurnWatcher"]
 
 _log = logging.getLogger(__name__)
 _K = ScreenKind
@@ -45,104 +48,9 @@ _TOOLS = {"bash": ("Bash",), "create": ("Write",), "edit": ("Edit", "MultiEdit",
 _SCREEN_INPUT = {"bash": ("Bash", "command"), "create": ("Write", "file_path")}
 _FREE_FORM = ("Type something.", "Chat about this")
 _ids = itertools.count(1)
+T = TypeVar("T")
 
-Chooser = Dialog | QuestionScreen
 Dump = Callable[[], str]
-
-
-def _chooser(rec: Recognition) -> Chooser | None:
-    return rec.dialog or rec.question
-
-
-def same_screen(a: Recognition, b: Recognition) -> bool:
-    """Both show the same dialog or question (selection aside)."""
-    ca, cb = _chooser(a), _chooser(b)
-    if a.kind is not b.kind or ca is None or cb is None:
-        return False
-    labels_a = [(o.number, o.label) for o in ca.options]
-    labels_b = [(o.number, o.label) for o in cb.options]
-    if isinstance(ca, Dialog) and isinstance(cb, Dialog):
-        return (ca.kind, ca.title, ca.subject, labels_a) == (
-            cb.kind,
-            cb.title,
-            cb.subject,
-            labels_b,
-        )
-    if isinstance(ca, QuestionScreen) and isinstance(cb, QuestionScreen):
-        return (ca.header, ca.question, labels_a) == (cb.header, cb.question, labels_b)
-    return False
-
-
-async def choose(proc: TerminalProcess, seen: Recognition, label: str, dump: Dump) -> None:
-    """Select the option labelled exactly ``label`` of the dialog ``seen``; verified.
-
-    Raises :class:`ScreenError` (no key sent) when the dialog on screen is no longer
-    ``seen`` or has no such option, and when it does not go away afterwards.
-    """
-    chooser = _chooser(seen)
-    option = chooser.option(label) if chooser is not None else None
-    if chooser is None or option is None:
-        raise ScreenError(f"the dialog offers no option {label!r}; no key was sent", screen=dump())
-    now = proc.recognition()
-    if not same_screen(now, seen):
-        raise ScreenError("the dialog changed before it could be answered", screen=dump())
-    if option.number is None:
-        await _navigate(proc, now, label, dump)
-        await _closed(proc, seen, label, dump, 10)
-        return
-    for attempt in range(3):
-        await proc.write(keys.digit(option.number))
-        try:
-            await _closed(proc, seen, label, dump, 3 if attempt < 2 else 5)
-            return
-        except ScreenError:
-            # A key pressed while the dialog was still mounting is lost: press it again,
-            # but only while exactly the same dialog, same selection, is still shown.
-            if attempt == 2 or proc.recognition() != now:
-                raise
-
-
-async def _closed(
-    proc: TerminalProcess, seen: Recognition, label: str, dump: Dump, within: float
-) -> None:
-    try:
-        await proc.wait_for(lambda r: not same_screen(r, seen), within, what="the dialog to close")
-    except TimeoutError:
-        raise ScreenError(
-            f"the dialog stayed open after choosing {label!r}", screen=dump()
-        ) from None
-
-
-async def _navigate(proc: TerminalProcess, now: Recognition, label: str, dump: Dump) -> None:
-    """Unnumbered options: arrow to ``label`` (each step verified), then Enter."""
-    for _ in range(12):
-        chooser = _chooser(now)
-        assert chooser is not None
-        labels = [o.label for o in chooser.options]
-        current = chooser.selected
-        if current is None:
-            raise ScreenError("the dialog shows no selection; no key was sent", screen=dump())
-        if current.label == label:
-            await proc.write(keys.ENTER)
-            return
-        step = keys.DOWN if labels.index(label) > labels.index(current.label) else keys.UP
-        await proc.write(step)
-        was = current.label
-
-        def moved(r: Recognition, was: str = was, now: Recognition = now) -> bool:
-            c = _chooser(r)
-            return (
-                same_screen(r, now)
-                and c is not None
-                and c.selected is not None
-                and (c.selected.label != was)
-            )
-
-        try:
-            now = await proc.wait_for(moved, 5, settle=0.05, what="the selection to move")
-        except TimeoutError:
-            raise ScreenError("the selection did not move", screen=dump()) from None
-    raise ScreenError(f"could not reach option {label!r}", screen=dump())
 
 
 def _questions(call: ToolCall | None, screen: QuestionScreen) -> tuple[Question, ...]:
@@ -225,6 +133,12 @@ class TurnWatcher:
             elif rec.kind.idle_like:
                 if await self._over():
                     return self.result(rec, loop.time() - started)
+            elif rec.kind is _K.AUTO_MODE_UNAVAILABLE:
+                raise ScreenError(
+                    "Claude Code says auto mode cannot check actions in this session; no key "
+                    "was sent: use permissionMode default (or acceptEdits) in the profile",
+                    screen=self.dump(),
+                )
             else:
                 unknown_since = unknown_since or loop.time()
                 if loop.time() - unknown_since >= self.unknown_grace:
@@ -269,7 +183,7 @@ class TurnWatcher:
         return TurnResult(
             boundary=end,
             session_id=self.session_id,
-            text=r.final_text,
+            text=r.final_text if self.transcript is not None else last_reply(self.proc.snapshot()),
             tool_calls=tuple(r.tool_calls),
             denials=tuple(self.denials),
             usage=r.usage(),
@@ -294,7 +208,9 @@ class TurnWatcher:
         call = await self._pending_call(_TOOLS.get(dialog.kind, ()))
         tool, tool_input = self._tool_of(dialog, call)
         req = PermissionRequest(f"pty-{next(_ids)}", tool, tool_input, call.id if call else None)
-        decision = await self.hooks.on_permission(req)
+        decision = await self._ask(self.hooks.on_permission(req), rec)
+        if decision is None:
+            return
         async with self.keys:
             if self.interrupt_requested and not same_screen(self.proc.recognition(), rec):
                 return
@@ -303,6 +219,25 @@ class TurnWatcher:
             self.denials.append(
                 call or ToolCall(req.tool_use_id or req.request_id, tool, tool_input)
             )
+
+    async def _ask(self, hook: Awaitable[T], rec: Recognition) -> T | None:
+        """Await the session's answer, unless the dialog leaves the screen first (an
+        interrupt, or a person at the terminal): then the question is moot (None)."""
+        answer = asyncio.ensure_future(hook)
+        gone = asyncio.ensure_future(
+            self.proc.wait_for(lambda r: not same_screen(r, rec), float("inf"), settle=0.3)
+        )
+        try:
+            await asyncio.wait({answer, gone}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            gone.cancel()
+            if not answer.done():
+                answer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ChildExited):
+            await gone
+        if answer.cancelled():
+            return None
+        return answer.result()
 
     def _tool_of(self, dialog: Dialog, call: ToolCall | None) -> tuple[str, dict[str, Any]]:
         if call is not None:
@@ -326,13 +261,16 @@ class TurnWatcher:
         assert screen is not None
         call = await self._pending_call(("AskUserQuestion",))
         questions = _questions(call, screen)
-        answers = await self.hooks.on_question(QuestionRequest(f"pty-{next(_ids)}", questions))
-        label = _single_answer(questions, answers)
+        asked = self.hooks.on_question(QuestionRequest(f"pty-{next(_ids)}", questions))
+        answers = await self._ask(_boxed(asked), rec)
+        if answers is None:
+            return
+        label = _single_answer(questions, answers.value)
         async with self.keys:
             if self.interrupt_requested and not same_screen(self.proc.recognition(), rec):
                 return
             if label is None or screen.option(label) is None:
-                if answers is not None:
+                if answers.value is not None:
                     _log.warning("answer cannot be typed on the PTY; the question is declined")
                 await self._decline(rec)
                 if call is not None:
@@ -353,6 +291,17 @@ class TurnWatcher:
             )
         except TimeoutError:
             raise ScreenError("the question stayed open after Esc", screen=self.dump()) from None
+
+
+@dataclass(frozen=True, slots=True)
+class _Box(Generic[T]):
+    """A value that may itself be None (a declined question), told apart from "moot"."""
+
+    value: T
+
+
+async def _boxed(aw: Awaitable[T]) -> _Box[T]:
+    return _Box(await aw)
 
 
 def _settled_kind(rec: Recognition) -> bool:

@@ -253,6 +253,8 @@ class FleetModel:
                 entry = LogEntry(member, text)
                 self.log.append(entry)
                 result.log.append(entry)
+        # a request the policy settled within the same batch never reaches a person
+        result.new_pending = [p for p in result.new_pending if p.request_id in self._pending]
         return result
 
     def _track_pending(self, member: str, event: Event, result: IngestResult) -> None:

@@ -27,7 +27,7 @@ from claude_coder.transports.screen.model import Recognition, ScreenKind
 from claude_coder.transports.screen.parts import footer_mode, rule_indices, title_signal
 from claude_coder.transports.screen.terminal import Snapshot
 
-__all__ = ["QUEUED_PLACEHOLDER", "progress_text", "recognise"]
+__all__ = ["QUEUED_PLACEHOLDER", "last_reply", "progress_text", "recognise"]
 
 QUEUED_PLACEHOLDER = "Press up to edit queued messages"
 _INTERRUPTED = "Interrupted · What should Claude do instead?"
@@ -57,6 +57,30 @@ def progress_text(snap: Snapshot) -> str:
     compared this way stops changing when the turn stalls.
     """
     return "\n".join(line for line in snap.lines if not _SPINNER_RE.match(line))
+
+
+def last_reply(snap: Snapshot) -> str:
+    """The last ``●`` block above the prompt box, as drawn (the transcript's fallback).
+
+    Continuation lines (indented two spaces) are joined with spaces; tool-call lines
+    (``● Name(...)``) and the result lines under them are not replies.
+    """
+    lines = [line.replace("\xa0", " ").rstrip() for line in snap.lines]
+    rules = rule_indices(lines, snap.columns)
+    end = rules[-2] if len(rules) >= 2 else len(lines)
+    block: list[str] = []
+    for line in reversed(lines[:end]):
+        if line.startswith("● "):
+            head = line[2:].strip()
+            if re.match(r"^[A-Z]\w*\(.*\)$", head):
+                block = []
+                continue
+            return " ".join([head, *reversed(block)]).strip()
+        if line.startswith("  ") and not line.strip().startswith("⎿"):
+            block.append(line.strip())
+        elif line.strip():
+            block = []
+    return ""
 
 
 def recognise(snap: Snapshot) -> Recognition:
@@ -102,8 +126,11 @@ def _after_last_banner(lines: list[str]) -> list[str]:
 
 
 def _exited(lines: list[str]) -> Recognition | None:
-    """The process printed its goodbye: the resume hint, or the untrusted-folder note."""
-    tail = [(i, s.strip()) for i, s in enumerate(lines) if s.strip()][-6:]
+    """The process printed its goodbye: the resume hint, or the untrusted-folder note.
+
+    Both start at column 0, where model output (always indented) never does.
+    """
+    tail = [(i, s.rstrip()) for i, s in enumerate(lines) if s.strip()][-6:]
     for pos, (i, text) in enumerate(tail):
         if text.startswith("Claude Code didn't start because this folder isn't trusted"):
             return Recognition(ScreenKind.NOT_TRUSTED, detail=text, region=tuple(lines[i:]))

@@ -1,0 +1,104 @@
+"""The fleet commands: ``fleet`` (the TUI) and ``fleet status`` (the roster, read-only).
+
+``fleet status`` reads the roster file without locking or starting anything, so it
+works while another process runs the fleet; it shows the states that fleet last wrote
+(live while it runs, the last seen states when it does not).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from claude_coder.cli.common import console, state
+from claude_coder.fleet.rosterfile import RosterSnapshot, read_roster, snapshot_to_json
+
+__all__ = ["register"]
+
+_ROSTER_HELP = "Roster file (else $CLAUDE_CODER_ROSTER, else fleet.json in the user state dir)."
+
+
+def _roster_option(f: click.decorators.FC) -> click.decorators.FC:
+    return click.option(
+        "--roster",
+        "roster_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help=_ROSTER_HELP,
+    )(f)
+
+
+def _tokens(n: int) -> str:
+    return f"{n / 1000:.1f}k" if n >= 10_000 else str(n)
+
+
+def _table(snapshot: RosterSnapshot) -> Table:
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    columns = ("NAME", "STATE", "PROFILE", "TRANSPORT", "SESSION", "LAST", "TOKENS", "COST", "CWD")
+    for column in columns:
+        table.add_column(column, overflow="fold")  # a narrow terminal wraps, never truncates
+    for m in snapshot.members:
+        cost = f"${m.cost_usd:.4f}" if m.cost_usd is not None else "-"
+        table.add_row(
+            escape(m.name),
+            escape(m.state),
+            escape(m.profile),
+            escape(m.transport),
+            (m.session_id or "-")[:8],
+            escape(m.last_boundary or "-"),
+            f"{_tokens(m.input_tokens)} in / {_tokens(m.output_tokens)} out",
+            cost,
+            escape(m.cwd or "-"),
+        )
+    return table
+
+
+def _header(snapshot: RosterSnapshot) -> str:
+    if snapshot.running:
+        who = f"running (pid {snapshot.holder_pid})"
+    elif snapshot.holder_pid is not None:
+        who = f"not running (pid {snapshot.holder_pid} did not close cleanly); states as last seen"
+    else:
+        who = "not running; states as last seen"
+    return f"roster {escape(str(snapshot.path))}: {who}"
+
+
+@click.group("fleet", invoke_without_command=True)
+@_roster_option
+@click.pass_context
+def fleet_group(ctx: click.Context, roster_path: Path | None) -> None:
+    """Open the fleet in the TUI (named sessions side by side under a ceiling)."""
+    ctx.meta["fleet_roster"] = roster_path
+    if ctx.invoked_subcommand is not None:
+        return
+    from claude_coder.tui.app import run_fleet_tui
+
+    run_fleet_tui(roster_path, state(ctx).profiles_path)
+
+
+@fleet_group.command("status")
+@_roster_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def status_cmd(ctx: click.Context, roster_path: Path | None, as_json: bool) -> None:
+    """Members and their states, from the roster file, without starting anything."""
+    path = roster_path or ctx.meta.get("fleet_roster")
+    snapshot = read_roster(path)
+    if as_json:
+        click.echo(json.dumps(snapshot_to_json(snapshot), ensure_ascii=False, indent=2))
+        return
+    out = console()
+    out.print(_header(snapshot))
+    if not snapshot.members:
+        out.print("(no members)")
+    else:
+        out.print(_table(snapshot))
+
+
+def register(group: click.Group) -> None:
+    """Add ``fleet`` and ``fleet status`` to the ``claude-coder`` command group."""
+    group.add_command(fleet_group)

@@ -1,0 +1,203 @@
+"""The session commands: ``run`` (one turn, then close) and ``repl`` (a conversation).
+
+``run PROMPT`` prints the final text (or, with ``--json``, one TurnResult object) and
+exits by boundary: 0 completed, 1 error, 3 interrupted, 4 limit; 2 for a refusal or a
+usage/configuration error. It never waits on a person: a tool use the profile's
+policy would ``ask`` about is denied (and said so on stderr), a question declined.
+``repl [PROFILE]`` is interactive (see :mod:`claude_coder.cli.session_repl`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from claude_coder.cli.common import err_console, load_profile_set
+from claude_coder.cli.session_repl import LineReader, repl_loop
+from claude_coder.events import Boundary, TurnResult
+from claude_coder.profiles import BUILTIN_NAME, ProfileSet
+from claude_coder.session import Session
+from claude_coder.transports.base import PermissionDecision, PermissionRequest, QuestionRequest
+
+__all__ = ["EXIT_CODES", "register", "run_repl", "turn_json"]
+
+EXIT_CODES: dict[Boundary, int] = {
+    Boundary.COMPLETED: 0,
+    Boundary.ERROR: 1,
+    Boundary.INTERRUPTED: 3,
+    Boundary.LIMIT: 4,
+}
+
+_CWD = click.Path(file_okay=False, exists=True, path_type=Path)
+
+
+def turn_json(result: TurnResult) -> dict[str, Any]:
+    """The ``run --json`` object for one turn."""
+    usage = result.usage
+    return {
+        "session_id": result.session_id,
+        "boundary": result.boundary.value,
+        "text": result.text,
+        "tool_calls": [{"name": c.name, "input": dict(c.input)} for c in result.tool_calls],
+        "denials": [{"name": c.name, "input": dict(c.input)} for c in result.denials],
+        "usage": {
+            "input_tokens": usage.input_tokens if usage else 0,
+            "output_tokens": usage.output_tokens if usage else 0,
+        },
+        "cost_usd": result.cost_usd,
+        "duration_s": result.duration_s,
+        "error": result.error,
+        "resets_at": result.resets_at,
+    }
+
+
+def _resolve(query: str | None, cwd: Path | None) -> tuple[str | None, str | None]:
+    """A SESSION argument (name, id or unique prefix) -> (session id, its cwd)."""
+    if query is None:
+        return None, str(cwd) if cwd else None
+    from claude_coder.catalog import Catalog
+
+    info = Catalog().resolve(query)
+    return info.session_id, str(cwd) if cwd else info.cwd
+
+
+def _check_name(name: str | None, *, except_session: str | None = None) -> None:
+    if name is None:
+        return
+    from claude_coder.catalog import Catalog
+
+    Catalog().check_name_free(name, except_session=except_session)
+
+
+def _no_person(req: PermissionRequest) -> PermissionDecision:
+    err_console().print(
+        f"denied {req.tool}: the profile's permissionPolicy says ask, and `run` cannot "
+        "ask a person (allow it in permissionPolicy, or use `claude-coder repl`)",
+        markup=False,
+    )
+    return PermissionDecision(
+        False, message="The user is not available to approve this; it was denied."
+    )
+
+
+def _decline(req: QuestionRequest) -> None:
+    return None
+
+
+async def _run_once(
+    prompt: str, pset: ProfileSet, profile: str, as_json: bool, **open_args: Any
+) -> int:
+    async with Session.open(
+        profile, profiles=pset, on_permission=_no_person, on_question=_decline, **open_args
+    ) as s:
+        loop = asyncio.get_running_loop()
+        tasks: list[asyncio.Task[TurnResult | None]] = []
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(
+                signal.SIGINT, lambda: tasks.append(loop.create_task(s.interrupt()))
+            )
+        try:
+            result = await s.send(prompt)
+        finally:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(signal.SIGINT)
+    if as_json:
+        click.echo(json.dumps(turn_json(result), ensure_ascii=False))
+    else:
+        if result.text:
+            click.echo(result.text)
+        if result.error:
+            err_console().print(f"{result.boundary.value}: {result.error}", markup=False)
+    return EXIT_CODES[result.boundary]
+
+
+@click.command("run")
+@click.argument("prompt")
+@click.option("--profile", default=BUILTIN_NAME, show_default=True, help="Profile to use.")
+@click.option("--name", default=None, help="Persist the session under this name.")
+@click.option("--cwd", type=_CWD, default=None, help="Working directory for Claude Code.")
+@click.option("--resume", "resume_q", default=None, metavar="SESSION", help="Continue SESSION.")
+@click.option("--fork", "fork_q", default=None, metavar="SESSION", help="Branch from SESSION.")
+@click.option("--json", "as_json", is_flag=True, help="Print one TurnResult JSON object.")
+@click.pass_context
+def run_cmd(
+    ctx: click.Context,
+    prompt: str,
+    profile: str,
+    name: str | None,
+    cwd: Path | None,
+    resume_q: str | None,
+    fork_q: str | None,
+    as_json: bool,
+) -> None:
+    """Run one turn (PROMPT), print the result, close. Exit code says the boundary."""
+    if resume_q and fork_q:
+        raise click.UsageError("give --resume or --fork, not both")
+    resume, where = _resolve(resume_q or fork_q, cwd)
+    _check_name(name, except_session=resume if resume_q else None)
+    pset = load_profile_set(ctx)
+    code = asyncio.run(
+        _run_once(
+            prompt, pset, profile, as_json,
+            name=name, cwd=where, resume=resume, fork=bool(fork_q),
+        )
+    )  # fmt: skip
+    if code:
+        raise click.exceptions.Exit(code)
+
+
+async def _repl(pset: ProfileSet, profile: str, **open_args: Any) -> int:
+    async with Session.open(profile, profiles=pset, **open_args) as s:
+        err_console().print(
+            f"claude-coder repl · profile {profile} · session {s.session_id} · "
+            f"{s.cwd or '.'}\n(exit or Ctrl-D leaves; Ctrl-C interrupts a running turn)",
+            markup=False,
+            highlight=False,
+        )
+        lines = LineReader()
+        try:
+            return await repl_loop(s, lines, sys.stdout)
+        finally:
+            lines.close()
+
+
+def run_repl(
+    ctx: click.Context,
+    *,
+    profile: str | None,
+    name: str | None,
+    cwd: str | None,
+    resume: str | None = None,
+    fork: bool = False,
+) -> None:
+    """Open the REPL (also used by ``resume`` and ``fork``)."""
+    pset = load_profile_set(ctx)
+    code = asyncio.run(
+        _repl(pset, profile or BUILTIN_NAME, name=name, cwd=cwd, resume=resume, fork=fork)
+    )
+    if code:
+        raise click.exceptions.Exit(code)
+
+
+@click.command("repl")
+@click.argument("profile", required=False, default=BUILTIN_NAME)
+@click.option("--name", default=None, help="Persist the session under this name.")
+@click.option("--cwd", type=_CWD, default=None, help="Working directory for Claude Code.")
+@click.pass_context
+def repl_cmd(ctx: click.Context, profile: str, name: str | None, cwd: Path | None) -> None:
+    """Talk to Claude Code turn by turn (ephemeral unless --name is given)."""
+    _check_name(name)
+    run_repl(ctx, profile=profile, name=name, cwd=str(cwd) if cwd else None)
+
+
+def register(group: click.Group) -> None:
+    """Add ``run`` and ``repl`` to the ``claude-coder`` group."""
+    group.add_command(run_cmd)
+    group.add_command(repl_cmd)

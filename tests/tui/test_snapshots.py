@@ -1,0 +1,121 @@
+"""Snapshot tests of the main screens at a fixed size, with a fixed clock and fixed data.
+
+Baselines live in ``__snapshots__/``; ``docs/screenshots/`` holds copies for the docs.
+Regenerate with ``pytest tests/tui/test_snapshots.py --snapshot-update`` and look at them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from textual.pilot import Pilot
+
+from claude_coder.tui import make_app
+from claude_coder.tui.app import FleetApp
+from claude_coder.tui.screens.approval import PermissionDialog
+from claude_coder.tui.screens.catalog import CatalogScreen
+from claude_coder.tui.screens.member import MemberScreen
+from tests.tui import scenes
+from tests.tui.conftest import wait_for
+from tests.tui.fakes import ScriptedFleet, fixed_clock
+
+PROFILES = ["claude-code-expert", "reviewer", "writer", "pty-expert"]
+Compare = Callable[..., bool]
+
+
+def _app(fleet: ScriptedFleet) -> FleetApp:
+    return make_app(fleet, scenes.catalog(), PROFILES, clock=fixed_clock, blink=False)
+
+
+async def _settled(pilot: Pilot[Any]) -> FleetApp:
+    """Wait until the scene's events are in and the reviewer's dialog is up."""
+    app = pilot.app
+    assert isinstance(app, FleetApp)
+    fleet = app.fleet
+    assert isinstance(fleet, ScriptedFleet)
+    await wait_for(pilot, lambda: fleet.drained() and isinstance(app.screen, PermissionDialog))
+    await _log_settled(pilot, app)
+    return app
+
+
+async def _log_settled(pilot: Pilot[Any], app: FleetApp) -> None:
+    """The log behind any dialog has every line and is scrolled to its end."""
+    log = app.fleet_screen.event_log
+    await wait_for(
+        pilot,
+        lambda: len(log.lines) == len(app.model.log) and log.scroll_y == log.max_scroll_y > 0,
+        "the event log",
+    )
+    await pilot.pause()
+
+
+async def _on_fleet_view(pilot: Pilot[Any]) -> FleetApp:
+    app = await _settled(pilot)
+    await pilot.press("escape")  # answer later: the marker stays
+    await wait_for(pilot, lambda: app.screen is app.fleet_screen)
+    await _log_settled(pilot, app)
+    return app
+
+
+def _run(steps: Callable[[Pilot[Any]], Awaitable[object]]) -> Callable[[Pilot[Any]], Any]:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await steps(pilot)
+        await pilot.pause()
+        await asyncio.sleep(0)
+
+    return run_before
+
+
+def test_fleet_view(snap_compare: Compare) -> None:
+    app = _app(scenes.mid_day_fleet())
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_run(_on_fleet_view))
+
+
+def test_fleet_view_wide(snap_compare: Compare) -> None:
+    app = _app(scenes.mid_day_fleet())
+    assert snap_compare(app, terminal_size=(130, 32), run_before=_run(_on_fleet_view))
+
+
+def test_member_view_mid_stream(snap_compare: Compare) -> None:
+    async def steps(pilot: Pilot[Any]) -> None:
+        app = await _on_fleet_view(pilot)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, MemberScreen))
+        await wait_for(
+            pilot, lambda: app.screen.query("AnswerBlock").first().shown == scenes.PARTIAL
+        )
+
+    app = _app(scenes.mid_day_fleet())
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_run(steps))
+
+
+def test_approval_dialog(snap_compare: Compare) -> None:
+    app = _app(scenes.mid_day_fleet())
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_run(_settled))
+
+
+def test_question_dialog(snap_compare: Compare) -> None:
+    async def steps(pilot: Pilot[Any]) -> None:
+        app = await _on_fleet_view(pilot)
+        fleet = app.fleet
+        assert isinstance(fleet, ScriptedFleet)
+        fleet.emit("docs", scenes.QUESTION)
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "QuestionDialog")
+        await _log_settled(pilot, app)
+
+    app = _app(scenes.mid_day_fleet())
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_run(steps))
+
+
+def test_catalog_browser(snap_compare: Compare) -> None:
+    async def steps(pilot: Pilot[Any]) -> None:
+        app = await _on_fleet_view(pilot)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, CatalogScreen))
+        table = app.screen.query_one("#sessions")
+        await wait_for(pilot, lambda: table.row_count == 4)  # type: ignore[attr-defined]
+
+    app = _app(scenes.mid_day_fleet())
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_run(steps))
