@@ -79,9 +79,9 @@ _SCRUB_PREFIXES = ("CLAUDE_CODE_SKIP_", "CLAUDE_CODE_USE_", "ANTHROPIC_")
 
 
 def _denylist() -> set[str]:
-    try:
+    try:  # the product's list when it imports; the reference's list regardless
         from claude_coder.security import DENYLIST
-    except ImportError:
+    except Exception:
         return set(_FALLBACK_DENYLIST)
     return set(DENYLIST) | set(_FALLBACK_DENYLIST)
 

@@ -32,13 +32,12 @@ async def main(roster: str, count: int, workdir: str, reap: bool) -> None:
         fleet.submit(name, "slow:200:0.2")
     pids = {n: getattr(fleet.session(n).transport, "pid", None) for n in names}
     ids = {m.name: m.session_id for m in fleet.members()}
-    reaper = fleet._reaper
     line = {
         "ready": True,
         "pids": pids,
         "ids": ids,
         "manager": os.getpid(),
-        "watchdog": reaper.pid if reaper is not None else None,
+        "watchdog": fleet.watchdog_pid,
     }
     print(json.dumps(line), flush=True)
     await asyncio.Event().wait()

@@ -9,6 +9,7 @@ import psutil
 import pytest
 from tests.support.fake_api import FakeApi
 
+from claude_coder.catalog import Catalog
 from claude_coder.events import Boundary, SessionState, StreamGap
 from claude_coder.fleet import Fleet, read_roster
 
@@ -47,7 +48,7 @@ async def test_six_members_never_more_than_two_prompts_in_flight(
         results = [await t for t in turns]
         assert [r.boundary for r in results] == [Boundary.COMPLETED] * 6, results
         assert all(r.text.startswith("chunk0") for r in results)
-        assert max(busy_seen) == 2 and fleet._ceiling.peak == 2
+        assert max(busy_seen) == 2 and fleet.peak_busy == 2
         assert max(queued_seen) == 4, "members waiting for the ceiling showed 'queued'"
         assert fake_api.max_in_flight == 2
         assert fake_api.prompts_seen() == ["slow:4:0.15"] * 6
@@ -57,6 +58,10 @@ async def test_six_members_never_more_than_two_prompts_in_flight(
     snap = read_roster(roster)
     assert {m.name: m.session_id for m in snap.members} == ids
     assert not snap.running
+    catalog = Catalog()
+    for name in names:  # members are persisted, named sessions: the catalog finds them
+        found = catalog.find_by_name(name)
+        assert found is not None and found.session_id == ids[name]
 
 
 async def test_a_subscriber_that_never_reads_does_not_stop_the_members(

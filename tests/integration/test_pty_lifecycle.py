@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -63,6 +64,8 @@ async def test_a_rate_limit_ends_the_turn_at_the_limit_boundary(
         notices = process.recognition().notices
     assert limited.boundary is Boundary.LIMIT
     assert limited.error is not None and "limit" in limited.error
+    assert limited.resets_at is not None
+    assert 0 < limited.resets_at - time.time() <= 660  # the fake said: in 600 s
     assert "usage_limit" in notices
 
 

@@ -15,6 +15,7 @@ from tests.support.fake_api import FakeApi
 from claude_coder.errors import SessionError
 from claude_coder.events import (
     Boundary,
+    PermissionRequested,
     RateLimited,
     SessionState,
     StateChanged,
@@ -159,3 +160,19 @@ async def test_a_claude_that_never_answers_is_an_error_not_a_hang(tmp_path: Path
         await Session.start("p", profiles=profiles, cwd=str(tmp_path), start_timeout=2.0)
     pid = int((tmp_path / "silent-claude.pid").read_text())
     assert gone(pid)
+
+
+async def test_interrupt_while_a_permission_waits_on_a_person(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path
+) -> None:
+    async with Session.open(cwd=str(tmp_path)) as s:
+        rec = Events(s)
+        handle = s.submit("bash:touch waiting.txt")
+        await rec.wait_kind(PermissionRequested)
+        assert len(s.pending) == 1 and s.state is S.BUSY
+        result = await s.interrupt()
+        assert result is not None and result.boundary is Boundary.INTERRUPTED
+        assert (await handle).boundary is Boundary.INTERRUPTED
+        assert s.pending == []
+        assert (await s.send("reply:next")).text == "next"
+    assert not (tmp_path / "waiting.txt").exists()

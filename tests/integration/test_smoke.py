@@ -16,7 +16,7 @@ from typing import Any
 
 import ptyprocess
 import pytest
-from tests.support.claude_runs import run_print, stream_json_turn
+from tests.support.claude_runs import StreamJsonChild, run_print, stream_json_turn
 from tests.support.fake_api import FakeApi
 from tests.support.launcher import REFUSED_EXIT, seed_claude_json
 from tests.support.transcripts import TranscriptBuilder, transcript_path
@@ -219,3 +219,24 @@ def test_transcript_builder_matches_real_layout(
     real_user = next(r for r in records if r.get("type") == "user")
     assert set(built[0]) <= set(real_user) | {"promptSource"}
     assert {"type": "custom-title", "customTitle": "smoke", "sessionId": session_id} in records
+
+
+def test_stall_interrupt_and_release(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path
+) -> None:
+    """``stall:`` holds a real turn open; an interrupt ends it; the process takes the next."""
+    child = StreamJsonChild(offline_claude, tmp_path, *DEFAULT_MODE)
+    try:
+        child.user("stall:")
+        fake_api.wait_for_stall(1, timeout=30)
+        assert fake_api.in_flight == 1
+        child.control("interrupt")
+        result = child.read_until("result", 30)
+        assert result["subtype"] == "error_during_execution"
+        assert fake_api.wait_for(lambda api: api.in_flight == 0, 10)
+        assert fake_api.messages_requests()[0].disconnected
+        child.user("reply:after")
+        assert child.read_until("result", 30)["result"] == "after"
+    finally:
+        child.close()
+    assert fake_api.prompts_seen() == ["stall:", "reply:after"]

@@ -66,20 +66,81 @@ def _reader(stream: Any, out: queue.Queue[Message | None]) -> None:
     out.put(None)
 
 
-def _send(proc: subprocess.Popen[str], msg: Message) -> None:
-    assert proc.stdin is not None
-    proc.stdin.write(json.dumps(msg) + "\n")
-    proc.stdin.flush()
+class StreamJsonChild:
+    """A real Claude Code in stream-json input mode, driven line by line (harness tests only)."""
 
+    def __init__(self, launcher: Path, cwd: Path, *flags: str, decide: Decider = allow_all) -> None:
+        argv = [str(launcher), *STREAM_FLAGS, "--input-format", "stream-json"]
+        argv += ["--permission-prompt-tool", "stdio", *flags]
+        self.decide = decide
+        self.seen: list[Message] = []
+        self._ids = 0
+        self.proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=child_env(),
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self._lines: queue.Queue[Message | None] = queue.Queue()
+        self._reader = threading.Thread(
+            target=_reader, args=(self.proc.stdout, self._lines), daemon=True
+        )
+        self._reader.start()
+        self.control("initialize")
 
-def _answer(proc: subprocess.Popen[str], msg: Message, decide: Decider) -> None:
-    req = msg.get("request") or {}
-    if req.get("subtype") == "can_use_tool":
-        body: Message = decide(req)
-    else:
-        body = {}
-    resp = {"subtype": "success", "request_id": msg["request_id"], "response": body}
-    _send(proc, {"type": "control_response", "response": resp})
+    def send(self, msg: Message) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(msg) + "\n")
+        self.proc.stdin.flush()
+
+    def control(self, subtype: str, **fields: Any) -> None:
+        self._ids += 1
+        request = {"subtype": subtype, **fields}
+        self.send({"type": "control_request", "request_id": f"t-{self._ids}", "request": request})
+
+    def user(self, text: str) -> None:
+        message = {"role": "user", "content": text}
+        self.send(
+            {"type": "user", "message": message, "parent_tool_use_id": None, "session_id": ""}
+        )
+
+    def read_until(self, kind: str, timeout: float = 60) -> Message:
+        """Read (answering ``can_use_tool``) until a message of type ``kind``; return it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                msg = self._lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                raise TimeoutError(f"no {kind} within {timeout}s: {self.seen[-3:]}") from None
+            if msg is None:
+                raise RuntimeError(f"claude exited before a {kind}: {self.seen[-3:]}")
+            self.seen.append(msg)
+            if msg.get("type") == "control_request":
+                self._answer(msg)
+            if msg.get("type") == kind:
+                return msg
+
+    def _answer(self, msg: Message) -> None:
+        req = msg.get("request") or {}
+        body = self.decide(req) if req.get("subtype") == "can_use_tool" else {}
+        resp = {"subtype": "success", "request_id": msg["request_id"], "response": body}
+        self.send({"type": "control_response", "response": resp})
+
+    def close(self) -> None:
+        """Close stdin, wait (kill after 10 s), reap, close pipes."""
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self._reader.join(timeout=10)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 def stream_json_turn(
@@ -91,58 +152,10 @@ def stream_json_turn(
     timeout: float = 60,
 ) -> list[Message]:
     """Run one stream-json input turn to its ``result``; returns every message seen."""
-    argv = [str(launcher), *STREAM_FLAGS, "--input-format", "stream-json"]
-    argv += ["--permission-prompt-tool", "stdio", *flags]
-    proc = subprocess.Popen(
-        argv,
-        cwd=cwd,
-        env=child_env(),
-        text=True,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    lines: queue.Queue[Message | None] = queue.Queue()
-    reader = threading.Thread(target=_reader, args=(proc.stdout, lines), daemon=True)
-    reader.start()
-    seen: list[Message] = []
+    child = StreamJsonChild(launcher, cwd, *flags, decide=decide)
     try:
-        _send(
-            proc,
-            {
-                "type": "control_request",
-                "request_id": "init-1",
-                "request": {"subtype": "initialize"},
-            },
-        )
-        user = {
-            "type": "user",
-            "message": {"role": "user", "content": prompt},
-            "parent_tool_use_id": None,
-            "session_id": "",
-        }
-        _send(proc, user)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                msg = lines.get(timeout=max(0.01, deadline - time.monotonic()))
-            except queue.Empty:
-                raise TimeoutError(f"no result within {timeout}s: {seen[-3:]}") from None
-            if msg is None:
-                raise RuntimeError(f"claude exited before a result: {seen[-3:]}")
-            seen.append(msg)
-            if msg.get("type") == "control_request":
-                _answer(proc, msg, decide)
-            elif msg.get("type") == "result":
-                return seen
+        child.user(prompt)
+        child.read_until("result", timeout)
+        return child.seen
     finally:
-        if proc.stdin is not None:
-            proc.stdin.close()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        reader.join(timeout=10)
-        if proc.stdout is not None:
-            proc.stdout.close()
+        child.close()

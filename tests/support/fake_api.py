@@ -47,7 +47,18 @@ prompt                     reply
 
 A request whose last user content is a ``tool_result`` continues the scripted tool turn
 with a final text: ``The Bash tool finished: <result>`` (``failed`` when ``is_error``),
-or for AskUserQuestion ``Thanks, noted. <result>`` (the result quotes the answer).
+or for AskUserQuestion ``Thanks, noted. You answered: <labels>. (<result>)``.
+
+What Claude Code 2.1.331 does with them (checked in ``tests/integration/test_smoke.py``):
+``ratelimit:`` yields a ``rate_limit_event`` with ``rate_limit_info{status: "rejected",
+resetsAt: <epoch s>, rateLimitType: "five_hour", isUsingOverage}`` (camelCase keys),
+then a result ``is_error: true, api_error_status: 429`` (text "You've hit your 5-hour
+limit ...", exit 1). ``error:500``/``error:529`` end the turn after ONE request (no
+backoff, thanks to ``x-should-retry: false``). ``error:400`` is re-sent by Claude Code
+several times (it retries with a different tool set), so expect repeated prompts. An
+interrupt during ``stall:`` or ``slow:`` closes the connection: the record gets
+``disconnected = True`` and ``in_flight`` drops. Claude Code's own stream watchdog only
+aborts an idle stream after minutes, so stalls shorter than that are safe.
 
 Side requests: a request offering no tools (title, quota checks and such) is marked
 ``side`` and does not count in ``in_flight``/``max_in_flight`` or ``prompts_seen()``. A
@@ -146,7 +157,9 @@ class FakeApi:
         self._release = asyncio.Event()
         app = web.Application(client_max_size=64 * 1024 * 1024, middlewares=[self._sink])
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        self._runner = web.AppRunner(
+            app, access_log=None, shutdown_timeout=1.0, handler_cancellation=True
+        )
         await self._runner.setup()
         await web.SockSite(self._runner, sock).start()
 
@@ -338,7 +351,9 @@ class FakeApi:
                     continue
                 await resp.write(chunk)
             await resp.write_eof()
-        except (ConnectionError, asyncio.CancelledError):
+        except ConnectionError:  # the client went away (an interrupt): not a server error
+            rec.disconnected = True
+        except asyncio.CancelledError:  # handler cancelled on disconnect
             rec.disconnected = True
             raise
         return resp

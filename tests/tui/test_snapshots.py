@@ -91,9 +91,21 @@ def test_member_view_mid_stream(snap_compare: Compare) -> None:
     assert snap_compare(app, terminal_size=(80, 24), run_before=_run(steps))
 
 
+async def _reopen(pilot: Pilot[Any], app: FleetApp, *keys: str) -> None:
+    """Open a dialog with ctrl+y from a settled fleet view (the dialog's backdrop is stable)."""
+    await pilot.press(*keys, "ctrl+y")
+    await wait_for(pilot, lambda: app.screen is not app.fleet_screen, "the dialog")
+    await pilot.pause()
+
+
 def test_approval_dialog(snap_compare: Compare) -> None:
+    async def steps(pilot: Pilot[Any]) -> None:
+        app = await _on_fleet_view(pilot)
+        await _reopen(pilot, app, "down")
+        assert isinstance(app.screen, PermissionDialog)
+
     app = _app(scenes.mid_day_fleet())
-    assert snap_compare(app, terminal_size=(80, 24), run_before=_run(_settled))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_run(steps))
 
 
 def test_question_dialog(snap_compare: Compare) -> None:
@@ -103,7 +115,10 @@ def test_question_dialog(snap_compare: Compare) -> None:
         assert isinstance(fleet, ScriptedFleet)
         fleet.emit("docs", scenes.QUESTION)
         await wait_for(pilot, lambda: app.screen.__class__.__name__ == "QuestionDialog")
+        await pilot.press("escape")
         await _log_settled(pilot, app)
+        await _reopen(pilot, app, "down", "down")
+        assert app.screen.__class__.__name__ == "QuestionDialog"
 
     app = _app(scenes.mid_day_fleet())
     assert snap_compare(app, terminal_size=(80, 24), run_before=_run(steps))

@@ -97,7 +97,9 @@ class Tx:
         return "".join(self.lines)
 
     def write(self, config: Path, project: str | None = None) -> Path:
-        folder = config / "projects" / (project or self.cwd.replace("/", "-"))
+        from claude_agent_sdk._internal.sessions import _sanitize_path  # the official rule
+
+        folder = config / "projects" / (project or _sanitize_path(self.cwd))
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{self.sid}.jsonl"
         path.write_text(self.text(), encoding="utf-8")

@@ -300,3 +300,16 @@ def test_stop_with_open_stall_is_prompt() -> None:
     server.stop()
     t.join(10)
     assert not t.is_alive()
+
+
+def test_client_disconnect_during_stall(api: FakeApi) -> None:
+    data = json.dumps(body_for("stall:")).encode()
+    head = (
+        "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(data)}\r\n\r\n"
+    )
+    with socket.create_connection((api.host, api.port), timeout=10) as sock:
+        sock.sendall(head.encode() + data)
+        api.wait_for_stall(1, timeout=10)
+    assert api.wait_for(lambda s: s.in_flight == 0 and s.stalled == 0, 10)
+    assert api.messages_requests()[0].disconnected

@@ -62,7 +62,7 @@ async def test_six_members_two_at_once_in_submission_order(tmp_path: Path) -> No
     assert gates.started == [f"task-{n}" for n in names]
     assert [r.boundary for r in results] == [Boundary.COMPLETED] * 6
     assert [r.text for r in results] == [f"{n} done: task-{n}" for n in names]
-    assert fleet._ceiling.peak == 2
+    assert fleet.peak_busy == 2
     assert all(m.state is S.IDLE and m.queued == 0 for m in fleet.members())
     await fleet.shutdown()
 

@@ -146,3 +146,17 @@ async def test_pacer_spaces_boots_and_bounds_how_many_start_at_once() -> None:
         BootPacer(-1)
     with pytest.raises(ValueError):
         BootPacer(1, concurrency=0)
+
+
+async def test_resume_and_fork_from_reach_the_session_factory(tmp_path: Path) -> None:
+    factory = FakeFactory()
+    fleet = await open_fleet(tmp_path / "fleet.json", factory)
+    resumed = await fleet.add("again", resume="0000-old-session")
+    forked = await fleet.add("copy", fork_from="0000-old-session")
+    assert [(s.name, s.resume, s.fork) for s in factory.specs] == [
+        ("again", "0000-old-session", False),
+        ("copy", "0000-old-session", True),
+    ]
+    assert resumed.session_id == "0000-old-session"
+    assert forked.session_id and forked.session_id != "0000-old-session"
+    await fleet.shutdown()

@@ -32,15 +32,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _python(code: str, *args: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["PYTHONPATH"] = str(REPO / "src")
+    """A Python child running ``code`` (it inherits this test's temp HOME)."""
     return subprocess.Popen(
         [sys.executable, "-c", code, *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        cwd=REPO / "src",
     )
 
 

@@ -161,3 +161,19 @@ def test_only_a_single_choice_question_is_answered_on_the_pty() -> None:
     assert _single_answer(one, None) is None
     assert _single_answer(multi, {"Which?": "A"}) is None
     assert _single_answer(one + one, {"Which?": "A"}) is None
+
+
+def test_resets_at_reads_the_limit_wording() -> None:
+    from datetime import UTC, datetime
+
+    from claude_coder.transports.pty_transcript import resets_at
+
+    now = datetime(2026, 11, 25, 11, 5, tzinfo=UTC)
+    text = "You've hit your 5-hour limit · resets 11:13am (UTC)"
+    assert resets_at(text, now) == int(datetime(2026, 11, 25, 11, 13, tzinfo=UTC).timestamp())
+    late = datetime(2026, 11, 25, 23, 50, tzinfo=UTC)
+    assert resets_at("resets 1am (UTC)", late) == int(
+        datetime(2026, 11, 26, 1, 0, tzinfo=UTC).timestamp()
+    )
+    assert resets_at("resets 3pm (Nowhere/Atlantis)", now) is None
+    assert resets_at("no limit here", now) is None

@@ -309,3 +309,17 @@ async def test_state_changes_are_published_with_old_and_new() -> None:
         (S.BUSY, S.IDLE),
         (S.IDLE, S.CLOSED),
     ]
+
+
+async def test_interrupting_a_turn_not_yet_sent_never_reaches_the_transport() -> None:
+    fake = FakeTransport([[Say("second")]])
+    s = await start(fake)
+    rec = Recorder(s)
+    handle = s.submit("first")  # the worker has not picked it up yet
+    result = await s.interrupt()
+    assert result is not None and result.boundary is Boundary.INTERRUPTED
+    assert (await handle) == result
+    assert rec.of(TurnEnded)[0].result == result
+    assert (await s.send("next")).text == "second"
+    assert fake.sent == ["next"]
+    await s.close()

@@ -116,9 +116,9 @@ def _open_repl(
     fork: bool,
     name: str | None,
 ) -> None:
-    from claude_coder.cli import session_cmds  # the session area's REPL
+    from claude_coder.cli.session_cmds import run_repl  # the session area's REPL
 
-    session_cmds.run_repl(
+    run_repl(
         ctx,
         profile=profile,
         name=name,

@@ -9,8 +9,9 @@ See ``docs/fleet.md``. The public surface::
 
 from __future__ import annotations
 
+from claude_coder.fleet.api import Fleet
 from claude_coder.fleet.hub import FleetSubscription
-from claude_coder.fleet.manager import Fleet, SessionFactory, default_session_factory
+from claude_coder.fleet.manager import SessionFactory, default_session_factory
 from claude_coder.fleet.member import MemberInfo, MemberSpec
 from claude_coder.fleet.pacing import BootPacer
 from claude_coder.fleet.roster import Roster

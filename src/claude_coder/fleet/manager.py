@@ -1,6 +1,7 @@
-"""The Fleet: named sessions side by side under a ceiling, one merged stream, a roster.
+"""The fleet's machinery: members' sessions, boots, the merged stream, the roster.
 
-One manager owns every member's session. At most ``max_busy`` members run a turn at
+:class:`FleetCore` is what :class:`~claude_coder.fleet.api.Fleet` stands on. One
+manager owns every member's session. At most ``max_busy`` members run a turn at
 once; further turns wait in submission order (their members show ``queued``). Members
 boot through a :class:`~claude_coder.fleet.pacing.BootPacer` (spaced, a few at once)
 so members sharing one login do not race its refresh token. Every member's envelopes
@@ -17,31 +18,29 @@ import contextlib
 import dataclasses
 import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from claude_coder.errors import (
     FleetError,
     MemberNotFoundError,
     SessionClosedError,
-    SessionError,
 )
-from claude_coder.events import Envelope, SessionState, StateChanged, TurnResult, now
-from claude_coder.fleet.hub import FleetSubscription, Hub
+from claude_coder.events import Envelope, SessionState, StateChanged, now
+from claude_coder.fleet.hub import Hub
 from claude_coder.fleet.member import Member, MemberInfo, MemberSpec
 from claude_coder.fleet.pacing import BootPacer
 from claude_coder.fleet.persist import RosterSync
 from claude_coder.fleet.reaper import ChildReaper
 from claude_coder.fleet.roster import Roster
-from claude_coder.fleet.rosterfile import MemberExistsError, RosterMember, validate_member_name
-from claude_coder.fleet.turns import Ceiling, FleetTurn
+from claude_coder.fleet.turns import Ceiling
 
 if TYPE_CHECKING:
     from claude_coder.profiles import ProfileSet
     from claude_coder.session import Session
 
-__all__ = ["Fleet", "SessionFactory", "default_session_factory"]
+__all__ = ["FleetCore", "SessionFactory", "absolute_cwd", "default_session_factory"]
 
 _log = logging.getLogger(__name__)
 
@@ -64,8 +63,11 @@ async def default_session_factory(spec: MemberSpec) -> Session:
     )
 
 
-class Fleet:
-    """Named sessions under a ceiling. Use :meth:`open` (or :meth:`start` + :meth:`shutdown`)."""
+class FleetCore:
+    """The fleet's machinery: members, boots, the merged stream, roster bookkeeping.
+
+    :class:`~claude_coder.fleet.api.Fleet` adds the public API on top.
+    """
 
     def __init__(
         self,
@@ -92,69 +94,6 @@ class Fleet:
         self._shutdown_task: asyncio.Task[None] | None = None
         self._reaper = reaper
 
-    # -- opening and closing -----------------------------------------------------------
-
-    @classmethod
-    @contextlib.asynccontextmanager
-    async def open(
-        cls, roster: str | os.PathLike[str] | Roster | None = None, **kwargs: Any
-    ) -> AsyncIterator[Fleet]:
-        """``async with Fleet.open(roster, max_busy=4) as fleet``; see :meth:`start`."""
-        fleet = await cls.start(roster, **kwargs)
-        try:
-            yield fleet
-        finally:
-            await fleet.shutdown()
-
-    @classmethod
-    async def start(
-        cls,
-        roster: str | os.PathLike[str] | Roster | None = None,
-        *,
-        max_busy: int = 4,
-        profiles: ProfileSet | str | Path | None = None,
-        boot_spacing: float = 0.5,
-        boot_jitter: float | None = None,
-        boot_concurrency: int = 2,
-        session_factory: SessionFactory | None = None,
-        lock_timeout: float = 0.0,
-        close_timeout: float = 30.0,
-        reap_children: bool = True,
-    ) -> Fleet:
-        """Lock the roster (default: the user state dir's ``fleet.json``) and re-attach.
-
-        Every roster member starts booting in the background (spaced) by resuming its
-        session id; :meth:`wait_ready` waits for them. Raises
-        :class:`~claude_coder.errors.RosterLockedError` when another process has the
-        roster open, :class:`~claude_coder.errors.RosterCorruptError` (naming the
-        backup) when it could not be read. With ``reap_children`` (default), a watchdog
-        process stops the members' Claude Code if this process dies without closing.
-        """
-        if isinstance(roster, Roster):
-            opened = roster
-            opened.autosave = False
-        else:
-            opened = await asyncio.to_thread(
-                Roster.open, roster, timeout=lock_timeout, autosave=False
-            )
-        reaper = await asyncio.to_thread(ChildReaper.start) if reap_children else None
-        pacer = BootPacer(boot_spacing, jitter=boot_jitter, concurrency=boot_concurrency)
-        fleet = cls(
-            opened,
-            max_busy=max_busy,
-            profiles=profiles,
-            pacer=pacer,
-            session_factory=session_factory,
-            close_timeout=close_timeout,
-            reaper=reaper,
-        )
-        fleet._sync.start()
-        for record in opened.members():
-            member = Member(record)
-            fleet._members[member.name] = member
-            fleet._spawn_boot(member, resume=member.session_id)
-        return fleet
-
     @property
     def roster_path(self) -> Path:
         return self._roster.path
@@ -172,6 +111,16 @@ class Fleet:
     def busy(self) -> int:
         """Members running a fleet turn right now."""
         return self._ceiling.busy
+
+    @property
+    def peak_busy(self) -> int:
+        """The most members that ever ran a turn at once (never above ``max_busy``)."""
+        return self._ceiling.peak
+
+    @property
+    def watchdog_pid(self) -> int | None:
+        """The pid of the process that stops members' children if this one dies."""
+        return self._reaper.pid if self._reaper is not None else None
 
     def __repr__(self) -> str:
         c = self._ceiling
@@ -216,136 +165,6 @@ class Fleet:
         if self._reaper is not None:
             await asyncio.to_thread(self._reaper.close)
         self._hub.close()
-
-    # -- members -----------------------------------------------------------------------
-
-    async def add(
-        self,
-        name: str,
-        profile: str = "claude-code-expert",
-        cwd: str | os.PathLike[str] | None = None,
-        *,
-        resume: str | None = None,
-        fork_from: str | None = None,
-    ) -> MemberInfo:
-        """Add a member and start its persisted, named session (``name`` is its catalog name).
-
-        ``resume`` continues an existing session (name or id); ``fork_from`` starts a
-        new one from a copy of it. Returns once the member is idle; if it cannot start,
-        it is not kept and the error is raised.
-        """
-        self._check_open()
-        validate_member_name(name)
-        if name in self._members:
-            raise MemberExistsError(name)
-        if resume is not None and fork_from is not None:
-            raise FleetError("give resume or fork_from, not both")
-        where = _absolute(cwd)
-        member = Member(RosterMember(name, profile, self._profile_transport(profile), where))
-        self._members[name] = member
-        self._roster.add(RosterMember(name, profile, member.transport, where, state="starting"))
-        await self._sync.flush()
-        try:
-            await self._boot(member, resume=resume or fork_from, fork=fork_from is not None)
-        except BaseException:
-            if self._members.get(name) is member:
-                await self._forget(member)
-            raise
-        await self._sync.flush()  # the session id is on disk before add() returns
-        return self.member(name)
-
-    async def close(self, name: str) -> None:
-        """Close a member's session and remove it from the fleet and the roster.
-
-        Its waiting turns are cancelled; its transcript stays in the catalog.
-        """
-        member = self._member(name)
-        self._ceiling.drop_waiting(name)
-        boot = self._boots.get(name)
-        if boot is not None:
-            boot.cancel()
-            await asyncio.gather(boot, return_exceptions=True)
-        await self._stop_session(member, "closed by the fleet")
-        await self._forget(member)
-
-    async def restart(self, name: str) -> MemberInfo:
-        """Start a member again (after an error, say), resuming its conversation."""
-        self._check_open()
-        member = self._member(name)
-        if member.booting:
-            raise FleetError(f"member {name!r} is already starting")
-        await self._stop_session(member, "restarting")
-        await self._boot(member, resume=member.session_id)
-        return self.member(name)
-
-    def members(self) -> list[MemberInfo]:
-        """Every member, in the order they were added."""
-        return [m.info(self._ceiling.waiting_for(m.name)) for m in self._members.values()]
-
-    def member(self, name: str) -> MemberInfo:
-        return self._member(name).info(self._ceiling.waiting_for(name))
-
-    def session(self, name: str) -> Session:
-        """The member's live Session (turns sent to it directly bypass the ceiling)."""
-        member = self._member(name)
-        if member.session is None or member.booting:
-            raise SessionError(f"member {name!r} has no running session ({member.state.value})")
-        return member.session
-
-    def events(self, maxsize: int = 1000) -> FleetSubscription:
-        """Every member's envelopes (tagged with its name), from now on, until the fleet closes.
-
-        Bounded: a subscriber that falls ``maxsize`` behind loses the oldest envelopes
-        and then reads one ``StreamGap(dropped=n)``; members never wait for it.
-        """
-        return self._hub.subscribe(maxsize)
-
-    # -- turns -------------------------------------------------------------------------
-
-    def submit(self, name: str, text: str) -> FleetTurn:
-        """Queue a turn for ``name``; it runs when the member and a ceiling slot are free."""
-        self._check_open()
-        member = self._member(name)
-        if not member.booting and not member.live:
-            raise SessionError(member.why_not_live())
-        if not isinstance(text, str) or not text.strip():
-            raise SessionError("a turn needs some text to send")
-        return self._ceiling.submit(name, text)
-
-    async def send(self, name: str, text: str) -> TurnResult:
-        """Run one turn on ``name`` (under the ceiling) and return its result."""
-        turn = self.submit(name, text)
-        try:
-            return await turn
-        except asyncio.CancelledError:
-            turn.cancel()
-            raise
-
-    async def interrupt(self, name: str, drain: bool = False) -> TurnResult | None:
-        """Interrupt the member's running turn; ``drain`` also drops its waiting turns."""
-        member = self._member(name)
-        if drain:
-            self._ceiling.drop_waiting(name)
-        if member.session is None or member.booting:
-            return None
-        return await member.session.interrupt(drain=drain)
-
-    async def decide(
-        self,
-        name: str,
-        request_id: str,
-        allow: bool,
-        always: bool = False,
-        message: str | None = None,
-    ) -> None:
-        """Answer a member's pending permission request."""
-        await self.session(name).decide(request_id, allow, always=always, message=message)
-
-    async def answer(self, name: str, request_id: str, answers: Mapping[str, str] | None) -> None:
-        """Answer (or, with None, decline) a member's pending question."""
-        await self.session(name).answer(request_id, answers)
-
-    # -- booting and watching members -------------------------------------------------
 
     def _spawn_boot(self, member: Member, *, resume: str | None) -> None:
         async def boot() -> None:
@@ -435,8 +254,6 @@ class Fleet:
         await self._sync.flush()
         self._ceiling.kick()
 
-    # -- small helpers -----------------------------------------------------------------
-
     def _member(self, name: str) -> Member:
         try:
             return self._members[name]
@@ -445,6 +262,10 @@ class Fleet:
             raise MemberNotFoundError(
                 f"no fleet member named {name!r} (members: {known})"
             ) from None
+
+    def _info(self, member: Member) -> MemberInfo:
+        name = member.name
+        return member.info(self._ceiling.waiting_for(name), self._ceiling.handed_over(name))
 
     def _check_open(self) -> None:
         if self._closing:
@@ -458,7 +279,7 @@ class Fleet:
         return str(prof.transport) if prof is not None else "sdk"
 
 
-def _absolute(cwd: str | os.PathLike[str] | None) -> str | None:
+def absolute_cwd(cwd: str | os.PathLike[str] | None) -> str | None:
     return os.path.abspath(os.path.expanduser(os.fspath(cwd))) if cwd is not None else None
 
 

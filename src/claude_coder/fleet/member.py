@@ -163,9 +163,12 @@ class Member:
             "error": self.error,
         }
 
-    def info(self, queued: int) -> MemberInfo:
+    def info(self, waiting: int, handed_over: int = 0) -> MemberInfo:
+        """A snapshot; ``waiting``: turns waiting for the ceiling; ``handed_over``: the
+        fleet's running turn when it is still in the session's queue (not counted)."""
         session = self.session
         live = session is not None and not self.booting
+        behind = session.queued if live and session is not None else 0
         return MemberInfo(
             name=self.name,
             profile=self.profile,
@@ -173,7 +176,7 @@ class Member:
             cwd=self.cwd,
             state=self.state,
             session_id=self.session_id,
-            queued=queued + (session.queued if live and session is not None else 0),
+            queued=waiting + max(0, behind - handed_over),
             waiting=bool(live and session is not None and session.pending),
             last_boundary=self.last_boundary,
             input_tokens=self.input_tokens,

@@ -106,7 +106,15 @@ class Ceiling:
         return len(self._waiting)
 
     def waiting_for(self, name: str) -> int:
+        """Turns of ``name`` waiting for the ceiling."""
         return sum(1 for t in self._waiting if t.name == name)
+
+    def handed_over(self, name: str) -> int:
+        """1 if ``name``'s running fleet turn still sits in its session's own queue."""
+        turn = self._running.get(name)
+        if turn is None or turn.inner is None:
+            return 0
+        return 1 if turn.inner.status is TurnStatus.QUEUED else 0
 
     def submit(self, name: str, text: str) -> FleetTurn:
         self._count += 1

@@ -10,10 +10,12 @@ of a session id under the config dir and reads what was appended since last time
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from claude_coder.events import (
     AssistantText,
@@ -25,10 +27,32 @@ from claude_coder.events import (
     Usage,
 )
 
-__all__ = ["JsonlSplitter", "TranscriptFile", "TurnReader", "read_session_id"]
+__all__ = ["JsonlSplitter", "TranscriptFile", "TurnReader", "read_session_id", "resets_at"]
 
 INTERRUPTED = "[Request interrupted by user]"
 INTERRUPTED_FOR_TOOL = "[Request interrupted by user for tool use]"
+_RESETS = re.compile(r"resets (\d{1,2})(?::(\d{2}))?\s*([ap]m)\s*\(([^)]+)\)", re.I)
+
+
+def resets_at(text: str, now: datetime | None = None) -> int | None:
+    """When a usage limit resets, from Claude Code's ``resets 11:13am (UTC)`` wording.
+
+    The next such wall-clock time in that zone, as Unix seconds; None if unreadable.
+    """
+    found = _RESETS.search(text)
+    if found is None:
+        return None
+    hour, minute = int(found.group(1)) % 12, int(found.group(2) or 0)
+    hour += 12 if found.group(3).lower() == "pm" else 0
+    try:
+        zone = ZoneInfo(found.group(4).strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    here = (now or datetime.now(zone)).astimezone(zone)
+    when = here.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if when < here - timedelta(minutes=1):
+        when += timedelta(days=1)
+    return int(when.timestamp())
 
 
 class JsonlSplitter:

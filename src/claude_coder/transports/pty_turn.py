@@ -30,7 +30,7 @@ from claude_coder.events import (
 from claude_coder.transports.base import PermissionRequest, QuestionRequest, TransportHooks
 from claude_coder.transports.pty_dialog import choose, same_screen
 from claude_coder.transports.pty_io import ChildExited, TerminalProcess
-from claude_coder.transports.pty_transcript import TranscriptFile, TurnReader
+from claude_coder.transports.pty_transcript import TranscriptFile, TurnReader, resets_at
 from claude_coder.transports.screen import (
     Dialog,
     QuestionScreen,
@@ -189,6 +189,7 @@ class TurnWatcher:
             usage=r.usage(),
             duration_s=round(duration, 6),
             error=r.error if end in (Boundary.ERROR, Boundary.LIMIT) else None,
+            resets_at=resets_at(r.error or "") if end is Boundary.LIMIT else None,
         )
 
     async def _pending_call(self, names: tuple[str, ...]) -> ToolCall | None:

@@ -77,8 +77,8 @@ class SdkTransport(Transport):
         self._child: SdkTransportABC | None = None
         self._client: ClaudeSDKClient | None = None
         self._mapper = TurnMapper()
-        self._queue: asyncio.Queue[Event | None] = asyncio.Queue()
-        self._reader: asyncio.Task[None] | None = None
+        self._early: list[Event] = []
+        self._tasks: set[asyncio.Task[None]] = set()
         self._pending_interrupt = False
         self._closing = False
         self.server_info: dict[str, Any] | None = None
@@ -117,8 +117,7 @@ class SdkTransport(Transport):
                 raise
             raise TransportError(f"Claude Code could not start: {exc}") from exc
         info = self.server_info or {}
-        self._reader = asyncio.create_task(self._read(), name="sdk-reader")
-        self._queue.put_nowait(
+        self._early.append(
             SessionStarted(
                 self.session_id,
                 "sdk",
@@ -160,44 +159,41 @@ class SdkTransport(Transport):
         return self._client
 
     async def events(self) -> AsyncIterator[Event]:
-        while True:
-            ev = await self._queue.get()
-            if ev is None:
-                return
-            yield ev
-
-    async def _read(self) -> None:
-        assert self._client is not None
+        """Read Claude Code's messages and yield their events (read inline: no extra hop)."""
+        while self._early:
+            yield self._early.pop(0)
+        client = self._client
+        if client is None:
+            return
         failure: str | None = None
         try:
-            async for msg in self._client.receive_messages():
+            async for msg in client.receive_messages():
                 for ev in self._mapper.feed(msg):
-                    self._queue.put_nowait(ev)
+                    yield ev
                 if self._pending_interrupt and self._mapper.request_interrupt():
                     self._pending_interrupt = False
-                    asyncio.get_running_loop().create_task(self._late_interrupt())
-        except asyncio.CancelledError:
-            raise
+                    self._tasks.add(asyncio.get_running_loop().create_task(self._late_interrupt()))
         except ClaudeCoderError as exc:
             failure = exc.message
         except Exception as exc:
             failure = str(exc) or type(exc).__name__
         if failure is None and not self._closing:
             failure = "Claude Code closed its output"
-        self._end_turn_with_error(failure or "the session was closed")
+        ended = self._end_turn_with_error(failure or "the session was closed")
+        if ended is not None:
+            yield ended
         if failure is not None and not self._closing:
-            asyncio.get_running_loop().create_task(self.close())
-        self._queue.put_nowait(None)
+            await self.close()
 
     async def _late_interrupt(self) -> None:
         with contextlib.suppress(Exception):
             async with asyncio.timeout(self._control_timeout):
                 await self._live_client().interrupt()
 
-    def _end_turn_with_error(self, reason: str) -> None:
+    def _end_turn_with_error(self, reason: str) -> TurnEnded | None:
         turn = self._mapper.turn
         if turn is None:
-            return
+            return None
         self._mapper.turn = None
         result = TurnResult(
             Boundary.ERROR,
@@ -206,7 +202,7 @@ class SdkTransport(Transport):
             tool_calls=tuple(turn.tools),
             error=reason,
         )
-        self._queue.put_nowait(TurnEnded(result))
+        return TurnEnded(result)
 
     # -- permissions and questions ---------------------------------------------------
 
@@ -251,18 +247,8 @@ class SdkTransport(Transport):
         if isinstance(child, ChildProcess):
             child.kill_now()
             await child.close()
-        reader = self._reader
-        if reader is None:
-            self._queue.put_nowait(None)
-            return
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(5.0):
-                await asyncio.gather(reader, return_exceptions=True)
-        if not reader.done():
-            reader.cancel()
-            await asyncio.gather(reader, return_exceptions=True)
-            self._end_turn_with_error("the session was closed")
-            self._queue.put_nowait(None)
+        for task in self._tasks:
+            task.cancel()
 
 
 async def _one(message: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:

@@ -89,6 +89,7 @@ class MemberScreen(Screen[None]):
         prompt = self.query_one("#prompt", Input)
         prompt.cursor_blink = self._blink
         prompt.focus()
+        self._show_screen()
 
     @property
     def conversation(self) -> Conversation:
@@ -97,6 +98,9 @@ class MemberScreen(Screen[None]):
     async def refresh_conversation(self) -> None:
         """The member's conversation (or PTY screen) changed."""
         await self.conversation.sync()
+        self._show_screen()
+
+    def _show_screen(self) -> None:
         screen = self._model.conversation(self.member).screen
         if screen is not None:
             self.query_one("#terminal", Static).update(Text(screen))
