@@ -111,7 +111,7 @@ def _transcript(rng: random.Random, sid: str, cwd: str, target: int, filler: str
                         {
                             "type": "tool_result",
                             "tool_use_id": "t1",
-                            "content": filler * rng.randrange(40, 80),
+                            "content": filler * rng.randrange(16, 48),
                         }
                     ],
                 },
@@ -136,7 +136,8 @@ def generate(root: Path, files: int, total_mb: int, seed: int = 7) -> Path:
     rng = random.Random(seed)
     config = root / "config"
     filler = "".join(rng.choice('abcdefghij klmnop\n"\\') for _ in range(64 * 1024))
-    average = total_mb * 1024 * 1024 // max(files, 1)
+    big_budget = files // _BIG_LINE_EVERY * 2 * 1024 * 1024  # ~2 MB per big line
+    average = max(total_mb * 1024 * 1024 - big_budget, 0) // max(files, 1) - 17_000
     for i in range(files):
         cwd = f"/home/dev/project-{i % _PROJECTS}"
         folder = config / "projects" / cwd.replace("/", "-")
@@ -149,7 +150,7 @@ def generate(root: Path, files: int, total_mb: int, seed: int = 7) -> Path:
                 )
             )
         else:
-            text = _transcript(rng, sid, cwd, int(rng.uniform(0.2, 1.8) * average), filler)
+            text = _transcript(rng, sid, cwd, max(int(rng.uniform(0.2, 1.8) * average), 1), filler)
         (folder / f"{sid}.jsonl").write_text(text, encoding="utf-8")
     return config
 

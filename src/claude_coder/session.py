@@ -89,15 +89,17 @@ class Session(SessionCore):
         profiles file; default: the usual search) or a Profile. ``transport`` takes a
         ready Transport (e.g. :class:`~claude_coder.transports.fake.FakeTransport`)
         instead of launching Claude Code. ``persist`` defaults to True for a named or
-        resumed session and False otherwise (ephemeral). Extra keyword arguments
-        (``policy``, ``redactor``, ``stall_timeout``, ``answer_questions``,
-        ``start_timeout``, ``interrupt_timeout``) tune the session.
+        resumed session (and always on ``pty``) and False otherwise (ephemeral). Extra
+        keyword arguments (``policy``, ``redactor``, ``stall_timeout``,
+        ``answer_questions``, ``start_timeout``, ``interrupt_timeout``) tune the session.
         """
         from claude_coder.session_launch import launch_transport, resolve_profile
 
         prof = resolve_profile(profile, profiles, needed=transport is None)
         if persist is None:
-            persist = name is not None or resume is not None
+            # The PTY transport always keeps a transcript (it reads the turn from it).
+            pty = prof is not None and prof.transport == "pty"
+            persist = name is not None or resume is not None or pty
         if transport is None:
             assert prof is not None
             transport, redactor, cwd = launch_transport(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,6 +9,7 @@ from claude_coder.errors import ConfigError
 from claude_coder.transports.base import Transport
 
 if TYPE_CHECKING:
+    from claude_coder.launch import LaunchSpec
     from claude_coder.profiles import Profile, ProfileSet
     from claude_coder.security import Redactor
 
@@ -40,17 +40,17 @@ def resolve_profile(
         return None
 
 
-def make_transport(spec: object) -> Transport:
+def make_transport(spec: LaunchSpec) -> Transport:
     """The Transport for a LaunchSpec (``sdk`` or ``pty``)."""
-    kind = getattr(spec, "transport", "sdk")
+    kind = spec.transport
     if kind == "sdk":
         from claude_coder.transports.sdk import SdkTransport
 
-        return SdkTransport(spec)  # type: ignore[arg-type]
+        return SdkTransport(spec)
     if kind == "pty":
-        module = importlib.import_module("claude_coder.transports.pty")
-        cls: type[Transport] = module.PtyTransport
-        return cls(spec)  # type: ignore[call-arg]
+        from claude_coder.transports.pty import PtyTransport
+
+        return PtyTransport(spec)
     raise ConfigError(f"unknown transport {kind!r}: use 'sdk' or 'pty'", path="transport")
 
 

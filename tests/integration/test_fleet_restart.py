@@ -125,3 +125,23 @@ async def test_two_processes_one_roster_one_works_the_other_gets_a_clear_error(
         proc.kill()
         await proc.wait()
     await _until_stopped([info["pids"]["m0"]])
+
+
+async def test_a_member_reopened_before_its_first_turn_starts_fresh(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path
+) -> None:
+    roster = tmp_path / "fleet.json"
+    async with Fleet.open(roster, boot_spacing=0) as fleet:
+        await fleet.add("quiet", cwd=str(tmp_path))  # no turn: Claude Code wrote no transcript
+        await fleet.add("talked", cwd=str(tmp_path))
+        await fleet.send("talked", "reply:remember me")
+        before = {m.name: m.session_id for m in fleet.members()}
+    async with Fleet.open(roster, boot_spacing=0) as fleet:
+        await asyncio.wait_for(fleet.wait_ready(), DEADLINE)
+        quiet, talked = fleet.members()
+        assert quiet.state is SessionState.IDLE and quiet.error is None
+        assert quiet.session_id and quiet.session_id != before["quiet"]
+        assert talked.state is SessionState.IDLE and talked.session_id == before["talked"]
+        assert (await fleet.send("quiet", "reply:first words")).text == "first words"
+        new_id = fleet.member("quiet").session_id
+    assert {m.name: m.session_id for m in read_roster(roster).members}["quiet"] == new_id

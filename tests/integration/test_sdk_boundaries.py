@@ -52,8 +52,12 @@ async def test_interrupt_mid_tool_then_next_turn_completes(
     profiles = write_profiles(tmp_path, {"name": "p", "permissionPolicy": {"allow": ["Bash"]}})
     async with Session.open("p", profiles=profiles, cwd=str(tmp_path)) as s:
         rec = Events(s)
-        handle = s.submit("bash:sleep 30")
-        await rec.wait_kind(ToolCall)  # sleep is read-only: it runs with no permission asked
+        started = tmp_path / "started"
+        handle = s.submit(f"bash:touch {started} && sleep 30")
+        await rec.wait_kind(ToolCall)
+        async with asyncio.timeout(30):  # the tool is running once its first step is done
+            while not started.exists():
+                await asyncio.sleep(0.01)
         interrupted = await s.interrupt()
         assert interrupted is not None
         assert interrupted.boundary is Boundary.INTERRUPTED

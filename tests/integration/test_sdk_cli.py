@@ -236,3 +236,19 @@ def _drive_repl(
             proc.kill()
             proc.wait()
         fake_api.release_stalls()
+
+
+def test_run_named_then_resumed_by_name(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path
+) -> None:
+    first = cli(offline_claude, "run", "reply:one", "--name", "gamma", "--json", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    sid = json.loads(first.stdout)["session_id"]
+    again = cli(offline_claude, "run", "reply:two", "--resume", "gamma", "--json", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["session_id"] == sid
+    taken = cli(offline_claude, "run", "reply:three", "--name", "gamma", cwd=tmp_path)
+    assert taken.returncode == 2 and "gamma" in taken.stderr
+    missing = cli(offline_claude, "run", "reply:x", "--resume", "no-such-session", cwd=tmp_path)
+    assert missing.returncode == 2
+    assert fake_api.prompts_seen() == ["reply:one", "reply:two"]

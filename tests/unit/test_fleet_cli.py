@@ -21,6 +21,7 @@ def _fill(path: Path) -> Roster:
     roster.add(RosterMember("agent1", cwd="/repo", session_id="0123456789abcdef"))
     roster.add(RosterMember("reviewer", profile="reviewer", transport="pty"))
     roster.update("agent1", state="busy", input_tokens=12, output_tokens=34, cost_usd=0.5)
+    roster.update("reviewer", state="error", error="Claude Code exited with code 1")
     return roster
 
 
@@ -41,6 +42,7 @@ def test_status_while_another_fleet_holds_the_roster(
         assert "running (pid" in out
         assert "agent1" in out and "busy" in out and "01234567" in out and "$0.5000" in out
         assert "reviewer" in out and "pty" in out
+        assert "reviewer: Claude Code exited with code 1" in out
         assert main(["fleet", "status", "--roster", str(path), "--json"]) == 0
         data = json.loads(capsys.readouterr().out)
         assert data["running"] is True and data["roster"] == str(path)

@@ -43,6 +43,7 @@ async def test_roster_round_trip_and_reattach(tmp_path: Path) -> None:
         assert [m.name for m in again.members()] == ["agent1", "reviewer"]
         await again.wait_ready()
         assert {s.name: s.resume for s in second.specs} == ids
+        assert all(s.reattach and not s.fork for s in second.specs)
         assert {m.name: m.session_id for m in again.members()} == ids
         assert all(m.state is S.IDLE for m in again.members())
         info = again.member("agent1")
@@ -153,9 +154,9 @@ async def test_resume_and_fork_from_reach_the_session_factory(tmp_path: Path) ->
     fleet = await open_fleet(tmp_path / "fleet.json", factory)
     resumed = await fleet.add("again", resume="0000-old-session")
     forked = await fleet.add("copy", fork_from="0000-old-session")
-    assert [(s.name, s.resume, s.fork) for s in factory.specs] == [
-        ("again", "0000-old-session", False),
-        ("copy", "0000-old-session", True),
+    assert [(s.name, s.resume, s.fork, s.reattach) for s in factory.specs] == [
+        ("again", "0000-old-session", False, False),
+        ("copy", "0000-old-session", True, False),
     ]
     assert resumed.session_id == "0000-old-session"
     assert forked.session_id and forked.session_id != "0000-old-session"

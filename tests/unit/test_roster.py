@@ -356,3 +356,19 @@ def test_hammer_many_processes_and_threads_never_corrupt(tmp_path: Path) -> None
     assert {m.name for m in snap.members} == expected
     assert not snap.running
     print(f"hammer: {reads} clean reads, {refused} refused opens")
+
+
+def test_an_unwritable_roster_is_a_clear_error_and_not_left_locked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import claude_coder.fleet.roster as roster_module
+
+    def disk_full(path: Path, data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(roster_module, "atomic_write", disk_full)
+    with pytest.raises(FleetError, match=r"cannot write roster .*No space left"):
+        Roster.open(tmp_path / "fleet.json")
+    monkeypatch.undo()
+    with Roster.open(tmp_path / "fleet.json") as roster:  # the lock was let go
+        assert roster.members() == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 from tests.unit.session_helpers import Recorder, start
@@ -323,3 +324,14 @@ async def test_interrupting_a_turn_not_yet_sent_never_reaches_the_transport() ->
     assert (await s.send("next")).text == "second"
     assert fake.sent == ["next"]
     await s.close()
+
+
+async def test_persist_defaults(tmp_path: Path) -> None:
+    (tmp_path / "p.json").write_text('[{"name": "tui", "transport": "pty"}]')
+    plain = await start(name=None)
+    named = await start(name="n")
+    pty = await Session.start("tui", profiles=tmp_path / "p.json", transport=FakeTransport())
+    assert (plain.persisted, named.persisted, pty.persisted) == (False, True, True)
+    assert plain.transcript_path is None  # a fake transport has no transcript
+    for s in (plain, named, pty):
+        await s.close()

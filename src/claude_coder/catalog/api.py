@@ -23,7 +23,7 @@ from claude_coder.catalog.paths import (
     projects_dir,
 )
 from claude_coder.catalog.paths import transcript_path as _transcript_path
-from claude_coder.catalog.reader import FileFacts
+from claude_coder.catalog.reader import FileFacts, Skipped, read_transcript
 from claude_coder.errors import CatalogError, SessionNotFoundError
 from claude_coder.events import Envelope
 
@@ -44,13 +44,14 @@ class Catalog:
         *,
         cache_file: str | Path | None = None,
         cache: bool = True,
+        workers: int | None = None,
     ) -> None:
         self.config_dir = Path(config_dir) if config_dir is not None else _default_config()
         self.projects = projects_dir(self.config_dir)
         chosen = Path(cache_file) if cache_file is not None else None
         if cache and chosen is None:
             chosen = default_cache_file(self.projects)
-        self._index = Index(self.projects, chosen if cache else None)
+        self._index = Index(self.projects, chosen if cache else None, workers)
         self.last_stats = ScanStats()
         """What the latest listing read from disk and took from the cache."""
 
@@ -80,9 +81,7 @@ class Catalog:
             fallback = None
         scan = self._index.scan(dirs)
         self.last_stats = ScanStats(scan.files, scan.read, scan.cached, scan.cache_rebuilt)
-        sessions = _sessions(scan, fallback)
-        if not all:
-            sessions = [s for s in sessions if s.name]
+        sessions = _sessions(scan, fallback, named_only=not all)
         return ListResult(
             sessions=sessions,
             skipped=sum(scan.reasons.values()),
@@ -124,11 +123,12 @@ class Catalog:
         return self.resolve(session)
 
     def _info_for(self, path: Path, session_id: str) -> SessionInfo:
-        scan = Index(self.projects, None).scan([path.parent])
-        for folder, facts in scan.found:
-            if facts.session_id == session_id:
-                return SessionInfo.from_facts(facts, os.path.join(folder, path.name))
-        raise SessionNotFoundError(f"session {session_id} has no conversation to show")
+        facts = read_transcript(path, session_id)
+        if isinstance(facts, Skipped):
+            raise SessionNotFoundError(
+                f"session {session_id} has nothing to show ({facts.reason}): {path}"
+            )
+        return SessionInfo.from_facts(facts, path)
 
     def history(self, session: str | SessionInfo) -> Iterator[Envelope]:
         """The main conversation of a session (name, id, prefix or info) as envelopes."""
@@ -146,16 +146,18 @@ def _default_config() -> Path:
     return config_dir()
 
 
-def _sessions(scan: Scan, fallback_cwd: str | None) -> list[SessionInfo]:
+def _sessions(scan: Scan, fallback_cwd: str | None, named_only: bool) -> list[SessionInfo]:
+    """SessionInfo for each session id (its newest file), newest first."""
     newest: dict[str, tuple[str, FileFacts]] = {}
     for folder, facts in scan.found:
         held = newest.get(facts.session_id)
         if held is None or facts.mtime_ns > held[1].mtime_ns:
             newest[facts.session_id] = (folder, facts)
     ordered = sorted(newest.values(), key=lambda t: t[1].mtime_ns, reverse=True)
+    if named_only:
+        ordered = [(folder, facts) for folder, facts in ordered if facts.name]
+    folders = {folder: Path(folder) for folder, _ in ordered}
     return [
-        SessionInfo.from_facts(
-            facts, os.path.join(folder, facts.session_id + ".jsonl"), fallback_cwd
-        )
+        SessionInfo.from_facts(facts, folders[folder] / f"{facts.session_id}.jsonl", fallback_cwd)
         for folder, facts in ordered
     ]

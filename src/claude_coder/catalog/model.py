@@ -42,7 +42,7 @@ class SessionInfo:
     first_prompt: str | None = None
 
     @classmethod
-    def from_facts(cls, facts: FileFacts, path: str, cwd: str | None = None) -> SessionInfo:
+    def from_facts(cls, facts: FileFacts, path: Path, cwd: str | None = None) -> SessionInfo:
         """Build from what the reader found; ``cwd`` fills in when the file has none."""
         created = (
             datetime.fromtimestamp(facts.created_ms / 1000, UTC)
@@ -58,7 +58,7 @@ class SessionInfo:
             created=created,
             modified=datetime.fromtimestamp(facts.mtime_ns / 1e9, UTC),
             size=facts.size,
-            path=Path(path),
+            path=path,
             title=facts.title,
             first_prompt=facts.first_prompt,
         )

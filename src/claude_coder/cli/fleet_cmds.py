@@ -97,6 +97,9 @@ def status_cmd(ctx: click.Context, roster_path: Path | None, as_json: bool) -> N
         out.print("(no members)")
     else:
         out.print(_table(snapshot))
+    for m in snapshot.members:
+        if m.error:
+            out.print(f"{escape(m.name)}: {escape(m.error)}")
 
 
 def register(group: click.Group) -> None:

@@ -49,18 +49,32 @@ SessionFactory = Callable[[MemberSpec], Awaitable["Session"]]
 
 
 async def default_session_factory(spec: MemberSpec) -> Session:
-    """A persisted, named session from the member's profile (resumed when it has an id)."""
+    """A persisted, named session from the member's profile (resumed when it has an id).
+
+    A member re-attached before its first turn has no transcript yet (Claude Code
+    writes it with the first prompt), so it starts a fresh conversation instead.
+    """
     from claude_coder.session import Session
 
+    resume = spec.resume
+    if spec.reattach and resume is not None and not _has_transcript(resume, spec.cwd):
+        _log.info("member %s has no transcript yet; starting a new conversation", spec.name)
+        resume = None
     return await Session.start(
         spec.profile,
         name=spec.name,
         cwd=spec.cwd,
         profiles=spec.profiles,
-        resume=spec.resume,
+        resume=resume,
         fork=spec.fork,
         persist=True,
     )
+
+
+def _has_transcript(session_id: str, cwd: str | None) -> bool:
+    from claude_coder.catalog.paths import transcript_path
+
+    return transcript_path(session_id, cwd or os.getcwd()).exists()
 
 
 class FleetCore:
@@ -180,7 +194,10 @@ class FleetCore:
         old = member.state
         member.booting, member.boot_error = True, None
         self._publish_state(member, old, SessionState.STARTING)
-        spec = MemberSpec(member.name, member.profile, member.cwd, resume, fork, self.profiles)
+        own = resume is not None and resume == member.session_id and not fork
+        spec = MemberSpec(
+            member.name, member.profile, member.cwd, resume, fork, self.profiles, reattach=own
+        )
         try:
             async with self._pacer.slot():
                 self._check_open()

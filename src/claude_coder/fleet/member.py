@@ -43,6 +43,8 @@ class MemberSpec:
     """A session id (or catalog name) to resume; None starts a new conversation."""
     fork: bool
     profiles: ProfileSet | str | Path | None
+    reattach: bool = False
+    """``resume`` is the member's own recorded session (re-attach or restart)."""
 
 
 @dataclass(frozen=True, slots=True)

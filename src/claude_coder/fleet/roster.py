@@ -96,7 +96,11 @@ class Roster:
             raise
         roster = cls(p, lock, members)
         roster.autosave = autosave
-        roster.save(force=True)
+        try:
+            roster.save(force=True)  # records this process as the holder
+        except OSError as exc:
+            lock.release()
+            raise FleetError(f"cannot write roster {p}: {exc.strerror or exc}") from exc
         return roster
 
     # -- reading ---------------------------------------------------------------------

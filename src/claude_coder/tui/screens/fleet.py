@@ -41,10 +41,7 @@ class OpenMember(Message):
 class FleetScreen(Screen[None]):
     """The home screen."""
 
-    HORIZONTAL_BREAKPOINTS = [
-        (0, "-narrow"),
-        (120, "-wide"),
-    ]
+    HORIZONTAL_BREAKPOINTS = ((0, "-narrow"), (120, "-wide"))  # type: ignore[assignment]
     DEFAULT_CSS = """
     FleetScreen #title { height: 1; padding: 0 1; background: $boost; width: 1fr; }
     FleetScreen #body { layout: vertical; height: 1fr; }

@@ -8,12 +8,13 @@ waiting for their result). It reads only the view model.
 
 from __future__ import annotations
 
+import time
 from typing import assert_never
 
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Collapsible, Markdown, Static
+from textual.widgets import Collapsible, Static
 
 from claude_coder.tui.format import tool_summary
 from claude_coder.tui.model import (
@@ -24,6 +25,7 @@ from claude_coder.tui.model import (
     ToolItem,
     UserItem,
 )
+from claude_coder.tui.widgets.answer import AnswerBlock
 
 __all__ = ["AnswerBlock", "Conversation", "ToolLine"]
 
@@ -45,31 +47,6 @@ class Notice(Static):
     Notice.-warning { color: $text-warning; }
     Notice.-error { color: $text-error; }
     """
-
-
-class AnswerBlock(Markdown):
-    """Assistant text, rendered as Markdown and appended to while it streams."""
-
-    DEFAULT_CSS = """
-    AnswerBlock { margin: 0; padding: 0 1; background: transparent; }
-    """
-
-    def __init__(self, item: AssistantItem) -> None:
-        super().__init__(item.text)
-        self.item = item
-        self.shown = item.text
-
-    async def catch_up(self) -> None:
-        """Show the item's current text, appending when it only grew."""
-        text = self.item.text
-        if text == self.shown:
-            return
-        if text.startswith(self.shown):
-            delta, self.shown = text[len(self.shown) :], text
-            await self.append(delta)
-        else:
-            self.shown = text
-            await self.update(text)
 
 
 class ToolLine(Collapsible):
@@ -115,12 +92,17 @@ class Conversation(VerticalScroll, can_focus=False):
     Conversation { height: 1fr; padding: 0 0 1 0; }
     """
 
+    STREAM_INTERVAL = 0.08
+    """A streaming answer is re-rendered at most this often (seconds); the person's keys
+    are never kept waiting behind thousands of tiny Markdown updates."""
+
     def __init__(self, log: ConversationLog, *, max_widgets: int = 400, id: str | None = None):
         super().__init__(id=id)
         self.transcript = log
         self._next = 0
         self._live: list[AnswerBlock | ToolLine] = []
         self._max = max_widgets
+        self._flush_pending = False
 
     async def on_mount(self) -> None:
         await self.sync()
@@ -131,7 +113,8 @@ class Conversation(VerticalScroll, can_focus=False):
         at_end = self.scroll_y >= self.max_scroll_y - 1
         still: list[AnswerBlock | ToolLine] = []
         for live in self._live:
-            await self._catch_up(live)
+            if self._due(live):
+                await self._catch_up(live)
             if _is_live(live.item):
                 still.append(live)
         self._live = still
@@ -151,6 +134,22 @@ class Conversation(VerticalScroll, can_focus=False):
                 await self.remove_children(list(self.children[:extra]))
         if at_end:
             self.scroll_end(animate=False)
+
+    def _due(self, widget: AnswerBlock | ToolLine) -> bool:
+        """May ``widget`` be re-rendered now? If not, a later flush is scheduled."""
+        if isinstance(widget, ToolLine) or not widget.item.streaming:
+            return True
+        wait = widget.shown_at + self.STREAM_INTERVAL - time.monotonic()
+        if wait <= 0:
+            return True
+        if not self._flush_pending:
+            self._flush_pending = True
+            self.set_timer(wait, self._flush)
+        return False
+
+    async def _flush(self) -> None:
+        self._flush_pending = False
+        await self.sync()
 
     def set_tools_expanded(self, expanded: bool) -> None:
         """Open or fold every tool call's result."""
