@@ -1,7 +1,130 @@
-"""claude-coder: drive Claude Code the way a person would, on your own subscription."""
+"""claude-coder: drive Claude Code the way a person would, on your own subscription.
+
+The public surface, and only that: sessions, the fleet, the catalog, profiles, the
+event vocabulary and the error tree. Implementation lives in the modules named here.
+"""
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from claude_coder.catalog import Catalog, ListResult, SessionInfo
+from claude_coder.errors import (
+    AmbiguousSessionError,
+    BinaryNotFoundError,
+    CatalogError,
+    ClaudeCoderError,
+    ConfigError,
+    CredentialRefused,
+    FleetError,
+    MemberNotFoundError,
+    NameTakenError,
+    ProfileCycleError,
+    ProfileNotFoundError,
+    RosterCorruptError,
+    RosterLockedError,
+    ScreenError,
+    SecretError,
+    SecurityRefusal,
+    SessionClosedError,
+    SessionError,
+    SessionNotFoundError,
+    TransportError,
+    VersionRefused,
+)
+from claude_coder.events import (
+    AssistantText,
+    Boundary,
+    Envelope,
+    Event,
+    PermissionDecided,
+    PermissionRequested,
+    Question,
+    QuestionAnswered,
+    QuestionAsked,
+    QuestionOption,
+    RateLimited,
+    ScreenChanged,
+    SessionClosed,
+    SessionStarted,
+    SessionState,
+    StateChanged,
+    StreamGap,
+    TextDelta,
+    ToolCall,
+    ToolResult,
+    TurnEnded,
+    TurnResult,
+    Usage,
+    UserText,
+)
+from claude_coder.fleet import Fleet, FleetTurn, MemberInfo
+from claude_coder.policy import Policy
+from claude_coder.profiles import Profile, ProfileSet, load_profiles
+from claude_coder.session import Session
+from claude_coder.session_turns import TurnHandle
+from claude_coder.transports.base import PermissionDecision, PermissionRequest, QuestionRequest
+
+__all__ = [
+    "AmbiguousSessionError",
+    "AssistantText",
+    "BinaryNotFoundError",
+    "Boundary",
+    "Catalog",
+    "CatalogError",
+    "ClaudeCoderError",
+    "ConfigError",
+    "CredentialRefused",
+    "Envelope",
+    "Event",
+    "Fleet",
+    "FleetError",
+    "FleetTurn",
+    "ListResult",
+    "MemberInfo",
+    "MemberNotFoundError",
+    "NameTakenError",
+    "PermissionDecided",
+    "PermissionDecision",
+    "PermissionRequest",
+    "PermissionRequested",
+    "Policy",
+    "Profile",
+    "ProfileCycleError",
+    "ProfileNotFoundError",
+    "ProfileSet",
+    "Question",
+    "QuestionAnswered",
+    "QuestionAsked",
+    "QuestionOption",
+    "QuestionRequest",
+    "RateLimited",
+    "RosterCorruptError",
+    "RosterLockedError",
+    "ScreenChanged",
+    "ScreenError",
+    "SecretError",
+    "SecurityRefusal",
+    "Session",
+    "SessionClosed",
+    "SessionClosedError",
+    "SessionError",
+    "SessionInfo",
+    "SessionNotFoundError",
+    "SessionStarted",
+    "SessionState",
+    "StateChanged",
+    "StreamGap",
+    "TextDelta",
+    "ToolCall",
+    "ToolResult",
+    "TransportError",
+    "TurnEnded",
+    "TurnHandle",
+    "TurnResult",
+    "Usage",
+    "UserText",
+    "VersionRefused",
+    "__version__",
+    "load_profiles",
+]

@@ -121,13 +121,8 @@ class SessionCore:
         self._stream.publish(self._redact(event))
 
     def _redact(self, event: Event) -> Event:
-        """``event`` through the Redactor, its enum fields kept as enums (they hold no text)."""
-        out = self.redactor.event(event)
-        if isinstance(event, StateChanged):
-            return StateChanged(event.old, event.new)
-        if isinstance(event, TurnEnded) and isinstance(out, TurnEnded):
-            return TurnEnded(_replace(out.result, boundary=event.result.boundary))
-        return out
+        """``event`` through the session's Redactor (enum fields stay enums)."""
+        return self.redactor.event(event)
 
     def _set_state(self, new: SessionState) -> None:
         old = self._state

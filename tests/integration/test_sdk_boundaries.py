@@ -53,11 +53,10 @@ async def test_interrupt_mid_tool_then_next_turn_completes(
     async with Session.open("p", profiles=profiles, cwd=str(tmp_path)) as s:
         rec = Events(s)
         started = tmp_path / "started"
-        handle = s.submit(f"bash:touch {started} && sleep 30")
+        os.mkfifo(started)
+        handle = s.submit(f"bash:echo running > {started} && sleep 30")
         await rec.wait_kind(ToolCall)
-        async with asyncio.timeout(30):  # the tool is running once its first step is done
-            while not started.exists():
-                await asyncio.sleep(0.01)
+        assert await _read_fifo(started) == "running\n"  # the tool is running now
         interrupted = await s.interrupt()
         assert interrupted is not None
         assert interrupted.boundary is Boundary.INTERRUPTED
@@ -77,6 +76,14 @@ async def test_interrupt_before_the_turn_is_sent_never_reaches_claude(
         assert (await handle).boundary is Boundary.INTERRUPTED
         assert (await s.send("reply:ok")).text == "ok"
     assert fake_api.prompts_seen() == ["reply:ok"]
+
+
+async def _read_fifo(path: Path, deadline: float = 30.0) -> str:
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(path.read_text), deadline)
+    except TimeoutError:
+        await asyncio.to_thread(path.write_text, "")  # unblock the reading thread
+        raise
 
 
 async def test_api_error_is_an_error_boundary_and_the_session_lives(

@@ -132,3 +132,17 @@ def test_no_cache_at_all(tmp_path: Path) -> None:
     catalog = Catalog(tmp_path / "cfg", cache=False)
     assert catalog.cache_file is None
     assert catalog.list().stats.read == 2 and catalog.list().stats.read == 2
+
+
+def test_worker_processes_give_the_same_answer(tmp_path: Path) -> None:
+    from claude_coder.catalog import parallel
+
+    cfg = tmp_path / "cfg"
+    for i in range(parallel._BATCH + 60):
+        tx = Tx(cwd=f"/p/{i % 7}").user(f"prompt {i}")
+        (tx.title(f"n{i}") if i % 3 else tx.ai_title(f"ai {i}")).write(cfg)
+    Tx().write(cfg)  # one empty file among them
+    serial = Catalog(cfg, cache=False, workers=1).list(all=True)
+    spread = Catalog(cfg, cache=False, workers=2).list(all=True)
+    assert spread.sessions == serial.sessions and len(serial.sessions) == parallel._BATCH + 60
+    assert dict(spread.reasons) == dict(serial.reasons) == {"empty": 1}

@@ -179,7 +179,8 @@ def test_a_file_that_vanishes_before_it_is_opened() -> None:
 def test_a_file_growing_while_it_is_listed(tmp_path: Path) -> None:
     tx = Tx().user("growing").title("grower")
     path = tx.write(tmp_path)
-    stop = threading.Event()
+    stop, grown = threading.Event(), threading.Event()
+    writes = [0]
     record = line({"type": "assistant", "message": {"content": "more " * 2000}, "uuid": "u"})
 
     def grow() -> None:
@@ -189,16 +190,23 @@ def test_a_file_growing_while_it_is_listed(tmp_path: Path) -> None:
                 fh.flush()
                 fh.write(record[len(record) // 2 :])
                 fh.flush()
+                writes[0] += 1
+                if fh.tell() > 4 * 64 * 1024:
+                    grown.set()
 
     writer = threading.Thread(target=grow)
     writer.start()
     try:
+        assert grown.wait(timeout=30), "the writer never got going"
         catalog = Catalog(tmp_path, cache_file=tmp_path / "cache.json")
-        for _ in range(40):
+        before = writes[0]
+        rounds = 0
+        while writes[0] < before + 20 or rounds < 20:  # keep listing while it grows
             result = catalog.list(all=True)
             assert [s.name for s in result.sessions] == ["grower"]
             assert result.skipped == 0
+            rounds += 1
+            assert rounds < 100_000
     finally:
         stop.set()
         writer.join(timeout=10)
-    assert path.stat().st_size > 64 * 1024  # it really grew past one window

@@ -163,5 +163,7 @@ def test_initialize_answer_check() -> None:
         check_initialize_answer(
             {"account": {}, "auth_conflict": {"api_key_source": "apiKeyHelper"}}
         )
+    with pytest.raises(CredentialRefused, match="no initialize answer"):
+        check_initialize_answer(None)
     with pytest.raises(CredentialRefused, match="bedrock"):
         check_initialize_answer({"account": {"apiProvider": "bedrock"}})

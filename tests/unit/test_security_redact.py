@@ -149,3 +149,18 @@ def test_repr_and_empty_values() -> None:
 def test_secret_error_never_carries_a_value() -> None:
     exc = SecretError("env:X", "the variable X is not set")
     assert exc.ref == "env:X"
+
+
+def test_enum_fields_stay_enums_through_the_redactor() -> None:
+    from claude_coder.events import Boundary, SessionState, StateChanged, TurnEnded, TurnResult
+    from claude_coder.security import Redactor
+
+    r = Redactor()
+    r.add("hunter2-secret")
+    changed = r.event(StateChanged(SessionState.IDLE, SessionState.BUSY))
+    assert isinstance(changed, StateChanged)
+    assert changed.new is SessionState.BUSY
+    ended = r.event(TurnEnded(TurnResult(Boundary.COMPLETED, text="x hunter2-secret")))
+    assert isinstance(ended, TurnEnded)
+    assert ended.result.boundary is Boundary.COMPLETED
+    assert ended.result.text == "x ***"

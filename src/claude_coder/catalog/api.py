@@ -156,7 +156,7 @@ def _sessions(scan: Scan, fallback_cwd: str | None, named_only: bool) -> list[Se
     ordered = sorted(newest.values(), key=lambda t: t[1].mtime_ns, reverse=True)
     if named_only:
         ordered = [(folder, facts) for folder, facts in ordered if facts.name]
-    folders = {folder: Path(folder) for folder, _ in ordered}
+    folders = {folder: Path(folder) for folder in {folder for folder, _ in ordered}}
     return [
         SessionInfo.from_facts(facts, folders[folder] / f"{facts.session_id}.jsonl", fallback_cwd)
         for folder, facts in ordered

@@ -69,21 +69,29 @@ def _row(item: FileFacts | Skipped) -> list[Any]:
     ]
 
 
+def _text_or_none(value: Any) -> bool:
+    return value is None or type(value) is str
+
+
 def _from_row(row: Any, size: int, mtime_ns: int) -> FileFacts | Skipped | None:
     """The cached answer if ``row`` is well-formed and matches the file, else None."""
-    if not isinstance(row, list) or len(row) < 3 or row[0] != size or row[1] != mtime_ns:
+    if type(row) is not list or len(row) < 3 or row[0] != size or row[1] != mtime_ns:
         return None
-    if isinstance(row[2], str) and len(row) == 3:
-        return Skipped(row[2], size, mtime_ns)
-    if row[2] is not None or len(row) != 11:
+    if len(row) == 3:
+        return Skipped(row[2], size, mtime_ns) if type(row[2]) is str else None
+    if len(row) != 11 or row[2] is not None:
         return None
-    sid, name, title, summary, prompt, cwd, branch, created = row[3:]
-    texts = (name, title, prompt, cwd, branch)
-    if not (isinstance(sid, str) and isinstance(summary, str) and summary):
+    _, _, _, sid, name, title, summary, prompt, cwd, branch, created = row
+    if not (type(sid) is str and type(summary) is str and summary):
         return None
-    if not all(t is None or isinstance(t, str) for t in texts):
-        return None
-    if not (created is None or (isinstance(created, int) and not isinstance(created, bool))):
+    if not (
+        _text_or_none(name)
+        and _text_or_none(title)
+        and _text_or_none(prompt)
+        and _text_or_none(cwd)
+        and _text_or_none(branch)
+        and (created is None or type(created) is int)
+    ):
         return None
     return FileFacts(sid, name, title, summary, prompt, cwd, branch, created, size, mtime_ns)
 

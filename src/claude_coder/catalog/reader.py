@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 __all__ = [
     "WINDOW",
@@ -56,9 +57,11 @@ _NOT_A_PROMPT = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class FileFacts:
-    """What the head and tail of one transcript say (before any cache or sorting)."""
+class FileFacts(NamedTuple):
+    """What the head and tail of one transcript say (before any cache or sorting).
+
+    A tuple, not a dataclass: a warm listing builds ten thousand of these from the cache.
+    """
 
     session_id: str
     name: str | None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import enum
 import json
 import re
 import threading
@@ -112,6 +113,8 @@ class Redactor:
         return self._walk(x)
 
     def _walk(self, x: Any) -> Any:
+        if isinstance(x, enum.Enum):
+            return x  # a StrEnum is a str, but its value is ours, never a secret
         if isinstance(x, str):
             return self.text(x)
         if isinstance(x, bytes | bytearray):

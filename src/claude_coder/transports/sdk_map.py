@@ -55,8 +55,11 @@ def check_initialize_answer(answer: Mapping[str, Any] | None) -> None:
     On the subscription path the ``account`` block names no ``apiKeySource`` and no
     ``auth_conflict``; with an API key, a helper or a cloud provider it does.
     """
-    account = (answer or {}).get("account") or {}
-    conflict = (answer or {}).get("auth_conflict") or {}
+    if answer is None:
+        check_api_key_source("no initialize answer")
+        return
+    account = answer.get("account") or {}
+    conflict = answer.get("auth_conflict") or {}
     source = account.get("apiKeySource") or conflict.get("api_key_source") or "none"
     check_api_key_source(source)
     provider = account.get("apiProvider")
