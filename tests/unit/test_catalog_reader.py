@@ -45,7 +45,7 @@ def test_summary_precedence_without_a_title(tmp_path: Path) -> None:
     assert facts(tx, tmp_path).summary == "a summary"
     tx.last_prompt("latest prompt")
     got = facts(tx, tmp_path)
-    assert (got.summary, got.first_prompt) == ("latest prompt", "first prompt")
+    assert got.summary == "latest prompt"
 
 
 def test_first_prompt_skips_what_a_person_did_not_type() -> None:
@@ -101,7 +101,8 @@ def test_a_name_in_the_tail_beyond_a_huge_line(tmp_path: Path) -> None:
     """A 50 MB line in the middle: the head and tail windows still hold what matters."""
     tx = Tx().title("big").user("look at this").assistant("x" * (50 * MB)).title("big-renamed")
     got = facts(tx, tmp_path)
-    assert (got.name, got.first_prompt) == ("big-renamed", "look at this")
+    assert got.name == "big-renamed"
+    assert first_prompt(tx.text().encode()[: 64 * 1024]) == "look at this"
 
 
 # --- bad files, through a whole listing: each listed or counted, never an exception ---
@@ -210,3 +211,19 @@ def test_a_file_growing_while_it_is_listed(tmp_path: Path) -> None:
     finally:
         stop.set()
         writer.join(timeout=10)
+
+
+@pytest.mark.parametrize("shift", range(-60, 61, 7))
+def test_a_title_where_head_and_tail_windows_meet(tmp_path: Path, shift: int) -> None:
+    """A title record just before, across or after where the tail window starts."""
+    from claude_coder.catalog.reader import WINDOW
+
+    tx = Tx().user("prompt").ai_title("generated")
+    tx.title("the-name")
+    pad_len = WINDOW - shift  # the tail window starts ``shift`` bytes before the title ends
+    filler = '{"type":"x","pad":"' + "y" * (pad_len - 22) + '"}\n'
+    assert len(filler) == pad_len
+    tx.raw(filler)
+    got = facts(tx, tmp_path)
+    assert (got.name, got.title) == ("the-name", "the-name")
+    assert our_view(tmp_path) == sdk_view(tmp_path)

@@ -44,14 +44,13 @@ class Catalog:
         *,
         cache_file: str | Path | None = None,
         cache: bool = True,
-        workers: int | None = None,
     ) -> None:
         self.config_dir = Path(config_dir) if config_dir is not None else _default_config()
         self.projects = projects_dir(self.config_dir)
         chosen = Path(cache_file) if cache_file is not None else None
         if cache and chosen is None:
             chosen = default_cache_file(self.projects)
-        self._index = Index(self.projects, chosen if cache else None, workers)
+        self._index = Index(self.projects, chosen if cache else None)
         self.last_stats = ScanStats()
         """What the latest listing read from disk and took from the cache."""
 
@@ -79,7 +78,7 @@ class Catalog:
         else:
             dirs = self._project_dirs()
             fallback = None
-        scan = self._index.scan(dirs)
+        scan = self._index.scan(dirs, everything=cwd is None)
         self.last_stats = ScanStats(scan.files, scan.read, scan.cached, scan.cache_rebuilt)
         sessions = _sessions(scan, fallback, named_only=not all)
         return ListResult(

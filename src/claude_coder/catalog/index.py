@@ -21,13 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from claude_coder.catalog.parallel import read_many
 from claude_coder.catalog.paths import is_session_id
-from claude_coder.catalog.reader import FileFacts, Skipped
+from claude_coder.catalog.reader import FileFacts, Skipped, read_transcript
 
 __all__ = ["FORMAT", "Index", "Scan", "default_cache_file"]
 
-FORMAT = "claude-coder-catalog/1"
+FORMAT = "claude-coder-catalog/2"
 
 
 def default_cache_file(projects: Path) -> Path:
@@ -62,7 +61,6 @@ def _row(item: FileFacts | Skipped) -> list[Any]:
         item.name,
         item.title,
         item.summary,
-        item.first_prompt,
         item.cwd,
         item.git_branch,
         item.created_ms,
@@ -79,31 +77,28 @@ def _from_row(row: Any, size: int, mtime_ns: int) -> FileFacts | Skipped | None:
         return None
     if len(row) == 3:
         return Skipped(row[2], size, mtime_ns) if type(row[2]) is str else None
-    if len(row) != 11 or row[2] is not None:
+    if len(row) != 10 or row[2] is not None:
         return None
-    _, _, _, sid, name, title, summary, prompt, cwd, branch, created = row
+    _, _, _, sid, name, title, summary, cwd, branch, created = row
     if not (type(sid) is str and type(summary) is str and summary):
         return None
     if not (
         _text_or_none(name)
         and _text_or_none(title)
-        and _text_or_none(prompt)
         and _text_or_none(cwd)
         and _text_or_none(branch)
         and (created is None or type(created) is int)
     ):
         return None
-    return FileFacts(sid, name, title, summary, prompt, cwd, branch, created, size, mtime_ns)
+    return FileFacts(sid, name, title, summary, cwd, branch, created, size, mtime_ns)
 
 
 class Index:
     """Scans project dirs, answering from the cache file where it still holds."""
 
-    def __init__(self, projects: Path, cache_file: Path | None, workers: int | None = None) -> None:
+    def __init__(self, projects: Path, cache_file: Path | None) -> None:
         self.projects = projects
         self.cache_file = cache_file
-        self.workers = workers
-        """Processes reading a big cold scan (None: decide by file count and CPUs)."""
 
     def _load(self) -> dict[str, Any] | None:
         if self.cache_file is None:
@@ -142,8 +137,12 @@ class Index:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
 
-    def scan(self, dirs: Iterable[Path]) -> Scan:
-        """List every ``<uuid>.jsonl`` directly inside ``dirs``."""
+    def scan(self, dirs: Iterable[Path], *, everything: bool = False) -> Scan:
+        """List every ``<uuid>.jsonl`` directly inside ``dirs``.
+
+        ``everything``: ``dirs`` are all the project dirs, so cached rows for any other
+        path (a deleted project) are dropped; otherwise rows outside ``dirs`` are kept.
+        """
         loaded = self._load()
         old: dict[str, Any] = loaded if loaded is not None else {}
         out = Scan(cache_rebuilt=loaded is None)
@@ -153,13 +152,14 @@ class Index:
         for folder in dirs:
             scanned.append(os.fspath(folder) + os.sep)
             self._scan_dir(os.fspath(folder), old, new, out, misses)
-        read = read_many([(path, sid) for _, path, sid in misses], self.workers)
-        for (where, path, _), item in zip(misses, read, strict=True):
+        for where, path, sid in misses:
+            item = read_transcript(path, sid)
             out.read += 1
             if item.size >= 0:
                 new[path] = _row(item)
             _record(out, where, item)
-        kept = {p: r for p, r in old.items() if not p.startswith(tuple(scanned))}
+        prefixes = tuple(scanned)
+        kept = {} if everything else {p: r for p, r in old.items() if not p.startswith(prefixes)}
         if out.read or loaded is None or len(kept) + len(new) != len(old):
             self._save({**kept, **new})
         return out

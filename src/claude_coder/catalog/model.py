@@ -39,7 +39,6 @@ class SessionInfo:
     path: Path
     title: str | None = None
     """The name, else the last AI-generated title (what Claude Code shows)."""
-    first_prompt: str | None = None
 
     @classmethod
     def from_facts(cls, facts: FileFacts, path: Path, cwd: str | None = None) -> SessionInfo:
@@ -60,7 +59,6 @@ class SessionInfo:
             size=facts.size,
             path=path,
             title=facts.title,
-            first_prompt=facts.first_prompt,
         )
 
     def to_json(self) -> dict[str, Any]:

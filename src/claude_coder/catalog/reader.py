@@ -67,7 +67,6 @@ class FileFacts(NamedTuple):
     name: str | None
     title: str | None
     summary: str
-    first_prompt: str | None
     cwd: str | None
     git_branch: str | None
     created_ms: int | None
@@ -235,11 +234,20 @@ def _is_sidechain(head: bytes) -> bool:
     return b'"isSidechain":true' in first or b'"isSidechain": true' in first
 
 
-def _titles(tail: _Buffer, head: _Buffer) -> tuple[str | None, str | None]:
+_TITLE_KEY_END = b'Title":'  # ends both "customTitle": and "aiTitle":
+
+
+def _titles(tail: _Buffer, head: _Buffer, size: int) -> tuple[str | None, str | None]:
     """(name, title): the last ``customTitle``, else the last ``aiTitle``; tail first."""
-    # Most transcripts have neither key: one scan per window for their common end
-    # saves four full scans.
-    windows = [w for w in ((tail, head) if head is not tail else (tail,)) if b'Title":' in w.data]
+    # Most transcripts have neither key, so one scan per window for the keys' common
+    # end replaces four. Where the windows overlap, a tail without it clears the head's
+    # overlapping part too.
+    in_tail = _TITLE_KEY_END in tail.data
+    windows = [tail] if in_tail else []
+    if head is not tail:
+        unseen = len(head.data) if in_tail else size - WINDOW + len(_TITLE_KEY_END) - 1
+        if head.data.find(_TITLE_KEY_END, 0, unseen) >= 0:
+            windows.append(head)
     name = next((v for w in windows if (v := w.last("customTitle"))), None)
     if name:
         return name, name
@@ -256,9 +264,9 @@ def read_transcript(path: str | Path, session_id: str) -> FileFacts | Skipped:
         return Skipped("sidechain", size, mtime_ns)
     head = _Buffer(head_bytes)
     tail = head if tail_bytes is head_bytes else _Buffer(tail_bytes)
-    name, title = _titles(tail, head)
-    prompt = first_prompt(head)
-    summary = title or tail.last("lastPrompt") or tail.last("summary") or prompt
+    name, title = _titles(tail, head, size)
+    # the first prompt is the last resort, and the costliest: only looked for if needed
+    summary = title or tail.last("lastPrompt") or tail.last("summary") or first_prompt(head)
     if not summary:
         return Skipped("no conversation", size, mtime_ns)
     return FileFacts(
@@ -266,7 +274,6 @@ def read_transcript(path: str | Path, session_id: str) -> FileFacts | Skipped:
         name=name or None,
         title=title or None,
         summary=summary,
-        first_prompt=prompt,
         cwd=head.first("cwd") or None,
         git_branch=tail.last("gitBranch") or head.first("gitBranch") or None,
         created_ms=_epoch_ms(head.first("timestamp")),
