@@ -33,6 +33,9 @@ from claude_coder.security import (
     parse_version,
 )
 
+PTY_TERM = "xterm-256color"
+"""The terminal the PTY transport emulates (pyte renders an xterm)."""
+
 __all__ = [
     "CLAUDE_ENV",
     "SDK_STREAM_FLAGS",
@@ -215,7 +218,12 @@ def build_launch(
     compiled = resolve_env(profile.env, environ=env_in, profile=profile.name)
     for secret in compiled.secrets:
         red.add(secret)
-    env = child_env(compiled, env_in, drop=[s for s in compiled.sources if s not in compiled])
+    env = child_env(
+        compiled,
+        env_in,
+        drop=[s for s in compiled.sources if s not in compiled],
+        term=PTY_TERM if kind == "pty" else None,
+    )
     session_args, sid = _session_args(kind, session_id, resume, fork)
     argv = [binary, *(SDK_STREAM_FLAGS if kind == "sdk" else ()), *_profile_args(profile, kind)]
     argv += session_args

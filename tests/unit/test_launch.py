@@ -129,6 +129,15 @@ def test_pty_argv(claude_stub: Path) -> None:
     assert flag_value(resumed.argv, "--resume") == "abc"
 
 
+def test_pty_child_gets_the_emulated_terminal_and_sdk_does_not(claude_stub: Path) -> None:
+    pty = launch(Profile(name="p", transport="pty"), claude_stub)
+    sdk = launch(Profile(name="p"), claude_stub)
+    assert pty.env["TERM"] == "xterm-256color"
+    assert sdk.env.get("TERM") != "xterm-256color" or os.environ.get("TERM") == "xterm-256color"
+    own = launch(Profile(name="p", transport="pty", env={"TERM": "vt100"}), claude_stub)
+    assert own.env["TERM"] == "vt100"
+
+
 def test_pty_refusals(claude_stub: Path) -> None:
     with pytest.raises(ConfigError, match="pre-assign"):
         launch(Profile(name="p"), claude_stub, transport="pty", session_id=str(uuid.uuid4()))

@@ -37,6 +37,7 @@ def child_env(
     environ: Mapping[str, str] | None = None,
     *,
     drop: Iterable[str] = (),
+    term: str | None = None,
 ) -> dict[str, str]:
     """Build a child environment: inherited minus the denylist, plus ``profile_env``.
 
@@ -50,6 +51,8 @@ def child_env(
     base = inherited_environ() if environ is None else environ
     dropped = set(stripped_names(base)) | set(drop)
     env = {k: v for k, v in base.items() if k not in dropped}
+    if term is not None:
+        env["TERM"] = term
     env.update(profile_env or {})
     check_env(env)
     return env

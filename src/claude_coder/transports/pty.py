@@ -103,6 +103,11 @@ class PtyTransport(Transport):
         return self._session_id
 
     @property
+    def pid(self) -> int | None:
+        """The Claude Code child's process id (None before ``start()``)."""
+        return None if self._proc is None else self._proc.pid
+
+    @property
     def process(self) -> TerminalProcess | None:
         """The terminal and child (screen snapshots, resize); None before ``start()``."""
         return self._proc
@@ -113,8 +118,9 @@ class PtyTransport(Transport):
         spec = self.spec
         version = check_pty_version(await aread_version(spec.binary, environ=spec.env))
         self.claude_version = str(version)
-        env = {**spec.env, "TERM": "xterm-256color"}
-        proc = TerminalProcess(spec.argv, env, spec.cwd, columns=self.columns, lines=self.lines)
+        proc = TerminalProcess(
+            spec.argv, dict(spec.env), spec.cwd, columns=self.columns, lines=self.lines
+        )
         self._proc = proc
         proc.raw_listeners.append(self._on_raw)
         started_ms = time.time() * 1000
