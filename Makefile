@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh machine:
-#   make run   - install into .venv and run the main job (claude-coder; ARGS="repl" etc.)
+#   make run   - install into .venv and run the main job (a REPL; ARGS="fleet", ARGS="doctor", ...)
 #   make test  - install into .venv and run the whole gate (format, lint, types, tests)
 PY ?= python3
 VENV := .venv
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/claude-coder $(or $(ARGS),doctor)
+	$(BIN)/claude-coder $(or $(ARGS),repl)
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
