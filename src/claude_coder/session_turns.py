@@ -1,15 +1,19 @@
-"""Turns as a session queues them: the TurnHandle a caller holds and awaits."""
+"""Turns as a session queues them: the TurnHandle a caller holds and awaits.
+
+:class:`TurnFuture` is the awaitable, cancellable core that ``TurnHandle`` and the
+fleet's ``FleetTurn`` share.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import enum
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import Any, Self
 
 from claude_coder.events import TurnResult
 
-__all__ = ["TurnHandle", "TurnStatus"]
+__all__ = ["TurnFuture", "TurnHandle", "TurnStatus"]
 
 
 class TurnStatus(enum.StrEnum):
@@ -22,28 +26,21 @@ class TurnStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class TurnHandle:
-    """A submitted turn: awaitable (gives the :class:`TurnResult`) and cancellable.
+class TurnFuture:
+    """The awaitable, cancellable core of a turn handle (the session's and the fleet's).
 
-    ``cancel()`` on a queued turn removes it from the queue; on the running turn it
-    interrupts Claude Code. Either way, awaiting the handle then raises
-    ``asyncio.CancelledError`` (the interrupted result is still published as a
-    ``TurnEnded`` event and kept as the session's ``last_result``). Several tasks may
-    await one handle; cancelling one awaiting task does not cancel the turn.
+    Awaiting gives the :class:`TurnResult` through a shield, so cancelling one awaiting
+    task does not cancel the turn. ``cancel()`` asks the owner (its ``canceller``) to
+    drop or interrupt the turn; the owner settles it with ``_resolve``, ``_fail`` or
+    ``_cancel``, each of which also sets ``status``.
     """
 
-    def __init__(self, number: int, text: str, canceller: Callable[[TurnHandle], None]) -> None:
+    def __init__(self, number: int, text: str, canceller: Callable[[Self], None]) -> None:
         self.number = number
-        """1 for the session's first submitted turn, then 2, 3, ..."""
         self.text = text
         self.status = TurnStatus.QUEUED
-        self.interrupt_requested = False
-        self.started_at: float | None = None
         self._future: asyncio.Future[TurnResult] = asyncio.get_running_loop().create_future()
         self._canceller = canceller
-
-    def __repr__(self) -> str:
-        return f"<TurnHandle #{self.number} {self.status.value}>"
 
     def __await__(self) -> Generator[Any, None, TurnResult]:
         return asyncio.shield(self._future).__await__()
@@ -59,14 +56,14 @@ class TurnHandle:
         """The TurnResult (raises if not done, cancelled or failed)."""
         return self._future.result()
 
-    def cancel(self) -> bool:
+    def cancel(self: Self) -> bool:
         """Drop the turn if queued, interrupt it if running. False if already done."""
         if self._future.done():
             return False
         self._canceller(self)
         return True
 
-    # -- for the session -------------------------------------------------------------
+    # -- for the owner ---------------------------------------------------------------
 
     def _resolve(self, result: TurnResult) -> None:
         if not self._future.done():
@@ -83,3 +80,25 @@ class TurnHandle:
         if not self._future.done():
             self.status = TurnStatus.CANCELLED
             self._future.cancel()
+
+
+class TurnHandle(TurnFuture):
+    """A submitted turn: awaitable (gives the :class:`TurnResult`) and cancellable.
+
+    ``cancel()`` on a queued turn removes it from the queue; on the running turn it
+    interrupts Claude Code. Either way, awaiting the handle then raises
+    ``asyncio.CancelledError`` (the interrupted result is still published as a
+    ``TurnEnded`` event and kept as the session's ``last_result``). Several tasks may
+    await one handle; cancelling one awaiting task does not cancel the turn.
+
+    ``number`` is 1 for the session's first submitted turn, then 2, 3, ...; the session
+    settles the handle with ``_resolve``, ``_fail`` and ``_cancel``.
+    """
+
+    def __init__(self, number: int, text: str, canceller: Callable[[TurnHandle], None]) -> None:
+        super().__init__(number, text, canceller)
+        self.interrupt_requested = False
+        self.started_at: float | None = None
+
+    def __repr__(self) -> str:
+        return f"<TurnHandle #{self.number} {self.status.value}>"

@@ -3,6 +3,7 @@
 :class:`FleetTurn` has the surface of the session's ``TurnHandle``: await it for the
 :class:`~claude_coder.events.TurnResult`, ``cancel()`` it (a queued turn leaves the
 queue; a running one is interrupted), and read ``status`` (``queued`` while it waits).
+Both build on the session layer's ``TurnFuture``.
 
 :class:`Ceiling` runs at most ``max_busy`` turns at once, one per member, starting the
 oldest waiting turn whose member is free. A turn for a member that is still starting
@@ -14,70 +15,36 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import Callable, Generator, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
 
 from claude_coder.errors import SessionClosedError, SessionError
-from claude_coder.events import TurnResult
 from claude_coder.fleet.member import Member
-from claude_coder.session_turns import TurnHandle, TurnStatus
+from claude_coder.session_turns import TurnFuture, TurnHandle, TurnStatus
 
 __all__ = ["Ceiling", "FleetTurn"]
 
 
-class FleetTurn:
-    """One turn for one member, from submission to boundary."""
+class FleetTurn(TurnFuture):
+    """One turn for one member, from submission to boundary.
+
+    ``number`` is the fleet-wide submission order (1, 2, 3, ...); the ceiling settles
+    the turn with ``resolve``, ``fail`` and ``drop``.
+    """
 
     def __init__(self, number: int, name: str, text: str, canceller: Callable[[FleetTurn], None]):
-        self.number = number
-        """Fleet-wide submission order: 1, 2, 3, ..."""
+        super().__init__(number, text, canceller)
         self.name = name
         """The member this turn is for."""
-        self.text = text
-        self.status = TurnStatus.QUEUED
         self.inner: TurnHandle | None = None
         """The session's handle once the turn left the fleet queue."""
-        self._future: asyncio.Future[TurnResult] = asyncio.get_running_loop().create_future()
-        self._canceller = canceller
 
     def __repr__(self) -> str:
         return f"<FleetTurn #{self.number} {self.name} {self.status.value}>"
 
-    def __await__(self) -> Generator[Any, None, TurnResult]:
-        return asyncio.shield(self._future).__await__()
-
-    def done(self) -> bool:
-        return self._future.done()
-
-    def cancelled(self) -> bool:
-        return self._future.cancelled()
-
-    def result(self) -> TurnResult:
-        return self._future.result()
-
-    def cancel(self) -> bool:
-        """Drop the turn if queued, interrupt it if running. False if already done."""
-        if self._future.done():
-            return False
-        self._canceller(self)
-        return True
-
     # -- for the ceiling -------------------------------------------------------------
-    def resolve(self, result: TurnResult) -> None:
-        if not self._future.done():
-            self.status = TurnStatus.DONE
-            self._future.set_result(result)
-
-    def fail(self, exc: BaseException) -> None:
-        if not self._future.done():
-            self.status = TurnStatus.FAILED
-            self._future.set_exception(exc)
-            self._future.exception()  # retrieved: nobody may be awaiting
-
-    def drop(self) -> None:
-        if not self._future.done():
-            self.status = TurnStatus.CANCELLED
-            self._future.cancel()
+    resolve = TurnFuture._resolve
+    fail = TurnFuture._fail
+    drop = TurnFuture._cancel
 
 
 class Ceiling:
