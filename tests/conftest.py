@@ -22,44 +22,9 @@ from typing import Any
 
 import pytest
 
+from claude_coder.security import DENYLIST
 from tests.support.fake_api import FakeApi
 from tests.support.launcher import seed_claude_json, write_launcher
-
-_FALLBACK_DENYLIST = [
-    "ANTHROPIC_API_KEY",
-    "ANTHROPIC_AUTH_TOKEN",
-    "ANTHROPIC_FOUNDRY_API_KEY",
-    "ANTHROPIC_FOUNDRY_AUTH_TOKEN",
-    "ANTHROPIC_AWS_API_KEY",
-    "AWS_BEARER_TOKEN_BEDROCK",
-    "CLAUDE_CODE_API_KEY_HELPER_TTL_MS",
-    "CLAUDE_CODE_USE_BEDROCK",
-    "CLAUDE_CODE_USE_VERTEX",
-    "CLAUDE_CODE_USE_FOUNDRY",
-    "CLAUDE_CODE_USE_MANTLE",
-    "CLAUDE_CODE_USE_ANTHROPIC_AWS",
-    "CLAUDE_CODE_PROVIDER_MANAGED_BY_HOST",
-    "ANTHROPIC_BASE_URL",
-    "ANTHROPIC_BEDROCK_BASE_URL",
-    "ANTHROPIC_BEDROCK_MANTLE_BASE_URL",
-    "ANTHROPIC_VERTEX_BASE_URL",
-    "ANTHROPIC_FOUNDRY_BASE_URL",
-    "ANTHROPIC_FOUNDRY_RESOURCE",
-    "ANTHROPIC_AWS_BASE_URL",
-    "ANTHROPIC_AWS_WORKSPACE_ID",
-    "ANTHROPIC_PROFILE",
-    "ANTHROPIC_FEDERATION_RULE_ID",
-    "ANTHROPIC_ORGANIZATION_ID",
-    "ANTHROPIC_WORKSPACE_ID",
-    "ANTHROPIC_IDENTITY_TOKEN_FILE",
-    "ANTHROPIC_CUSTOM_HEADERS",
-    "CLAUDE_CODE_EXTRA_BODY",
-    "CLAUDE_CODE_CLIENT_CERT",
-    "CLAUDE_CODE_CLIENT_KEY",
-    "CLAUDE_CODE_CLIENT_KEY_PASSPHRASE",
-    "CLAUDE_CODE_SIMPLE",
-    "CLAUDE_CODE_OAUTH_TOKEN",
-]
 
 # Variables never inherited by a test from the developer's shell.
 _SCRUB_EXACT = {
@@ -79,11 +44,8 @@ _SCRUB_PREFIXES = ("CLAUDE_CODE_SKIP_", "CLAUDE_CODE_USE_", "ANTHROPIC_")
 
 
 def _denylist() -> set[str]:
-    try:  # the product's list when it imports; the reference's list regardless
-        from claude_coder.security import DENYLIST
-    except Exception:
-        return set(_FALLBACK_DENYLIST)
-    return set(DENYLIST) | set(_FALLBACK_DENYLIST)
+    """The product's denylist; ``_SCRUB_PREFIXES`` also catches whole families."""
+    return set(DENYLIST)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
