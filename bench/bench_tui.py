@@ -40,6 +40,7 @@ from claude_coder.tui.widgets.conversation import AnswerBlock
 
 DELTAS = 5_000
 GOAL_P99_MS = 100.0
+RUN_DEADLINE = 90.0
 WORDS = "the quick brown fox jumps over the lazy dog and then writes a **markdown** list\n"
 
 
@@ -78,6 +79,21 @@ async def _press_and_wait(app: FleetApp, prompt: Input, char: str) -> float:
     return time.perf_counter() - start
 
 
+async def _until_on_screen(pilot: Any, fleet: Fleet, screen: MemberScreen) -> None:
+    """Wait until the member is idle and every answer is fully on screen."""
+
+    def behind() -> int:
+        blocks = list(screen.query(AnswerBlock))
+        return sum(len(b.item.text) - len(b.shown) for b in blocks)
+
+    try:
+        async with asyncio.timeout(30):
+            while fleet.member("streamer").state is not SessionState.IDLE or behind():
+                await pilot.pause(0.01)
+    except TimeoutError:
+        raise SystemExit(f"the answer never caught up: {behind()} characters behind") from None
+
+
 async def _run(name: str, script: list[Step]) -> dict[str, Any]:
     async def factory(spec: MemberSpec) -> Session:
         fake = FakeTransport([script])
@@ -92,6 +108,7 @@ async def _run(name: str, script: list[Step]) -> dict[str, Any]:
             await fleet.add("streamer")
             app = make_app(fleet, None, ["claude-code-expert"], blink=False)
             async with app.run_test(size=(100, 30)) as pilot:
+                app.EVENT_BUFFER = 100_000
                 await pilot.press("enter")
                 while not isinstance(app.screen, MemberScreen):
                     await pilot.pause()
@@ -106,12 +123,7 @@ async def _run(name: str, script: list[Step]) -> dict[str, Any]:
                         prompt.value = ""
                     await asyncio.sleep(0.002)
                 await turn
-                text_len = sum(len(b.item.text) for b in screen.query(AnswerBlock))
-                while (
-                    fleet.member("streamer").state is not SessionState.IDLE
-                    or sum(len(b.shown) for b in screen.query(AnswerBlock)) < text_len
-                ):
-                    await pilot.pause()
+                await _until_on_screen(pilot, fleet, screen)
                 on_screen = time.perf_counter() - start
     ms = sorted(s * 1000 for s in samples)
     return {
@@ -128,7 +140,8 @@ async def main() -> int:
     print(f"bench_tui: key press to screen while one member streams {DELTAS} text deltas")
     worst = 0.0
     for name, script in (("burst", burst()), ("paced", paced())):
-        r = await _run(name, script)
+        async with asyncio.timeout(RUN_DEADLINE):
+            r = await _run(name, script)
         worst = max(worst, r["p99"])
         print(
             f"  {r['stream']:<6} samples={r['samples']:<4} p50={r['p50']:.1f} ms "

@@ -10,6 +10,7 @@ the person asks for goes through :class:`FleetActions`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Input
 
@@ -100,13 +102,15 @@ class FleetApp(App[None]):
 
     async def on_envelopes_arrived(self, message: EnvelopesArrived) -> None:
         result = self.model.ingest(self._batcher.take(message.envelopes))
-        self.fleet_screen.event_log.add(result.log)
+        with contextlib.suppress(NoMatches):
+            self.fleet_screen.event_log.add(result.log)
         if result.structural:
             self.refresh_members()
             self._drop_stale_dialog()
         for screen in self.screen_stack:
             if isinstance(screen, MemberScreen) and screen.member in result.touched:
-                await screen.refresh_conversation()
+                with contextlib.suppress(NoMatches):
+                    await screen.refresh_conversation()
         if result.new_pending:
             self._raise(result.new_pending[0])
 
@@ -119,11 +123,14 @@ class FleetApp(App[None]):
         """Re-read the fleet's members into every screen that shows them."""
         members = list(self.fleet.members())
         self._members = {m.name: m for m in members}
-        if self.fleet_screen.is_mounted:
-            self.fleet_screen.show_members(members)
+        # NoMatches: a screen being taken down (the app is exiting) has lost its widgets
+        with contextlib.suppress(NoMatches):
+            if self.fleet_screen.is_mounted:
+                self.fleet_screen.show_members(members)
         for screen in self.screen_stack:
             if isinstance(screen, MemberScreen) and screen.is_mounted:
-                screen.show_member(self._members.get(screen.member))
+                with contextlib.suppress(NoMatches):
+                    screen.show_member(self._members.get(screen.member))
 
     def member(self, name: str) -> MemberPort | None:
         """The member's last known row."""

@@ -41,7 +41,7 @@ class OpenMember(Message):
 class FleetScreen(Screen[None]):
     """The home screen."""
 
-    HORIZONTAL_BREAKPOINTS = ((0, "-narrow"), (120, "-wide"))  # type: ignore[assignment]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012 (Textual's API)
     DEFAULT_CSS = """
     FleetScreen #title { height: 1; padding: 0 1; background: $boost; width: 1fr; }
     FleetScreen #body { layout: vertical; height: 1fr; }

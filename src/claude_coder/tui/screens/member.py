@@ -97,7 +97,7 @@ class MemberScreen(Screen[None]):
 
     async def refresh_conversation(self) -> None:
         """The member's conversation (or PTY screen) changed."""
-        await self.conversation.sync()
+        await self.conversation.sync_soon()
         self._show_screen()
 
     def _show_screen(self) -> None:

@@ -103,12 +103,26 @@ class Conversation(VerticalScroll, can_focus=False):
         self._live: list[AnswerBlock | ToolLine] = []
         self._max = max_widgets
         self._flush_pending = False
+        self._synced_at = 0.0
 
     async def on_mount(self) -> None:
         await self.sync()
 
+    async def sync_soon(self) -> None:
+        """Sync now, or once :attr:`STREAM_INTERVAL` has passed since the last sync.
+
+        Bursts of events then cost one layout per interval, not one per batch.
+        """
+        wait = self._synced_at + self.STREAM_INTERVAL - time.monotonic()
+        if wait <= 0:
+            await self.sync()
+        elif not self._flush_pending:
+            self._flush_pending = True
+            self.set_timer(wait, self._flush)
+
     async def sync(self) -> None:
         """Bring the widgets up to date with the log."""
+        self._synced_at = time.monotonic()
         log = self.transcript
         at_end = self.scroll_y >= self.max_scroll_y - 1
         still: list[AnswerBlock | ToolLine] = []
