@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tests.tui.fakes import T0, Info, Row, ScriptedFleet, StaticCatalog
+
 from claude_coder.events import (
     AssistantText,
     Boundary,
     PermissionRequested,
-    QuestionAsked,
     Question,
+    QuestionAsked,
     QuestionOption,
     SessionStarted,
     SessionState,
@@ -22,7 +24,6 @@ from claude_coder.events import (
     Usage,
     UserText,
 )
-from tests.tui.fakes import T0, Info, Row, ScriptedFleet, StaticCatalog
 
 RESETS_AT = int((T0 + timedelta(minutes=52)).timestamp())
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from tests.tui.conftest import FakeFleet, wait_for
+from tests.tui.fakes import fixed_clock
 
 from claude_coder.events import Boundary
 from claude_coder.transports.fake import Ask, Say, Tool
@@ -10,8 +12,6 @@ from claude_coder.tui import make_app
 from claude_coder.tui.app import FleetApp
 from claude_coder.tui.screens.approval import PermissionDialog, QuestionDialog
 from claude_coder.tui.screens.member import MemberScreen
-from tests.tui.conftest import FakeFleet, wait_for
-from tests.tui.fakes import fixed_clock
 
 SIZE = (100, 30)
 

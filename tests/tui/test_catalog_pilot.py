@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from tests.tui import scenes
+from tests.tui.conftest import FakeFleet, wait_for
+from tests.tui.fakes import Info, StaticCatalog, fixed_clock
 from textual.widgets import DataTable, Input, Select
 
 from claude_coder.tui import make_app
@@ -9,9 +12,6 @@ from claude_coder.tui.app import FleetApp
 from claude_coder.tui.screens.catalog import CatalogScreen, HistoryScreen
 from claude_coder.tui.screens.new_member import NewMemberDialog
 from claude_coder.tui.widgets.conversation import AnswerBlock, ToolLine, UserTurn
-from tests.tui import scenes
-from tests.tui.conftest import FakeFleet, wait_for
-from tests.tui.fakes import StaticCatalog, fixed_clock
 
 SIZE = (100, 30)
 PROFILES = ["claude-code-expert", "reviewer"]
@@ -154,3 +154,16 @@ async def test_fork_from_history_adds_a_new_named_member(fake_fleet: FakeFleet) 
         spec = fake_fleet.specs[-1]
         assert (spec.resume, spec.fork) == (catalog.sessions[0].session_id, True)
         assert app.screen is app.fleet_screen
+
+
+async def test_brackets_in_a_summary_are_text_not_markup(fake_fleet: FakeFleet) -> None:
+    catalog = scenes.catalog()
+    odd = scenes.catalog().sessions[0]
+    catalog.sessions = [Info(odd.session_id, "odd", "fix [red]x[/red]", "/a/[b]", odd.modified)]
+    app = _app(fake_fleet, catalog)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        table = app.screen.query_one("#sessions", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 1)
+        row = table.get_row_at(0)
+        assert (str(row[1]), str(row[2])) == ("fix [red]x[/red]", "/a/[b]")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from tests.tui.conftest import FakeFleet, wait_for
+from tests.tui.fakes import T0, fixed_clock
 from textual.widgets import Input
 
 from claude_coder.events import Boundary, SessionState
@@ -14,8 +16,6 @@ from claude_coder.tui.screens.confirm import ConfirmDialog
 from claude_coder.tui.screens.member import MemberScreen
 from claude_coder.tui.widgets.conversation import AnswerBlock, ToolLine, UserTurn
 from claude_coder.tui.widgets.members import MemberDetail
-from tests.tui.conftest import FakeFleet, wait_for
-from tests.tui.fakes import T0, fixed_clock
 
 SIZE = (100, 30)
 

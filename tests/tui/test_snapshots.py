@@ -10,6 +10,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from tests.tui import scenes
+from tests.tui.conftest import wait_for
+from tests.tui.fakes import ScriptedFleet, fixed_clock
 from textual.pilot import Pilot
 
 from claude_coder.tui import make_app
@@ -17,9 +20,6 @@ from claude_coder.tui.app import FleetApp
 from claude_coder.tui.screens.approval import PermissionDialog
 from claude_coder.tui.screens.catalog import CatalogScreen
 from claude_coder.tui.screens.member import MemberScreen
-from tests.tui import scenes
-from tests.tui.conftest import wait_for
-from tests.tui.fakes import ScriptedFleet, fixed_clock
 
 PROFILES = ["claude-code-expert", "reviewer", "writer", "pty-expert"]
 Compare = Callable[..., bool]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from rich.text import Text
+from tests.tui.conftest import wait_for
+from tests.tui.fakes import Row, ScriptedFleet, fixed_clock
 from textual.color import Color
 
 from claude_coder.events import ScreenChanged, SessionState, StreamGap
 from claude_coder.tui import make_app
 from claude_coder.tui.app import FleetApp
 from claude_coder.tui.screens.member import MemberScreen
-from tests.tui.conftest import wait_for
-from tests.tui.fakes import Row, ScriptedFleet, fixed_clock
 
 SIZE = (100, 30)
 SCREEN = "╭───────────────╮\n│ > try claude  │\n╰───────────────╯\n  ? for shortcuts"

@@ -69,13 +69,13 @@ class PermissionDialog(ModalScreen[PermissionChoice | None]):
     def compose(self) -> ComposeResult:
         req = self.request
         with Vertical():
-            yield Label(f"{req.member} asks to use {req.tool}", classes="title")
+            yield Label(Text(f"{req.member} asks to use {req.tool}"), classes="title")
             with VerticalScroll(classes="detail"):
                 yield Static(Text(_describe_input(dict(req.input))))
             with Horizontal():
-                yield Button("Allow once [y]", id="allow", variant="success")
-                yield Button("Always [a]", id="always", variant="primary")
-                yield Button("Deny [n]", id="deny", variant="error")
+                yield Button(Text("Allow once [y]"), id="allow", variant="success")
+                yield Button(Text("Always [a]"), id="always", variant="primary")
+                yield Button(Text("Deny [n]"), id="deny", variant="error")
         yield Footer()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -133,7 +133,7 @@ class QuestionDialog(ModalScreen[QuestionReply | None]):
         head = f"{self.request.member} asks"
         if len(questions) > 1:
             head += f" ({self._index + 1}/{len(questions)})"
-        self.query_one("#q-title", Label).update(head + (f": {q.header}" if q.header else ""))
+        self.query_one("#q-title", Label).update(Text(head + (f": {q.header}" if q.header else "")))
         self.query_one("#q-text", Static).update(Text(q.question))
         options = self.query_one("#q-options", OptionList)
         options.clear_options()

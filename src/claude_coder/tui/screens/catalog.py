@@ -77,7 +77,7 @@ class CatalogScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="/ search name, summary or cwd", id="search")
-        yield DataTable[str](id="sessions", cursor_type="row")
+        yield DataTable[Text](id="sessions", cursor_type="row")
         yield Label("reading the catalog…", id="status")
         yield Footer()
 
@@ -104,11 +104,11 @@ class CatalogScreen(Screen[None]):
         table.clear()
         tz = self._clock().tzinfo
         for s in self._shown:
-            table.add_row(
-                first_line(s.name or "(unnamed)", 12),
-                first_line(s.summary, 28),
-                first_line(s.cwd or "", 16),
-                f"{s.modified.astimezone(tz):%b %d %H:%M}",
+            table.add_row(  # Text: a summary or cwd with brackets is not markup
+                Text(first_line(s.name or "(unnamed)", 12)),
+                Text(first_line(s.summary, 28)),
+                Text(first_line(s.cwd or "", 16)),
+                Text(f"{s.modified.astimezone(tz):%b %d %H:%M}"),
                 key=s.session_id,
             )
         scope = "all sessions" if self._all else "named sessions"

@@ -111,7 +111,7 @@ class NewMemberDialog(ModalScreen[NewMemberRequest | None]):
             yield Label("", id="problem")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
-                yield Button("Add [ctrl+s]", id="add", variant="primary")
+                yield Button(Text("Add [ctrl+s]"), id="add", variant="primary")
         yield Footer()
 
     def on_mount(self) -> None:

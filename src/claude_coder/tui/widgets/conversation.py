@@ -8,6 +8,7 @@ waiting for their result). It reads only the view model.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import assert_never
 
@@ -79,10 +80,11 @@ class ToolLine(Collapsible):
             self.set_class(self.item.is_error, "-error")
 
 
-def _is_live(item: ConversationItem) -> bool:
-    if isinstance(item, AssistantItem):
-        return item.streaming
-    return isinstance(item, ToolItem) and item.result is None
+def _is_live(widget: AnswerBlock | ToolLine) -> bool:
+    """Can the widget still change (or has its item moved on while it was updating)?"""
+    if isinstance(widget, AnswerBlock):
+        return widget.item.streaming or widget.shown != widget.item.text
+    return widget.item.result is None
 
 
 class Conversation(VerticalScroll, can_focus=False):
@@ -92,7 +94,7 @@ class Conversation(VerticalScroll, can_focus=False):
     Conversation { height: 1fr; padding: 0 0 1 0; }
     """
 
-    STREAM_INTERVAL = 0.08
+    STREAM_INTERVAL = 0.1
     """A streaming answer is re-rendered at most this often (seconds); the person's keys
     are never kept waiting behind thousands of tiny Markdown updates."""
 
@@ -104,6 +106,7 @@ class Conversation(VerticalScroll, can_focus=False):
         self._max = max_widgets
         self._flush_pending = False
         self._synced_at = 0.0
+        self._sync_lock = asyncio.Lock()
 
     async def on_mount(self) -> None:
         await self.sync()
@@ -121,7 +124,11 @@ class Conversation(VerticalScroll, can_focus=False):
             self.set_timer(wait, self._flush)
 
     async def sync(self) -> None:
-        """Bring the widgets up to date with the log."""
+        """Bring the widgets up to date with the log (one sync at a time)."""
+        async with self._sync_lock:
+            await self._sync()
+
+    async def _sync(self) -> None:
         self._synced_at = time.monotonic()
         log = self.transcript
         at_end = self.scroll_y >= self.max_scroll_y - 1
@@ -129,7 +136,7 @@ class Conversation(VerticalScroll, can_focus=False):
         for live in self._live:
             if self._due(live):
                 await self._catch_up(live)
-            if _is_live(live.item):
+            if _is_live(live):
                 still.append(live)
         self._live = still
         start = max(self._next, log.offset)
@@ -141,7 +148,7 @@ class Conversation(VerticalScroll, can_focus=False):
                 if isinstance(widget, AnswerBlock | ToolLine):
                     if isinstance(widget, ToolLine):
                         widget.catch_up()
-                    if _is_live(widget.item):
+                    if _is_live(widget):
                         self._live.append(widget)
             extra = len(self.children) - self._max
             if extra > 0:

@@ -36,7 +36,7 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-class MemberTable(DataTable[Text | str]):
+class MemberTable(DataTable[Text]):
     """Members of the fleet, live. Row keys are member names."""
 
     DEFAULT_CSS = """
@@ -74,7 +74,7 @@ class MemberTable(DataTable[Text | str]):
             for (_, key), cell in zip(_COLUMNS, self._cells(m, m.name in waiting), strict=True):
                 self.update_cell(m.name, key, cell)
 
-    def _cells(self, m: MemberPort, waiting: bool) -> list[Text | str]:
+    def _cells(self, m: MemberPort, waiting: bool) -> list[Text]:
         app = self.app
         is_waiting = waiting or m.waiting
         last = m.last_boundary.value if m.last_boundary is not None else None
@@ -82,15 +82,15 @@ class MemberTable(DataTable[Text | str]):
         tokens = f"{format_tokens(m.input_tokens)}/{format_tokens(m.output_tokens)}"
         last_style = theme_style(app, "text-error") if last in ("error", "limit") else ""
         shown = f"! {label}" if is_waiting else label
-        return [
-            _cut(m.name, 12),
+        return [  # Text everywhere: a name or profile is never read as markup
+            Text(_cut(m.name, 12)),
             Text(shown, style=state_style(app, key)),
-            m.transport,
-            _cut(m.profile, 12),
-            str(m.queued) if m.queued else "",
+            Text(m.transport),
+            Text(_cut(m.profile, 12)),
+            Text(str(m.queued) if m.queued else ""),
             Text(BOUNDARY_SHORT.get(last, last) if last else "-", style=last_style),
-            tokens,
-            format_cost(m.cost_usd),
+            Text(tokens),
+            Text(format_cost(m.cost_usd)),
         ]
 
 
