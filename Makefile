@@ -17,8 +17,8 @@ run: $(STAMP)
 	$(BIN)/claude-coder $(or $(ARGS),repl)
 
 lint: $(STAMP)
-	$(BIN)/ruff format --check src tests bench
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/mypy
 
 test: lint
