@@ -24,6 +24,7 @@ from textual.widgets import Input
 
 from claude_coder.errors import ClaudeCoderError
 from claude_coder.tui.actions import FleetActions
+from claude_coder.tui.collector import CollectorPacer
 from claude_coder.tui.model import FleetModel, Pending, PendingPermission
 from claude_coder.tui.ports import CatalogPort, FleetPort, MemberPort
 from claude_coder.tui.pump import EnvelopesArrived, EventBatcher, FleetStreamEnded
@@ -54,6 +55,9 @@ class FleetApp(App[None]):
     ENABLE_COMMAND_PALETTE = False
     EVENT_BUFFER = 10_000
     """The app's queue on the merged stream; when it overflows the fleet drops oldest."""
+    PACE_GC = True
+    """Defer the garbage collector's full collections to quiet moments while the app
+    runs (:class:`CollectorPacer`): one would otherwise be felt as a late key press."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("ctrl+y", "answer", "Answer", priority=True),
@@ -82,6 +86,7 @@ class FleetApp(App[None]):
         self.fleet_screen = FleetScreen(self.model, self.actions, clock)
         self._batcher = EventBatcher(lambda batch: self.post_message(EnvelopesArrived(batch)))
         self._members: dict[str, MemberPort] = {}
+        self._pacer = CollectorPacer()
 
     # -- the event worker ----------------------------------------------------------
 
@@ -90,6 +95,12 @@ class FleetApp(App[None]):
         self.theme_changed_signal.subscribe(self, lambda _theme: self.refresh_members())
         self.refresh_members()
         self.run_worker(self._pump(), name="fleet-events", exit_on_error=False)
+        if self.PACE_GC:
+            self._pacer.start()
+            self.set_interval(self._pacer.QUIET, self._pacer.tick)
+
+    def on_unmount(self) -> None:
+        self._pacer.stop()
 
     async def _pump(self) -> None:
         try:
@@ -101,6 +112,7 @@ class FleetApp(App[None]):
             self.post_message(FleetStreamEnded())
 
     async def on_envelopes_arrived(self, message: EnvelopesArrived) -> None:
+        self._pacer.activity()
         result = self.model.ingest(self._batcher.take(message.envelopes))
         with contextlib.suppress(NoMatches):
             self.fleet_screen.event_log.add(result.log)
@@ -110,7 +122,7 @@ class FleetApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, MemberScreen) and screen.member in result.touched:
                 with contextlib.suppress(NoMatches):
-                    await screen.refresh_conversation()
+                    screen.refresh_conversation()
         if result.new_pending:
             self._raise(result.new_pending[0])
 

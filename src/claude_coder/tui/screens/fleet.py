@@ -25,6 +25,7 @@ from claude_coder.tui.ports import MemberPort
 from claude_coder.tui.screens.confirm import ConfirmDialog, close_question
 from claude_coder.tui.widgets.eventlog import EventLog
 from claude_coder.tui.widgets.members import MemberDetail, MemberTable
+from claude_coder.tui.widgets.text import show_text
 from claude_coder.tui.widgets.theme import state_style
 
 __all__ = ["FleetScreen", "OpenMember"]
@@ -117,7 +118,7 @@ class FleetScreen(Screen[None]):
         if errors:
             title.append(" · ")
             title.append(f"{errors} in error", style=state_style(self.app, "error"))
-        self.query_one("#title", Label).update(title)
+        show_text(self.query_one("#title", Label), title, layout=False)  # one row
 
     def _show_detail(self) -> None:
         name = self.selected

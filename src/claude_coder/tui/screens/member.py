@@ -30,6 +30,7 @@ from claude_coder.tui.model import FleetModel, PendingPermission
 from claude_coder.tui.ports import MemberPort
 from claude_coder.tui.screens.confirm import ConfirmDialog, close_question
 from claude_coder.tui.widgets.conversation import Conversation
+from claude_coder.tui.widgets.text import show_text
 from claude_coder.tui.widgets.theme import state_style, theme_style
 
 __all__ = ["MemberScreen"]
@@ -74,6 +75,7 @@ class MemberScreen(Screen[None]):
         self._blink = blink
         self._info: MemberPort | None = None
         self._tools_open = False
+        self._enabled: tuple[bool | None, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield Label("", id="status")
@@ -95,22 +97,22 @@ class MemberScreen(Screen[None]):
     def conversation(self) -> Conversation:
         return self.query_one("#conversation", Conversation)
 
-    async def refresh_conversation(self) -> None:
+    def refresh_conversation(self) -> None:
         """The member's conversation (or PTY screen) changed."""
-        await self.conversation.sync_soon()
+        self.conversation.sync_soon()
         self._show_screen()
 
     def _show_screen(self) -> None:
         screen = self._model.conversation(self.member).screen
         if screen is not None:
-            self.query_one("#terminal", Static).update(Text(screen))
+            show_text(self.query_one("#terminal", Static), Text(screen))
 
     def show_member(self, info: MemberPort | None) -> None:
         """Update the status line and the attention line from the member's row."""
         self._info = info
         status = self.query_one("#status", Label)
         if info is None:
-            status.update(Text(f"{self.member} · not in the fleet", style="bold"))
+            show_text(status, Text(f"{self.member} · not in the fleet", style="bold"))
             return
         last = info.last_boundary.value if info.last_boundary is not None else None
         pending = self._model.pending(self.member)
@@ -124,9 +126,17 @@ class MemberScreen(Screen[None]):
             f"{format_tokens(info.input_tokens)}/{format_tokens(info.output_tokens)}"
             f" · {format_cost(info.cost_usd)}"
         )
-        status.update(line)
+        show_text(status, line)
         self._show_attention(info, last)
-        self.refresh_bindings()
+        self._refresh_bindings_if_changed()
+
+    def _refresh_bindings_if_changed(self) -> None:
+        """Redraw the footer only when a key became (un)available: redrawing it costs a
+        recompose and a layout, far too much to do on every event of a busy member."""
+        enabled = tuple(self.check_action(a, ()) for a in ("terminal", "restart"))
+        if enabled != self._enabled:
+            self._enabled = enabled
+            self.refresh_bindings()
 
     def _show_attention(self, info: MemberPort, last: str | None) -> None:
         attention = self.query_one("#attention", Label)

@@ -1,54 +1,62 @@
-"""An assistant answer rendered as Markdown while it streams, in bounded pieces.
+"""An assistant answer: plain text while it streams, rendered as Markdown once it is final.
 
-Markdown is re-parsed and re-wrapped from the start of its last block on every append,
-so one long streaming paragraph would cost more with every delta. :class:`AnswerBlock`
-therefore streams into a *tail* Markdown widget and, once the tail passes
-:data:`SEGMENT` characters, freezes it at a line break outside any code fence and
-starts a new tail. When the answer is complete it is rendered once as one document
-(unless every cut fell on a paragraph break, where the pieces already read the same).
+Re-parsing and re-laying out Markdown every few deltas is what slowed the whole screen
+down while a long answer streamed, so :class:`AnswerBlock` streams into light
+plain-text pieces instead: only the last piece (the *tail*) ever changes, and once it
+passes :data:`PIECE` characters it is frozen at a line break and a new tail started,
+so an update costs the same however long the answer grew. When the answer is complete
+(its whole block arrived, or the turn moved on) the pieces are replaced, once, by the
+answer rendered as Markdown.
 """
 
 from __future__ import annotations
 
 import time
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Markdown
+from textual.widget import Widget
+from textual.widgets import Markdown, Static
 
 from claude_coder.tui.model import AssistantItem
 
-__all__ = ["SEGMENT", "AnswerBlock", "split_point"]
+__all__ = ["PIECE", "AnswerBlock", "StreamPiece", "split_pieces"]
 
-SEGMENT = 1500
-"""A streaming tail longer than this (characters) is frozen and a new one started."""
+PIECE = 800
+"""A streaming tail longer than this (characters) is frozen at a line break."""
 
 
-def split_point(text: str, limit: int = SEGMENT) -> tuple[int, bool] | None:
-    """Where to cut ``text`` (an index after a newline, at most ``limit``) outside fences.
+def split_pieces(text: str, limit: int = PIECE) -> list[str]:
+    """Cut ``text`` at line breaks into pieces of at most ``limit`` characters where possible.
 
-    Returns ``(index, paragraph)`` where ``paragraph`` says the cut is at a blank line,
-    or None when no safe cut exists (then the tail keeps growing).
+    The breaks themselves are dropped (each piece starts on a new row), so the pieces
+    shown one under the other read exactly like the whole text. A line longer than
+    ``limit`` stays whole; the last piece is the one that keeps growing.
     """
-    fence_open = False
-    best: tuple[int, bool] | None = None
-    pos = 0
-    for line in text.splitlines(keepends=True):
-        end = pos + len(line)
-        if end > limit or not line.endswith("\n"):
-            break
-        if line.lstrip().startswith(("```", "~~~")):
-            fence_open = not fence_open
-        if not fence_open:
-            paragraph = line.strip() == ""
-            if paragraph or best is None or not best[1]:
-                best = (end, paragraph)
-        pos = end
-    return best
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = text.find("\n", limit)
+            if cut < 0:
+                break
+        pieces.append(text[:cut])
+        text = text[cut + 1 :]
+    pieces.append(text)
+    return pieces
+
+
+class StreamPiece(Static):
+    """A piece of an answer that is still streaming, shown as plain text."""
+
+    DEFAULT_CSS = """
+    StreamPiece { height: auto; }
+    """
 
 
 class AnswerBlock(Vertical):
-    """Assistant text as Markdown, appended to while it streams."""
+    """Assistant text: plain pieces while it streams, one Markdown document when final."""
 
     DEFAULT_CSS = """
     AnswerBlock { height: auto; padding: 0 1; }
@@ -62,39 +70,59 @@ class AnswerBlock(Vertical):
         """The text on screen (all pieces together)."""
         self.shown_at = 0.0
         """When (monotonic seconds) the text was last brought up to date."""
+        self.final = not item.streaming
+        """True once the answer is rendered as Markdown (it no longer changes)."""
         self._frozen = 0
-        self._exact = True
-        self._tail = Markdown(item.text)
+        """How much of :attr:`shown` is in frozen pieces (with the breaks between them)."""
+        self._tail: StreamPiece
+        """The piece that grows (only while streaming)."""
+        self._initial: list[Widget]
+        if self.final:
+            self._initial = [Markdown(item.text)]
+        else:
+            self._initial = self._pieces(item.text)
 
     def compose(self) -> ComposeResult:
-        yield self._tail
+        yield from self._initial
+
+    def _pieces(self, text: str) -> list[Widget]:
+        """Widgets for ``text`` (the rest of the answer after the frozen pieces)."""
+        parts = split_pieces(text)
+        self._frozen += sum(len(p) + 1 for p in parts[:-1])
+        self._tail = StreamPiece(Text(parts[-1]))
+        frozen: list[Widget] = [StreamPiece(Text(p)) for p in parts[:-1]]
+        return [*frozen, self._tail]
 
     async def catch_up(self) -> None:
-        """Show the item's current text."""
-        text = self.item.text
+        """Show the item's current text (as Markdown once the item stopped streaming)."""
         self.shown_at = time.monotonic()
-        if text == self.shown:
-            if not self.item.streaming and self._frozen and not self._exact:
-                await self._render_whole(text)
+        if self.final:
             return
-        if not text.startswith(self.shown) or (not self.item.streaming and not self._exact):
-            await self._render_whole(text)
-            return
-        delta, self.shown = text[len(self.shown) :], text
-        tail = text[self._frozen :]
-        cut = split_point(tail) if self.item.streaming and len(tail) > SEGMENT else None
-        if cut is None:
-            await self._tail.append(delta)
-            return
-        index, paragraph = cut
-        self._exact = self._exact and paragraph
-        await self._tail.update(tail[:index])
-        self._frozen += index
-        self._tail = Markdown(tail[index:])
-        await self.mount(self._tail)
+        text = self.item.text
+        if not self.item.streaming:
+            await self._render_final(text)
+        elif not text.startswith(self.shown):
+            self.shown, self._frozen = text, 0
+            with self.app.batch_update():
+                await self.remove_children()
+                await self.mount_all(self._pieces(text))
+        elif text != self.shown:
+            self.shown = text
+            await self._grow(text[self._frozen :])
 
-    async def _render_whole(self, text: str) -> None:
-        self.shown, self._frozen, self._exact = text, 0, True
-        await self.remove_children()
-        self._tail = Markdown(text)
-        await self.mount(self._tail)
+    async def _grow(self, tail: str) -> None:
+        """Show the new ``tail``: update the tail piece, freezing it if it grew too long."""
+        if len(tail) <= PIECE:
+            self._tail.update(Text(tail))
+            return
+        parts = split_pieces(tail)
+        self._tail.update(Text(parts[0]))
+        if len(parts) > 1:
+            self._frozen += len(parts[0]) + 1
+            await self.mount_all(self._pieces(tail[len(parts[0]) + 1 :]))
+
+    async def _render_final(self, text: str) -> None:
+        self.shown, self.final = text, True
+        with self.app.batch_update():
+            await self.remove_children()
+            await self.mount(Markdown(text))

@@ -83,7 +83,7 @@ class ToolLine(Collapsible):
 def _is_live(widget: AnswerBlock | ToolLine) -> bool:
     """Can the widget still change (or has its item moved on while it was updating)?"""
     if isinstance(widget, AnswerBlock):
-        return widget.item.streaming or widget.shown != widget.item.text
+        return not widget.final
     return widget.item.result is None
 
 
@@ -96,7 +96,7 @@ class Conversation(VerticalScroll, can_focus=False):
 
     STREAM_INTERVAL = 0.1
     """A streaming answer is re-rendered at most this often (seconds); the person's keys
-    are never kept waiting behind thousands of tiny Markdown updates."""
+    are never kept waiting behind thousands of tiny updates."""
 
     def __init__(self, log: ConversationLog, *, max_widgets: int = 400, id: str | None = None):
         super().__init__(id=id)
@@ -111,17 +111,21 @@ class Conversation(VerticalScroll, can_focus=False):
     async def on_mount(self) -> None:
         await self.sync()
 
-    async def sync_soon(self) -> None:
-        """Sync now, or once :attr:`STREAM_INTERVAL` has passed since the last sync.
+    def sync_soon(self) -> None:
+        """Sync soon: at once, or once :attr:`STREAM_INTERVAL` has passed since the last sync.
 
-        Bursts of events then cost one layout per interval, not one per batch.
+        Bursts of events then cost one layout per interval, not one per batch. The sync
+        runs in this widget's own message queue, so the caller (the app's event
+        handler, which also delivers the person's keys) never waits on its mounts.
         """
+        if self._flush_pending:
+            return
+        self._flush_pending = True
         wait = self._synced_at + self.STREAM_INTERVAL - time.monotonic()
         if wait <= 0:
-            await self.sync()
-        elif not self._flush_pending:
-            self._flush_pending = True
-            self.set_timer(wait, self._flush)
+            self.call_later(self._flush)
+        else:
+            self.set_timer(wait, lambda: self.call_later(self._flush))
 
     async def sync(self) -> None:
         """Bring the widgets up to date with the log (one sync at a time)."""
@@ -163,9 +167,7 @@ class Conversation(VerticalScroll, can_focus=False):
         wait = widget.shown_at + self.STREAM_INTERVAL - time.monotonic()
         if wait <= 0:
             return True
-        if not self._flush_pending:
-            self._flush_pending = True
-            self.set_timer(wait, self._flush)
+        self.sync_soon()
         return False
 
     async def _flush(self) -> None:

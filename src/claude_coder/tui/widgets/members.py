@@ -16,6 +16,7 @@ from claude_coder.tui.format import (
     member_status,
 )
 from claude_coder.tui.ports import MemberPort
+from claude_coder.tui.widgets.text import show_text
 from claude_coder.tui.widgets.theme import state_style, theme_style
 
 __all__ = ["MemberDetail", "MemberTable"]
@@ -104,7 +105,7 @@ class MemberDetail(Static):
     def show(self, member: MemberPort | None, now: datetime) -> None:
         """Describe ``member`` (``now`` is the clock, for limit reset times)."""
         if member is None:
-            self.update(Text("No members yet. Press n to add one, c to browse sessions."))
+            show_text(self, Text("No members yet. Press n to add one, c to browse sessions."))
             return
         text = Text()
         text.append(member.name, style="bold")
@@ -119,4 +120,4 @@ class MemberDetail(Static):
             text.append(
                 format_resets(member.resets_at, now), style=theme_style(self.app, "text-error")
             )
-        self.update(text)
+        show_text(self, text)
