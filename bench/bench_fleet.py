@@ -17,76 +17,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import os
 import resource
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "src")]
+from benchkit import FakeApiProcess, TimedChild, offline_world
 
-from tests.support.launcher import write_launcher  # noqa: E402
-
-from claude_coder.events import StreamGap, TextDelta  # noqa: E402
-from claude_coder.fleet import Fleet, MemberSpec  # noqa: E402
-from claude_coder.launch import build_launch, bundled_claude  # noqa: E402
-from claude_coder.profiles import Profile  # noqa: E402
-from claude_coder.security import Redactor  # noqa: E402
-from claude_coder.session import Session  # noqa: E402
-from claude_coder.transports.sdk import SdkTransport  # noqa: E402
-from claude_coder.transports.sdk_child import ChildProcess  # noqa: E402
-
-_SERVE_API = (
-    "import sys\n"
-    "from tests.support.fake_api import FakeApi\n"
-    "api = FakeApi().start()\n"
-    "print(api.url, flush=True)\n"
-    "sys.stdin.read()\n"
-    "print(api.max_in_flight, flush=True)\n"
-    "api.stop()\n"
-)
+from claude_coder.events import StreamGap, TextDelta
+from claude_coder.fleet import Fleet, MemberSpec
+from claude_coder.launch import build_launch
+from claude_coder.profiles import Profile
+from claude_coder.security import Redactor
+from claude_coder.session import Session
+from claude_coder.transports.sdk import SdkTransport
 
 
-class TimedChild(ChildProcess):
-    """Claude Code's child, noting when each text-delta line was read from stdout."""
+class FleetTimedChild(TimedChild):
+    """Stamped on the wall clock, to compare with each envelope's time."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.delta_reads: collections.deque[float] = collections.deque()
-
-    def read_messages(self) -> AsyncIterator[dict[str, Any]]:
-        return self._timed()
-
-    async def _timed(self) -> AsyncIterator[dict[str, Any]]:
-        async for message in super().read_messages():
-            if _is_text_delta(message):
-                self.delta_reads.append(time.time())
-            yield message
-
-
-def _is_text_delta(message: dict[str, Any]) -> bool:
-    if message.get("type") != "stream_event" or message.get("parent_tool_use_id"):
-        return False
-    event = message.get("event") or {}
-    delta = event.get("delta") or {}
-    return bool(event.get("type") == "content_block_delta" and delta.get("text"))
-
-
-def _isolate(work: Path, launcher: Path) -> None:
-    """This process (and so every child) lives in a throwaway HOME."""
-    home = work / "home"
-    (home / ".claude").mkdir(parents=True)
-    os.environ["HOME"] = str(home)
-    os.environ["CLAUDE_CONFIG_DIR"] = str(home / ".claude")
-    for var, sub in (("XDG_CONFIG_HOME", ".config"), ("XDG_STATE_HOME", ".local/state")):
-        os.environ[var] = str(home / sub)
-    os.environ["CLAUDE_CODER_CLAUDE"] = str(launcher)
+    clock = staticmethod(time.time)
 
 
 def _rss_mb() -> tuple[float, float]:
@@ -102,7 +53,7 @@ def _cpu() -> float:
 
 
 async def run(members: int, max_busy: int, turns: int, prompt: str, work: Path) -> None:
-    children: dict[str, TimedChild] = {}
+    children: dict[str, FleetTimedChild] = {}
     profile = Profile(name="bench")
 
     async def factory(spec: MemberSpec) -> Session:
@@ -110,7 +61,7 @@ async def run(members: int, max_busy: int, turns: int, prompt: str, work: Path) 
         launch = build_launch(
             profile, name=spec.name, resume=spec.resume, cwd=spec.cwd, redactor=redactor
         )
-        child = TimedChild(launch.argv, launch.env, launch.cwd)
+        child = FleetTimedChild(launch.argv, launch.env, launch.cwd)
         children[spec.name] = child
         transport = SdkTransport(launch, child_factory=lambda: child)
         return await Session.start(
@@ -216,27 +167,10 @@ def main() -> None:
     ap.add_argument("--turns", type=int, default=2)
     ap.add_argument("--prompt", default="slow:40:0.02")
     args = ap.parse_args()
-    binary = bundled_claude()
-    if binary is None:
-        sys.exit("no bundled Claude Code binary (pip install -e '.[dev]')")
-    work = Path(tempfile.mkdtemp(prefix="bench-fleet-"))
-    api = subprocess.Popen(
-        [sys.executable, "-c", _SERVE_API],
-        cwd=str(ROOT),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert api.stdin is not None and api.stdout is not None
-    url = api.stdout.readline().strip()
-    try:
-        _isolate(work, write_launcher(work / "claude", binary, url))
+    with FakeApiProcess() as api:
+        work, _launcher = offline_world("bench-fleet-", api.url)
         asyncio.run(run(args.members, args.max_busy, args.turns, args.prompt, work))
-    finally:
-        api.stdin.close()
-        in_flight = api.stdout.readline().strip()
-        api.wait(timeout=30)
-        print(f"fake API: at most {in_flight} prompts in flight")
+    print(f"fake API: at most {api.max_in_flight} prompts in flight")
 
 
 if __name__ == "__main__":

@@ -21,52 +21,32 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import collections
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "src")]
-
-from claude_agent_sdk import (  # noqa: E402
+from benchkit import FakeApiProcess, TimedChild, offline_world
+from claude_agent_sdk import (
     ClaudeAgentOptions,
     ClaudeSDKClient,
     PermissionResultAllow,
     ResultMessage,
 )
-from tests.support.launcher import write_launcher  # noqa: E402
 
-from claude_coder.events import TextDelta, TurnEnded  # noqa: E402
-from claude_coder.launch import build_launch, bundled_claude  # noqa: E402
-from claude_coder.profiles import Profile  # noqa: E402
-from claude_coder.security import Redactor  # noqa: E402
-from claude_coder.session import Session  # noqa: E402
-from claude_coder.transports.sdk import SdkTransport  # noqa: E402
-from claude_coder.transports.sdk_child import ChildProcess  # noqa: E402
-
-_SERVE_API = (
-    "import sys\n"
-    "from tests.support.fake_api import FakeApi\n"
-    "api = FakeApi().start()\n"
-    "print(api.url, flush=True)\n"
-    "sys.stdin.read()\n"
-    "api.stop()\n"
-)
+from claude_coder.events import TextDelta, TurnEnded
+from claude_coder.launch import build_launch
+from claude_coder.profiles import Profile
+from claude_coder.security import Redactor
+from claude_coder.session import Session
+from claude_coder.transports.sdk import SdkTransport
 
 
-class TimedChild(ChildProcess):
-    """The Claude Code child, noting when each text-delta line was read."""
+class SessionTimedChild(TimedChild):
+    """Also stamps when each prompt was written and each result read."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.delta_reads: collections.deque[float] = collections.deque()
         self.prompt_writes: list[float] = []
         self.result_reads: list[float] = []
 
@@ -75,33 +55,17 @@ class TimedChild(ChildProcess):
             self.prompt_writes.append(time.perf_counter())
         await super().write(data)
 
-    def read_messages(self) -> AsyncIterator[dict[str, Any]]:
-        return self._timed()
-
-    async def _timed(self) -> AsyncIterator[dict[str, Any]]:
-        async for message in super().read_messages():
-            event = message.get("event") or {}
-            if message.get("type") == "stream_event" and (event.get("delta") or {}).get("text"):
-                self.delta_reads.append(time.perf_counter())
-            elif message.get("type") == "result":
-                self.result_reads.append(time.perf_counter())
-            yield message
+    def saw(self, message: dict[str, Any]) -> None:
+        super().saw(message)
+        if message.get("type") == "result":
+            self.result_reads.append(time.perf_counter())
 
 
-def _isolate(work: Path, launcher: Path) -> None:
-    home = work / "home"
-    (home / ".claude").mkdir(parents=True)
-    os.environ["HOME"] = str(home)
-    os.environ["CLAUDE_CONFIG_DIR"] = str(home / ".claude")
-    os.environ["CLAUDE_CODER_CLAUDE"] = str(launcher)
-    os.environ.pop("ANTHROPIC_API_KEY", None)
-
-
-async def _session(work: Path) -> tuple[Session, TimedChild]:
+async def _session(work: Path) -> tuple[Session, SessionTimedChild]:
     profile = Profile(name="bench")
     redactor = Redactor()
     spec = build_launch(profile, cwd=str(work), redactor=redactor, persist=False)
-    child = TimedChild(spec.argv, spec.env, spec.cwd)
+    child = SessionTimedChild(spec.argv, spec.env, spec.cwd)
     transport = SdkTransport(spec, child_factory=lambda: child)
     session = await Session.start(profile, transport=transport, redactor=redactor)
     return session, child
@@ -230,27 +194,10 @@ def main() -> None:
     ap.add_argument("--turns", type=int, default=40)
     ap.add_argument("--deltas", type=int, default=5000)
     args = ap.parse_args()
-    binary = bundled_claude()
-    if binary is None:
-        sys.exit("no bundled Claude Code binary (pip install -e '.[dev]')")
-    work = Path(tempfile.mkdtemp(prefix="bench-session-"))
-    api = subprocess.Popen(
-        [sys.executable, "-c", _SERVE_API],
-        cwd=str(ROOT),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert api.stdin is not None and api.stdout is not None
-    url = api.stdout.readline().strip()
-    try:
-        launcher = write_launcher(work / "claude", binary, url)
-        _isolate(work, launcher)
+    with FakeApiProcess() as api:
+        work, launcher = offline_world("bench-session-", api.url)
         asyncio.run(turns(launcher, work, args.turns))
         asyncio.run(throughput(launcher, work, args.deltas))
-    finally:
-        api.stdin.close()
-        api.wait(timeout=30)
 
 
 if __name__ == "__main__":
