@@ -101,8 +101,24 @@ class Option:
     description: str = ""
 
 
+class _Choices:
+    """What a screen offering numbered options answers: which one is selected, which is which."""
+
+    __slots__ = ()
+    options: tuple[Option, ...]
+
+    @property
+    def selected(self) -> Option | None:
+        """The option the cursor is on."""
+        return next((o for o in self.options if o.selected), None)
+
+    def option(self, label: str) -> Option | None:
+        """The option whose label is exactly ``label``."""
+        return next((o for o in self.options if o.label == label), None)
+
+
 @dataclass(frozen=True, slots=True)
-class Dialog:
+class Dialog(_Choices):
     """A permission dialog (or a first-run choice) read from the screen."""
 
     kind: str
@@ -116,31 +132,15 @@ class Dialog:
     """The ``Do you want to ...?`` line."""
     footer: str = ""
 
-    @property
-    def selected(self) -> Option | None:
-        """The option the cursor is on."""
-        return next((o for o in self.options if o.selected), None)
-
-    def option(self, label: str) -> Option | None:
-        """The option whose label is exactly ``label``."""
-        return next((o for o in self.options if o.label == label), None)
-
 
 @dataclass(frozen=True, slots=True)
-class QuestionScreen:
+class QuestionScreen(_Choices):
     """An AskUserQuestion on screen: header, question, options."""
 
     header: str
     question: str
     options: tuple[Option, ...]
     footer: str = ""
-
-    @property
-    def selected(self) -> Option | None:
-        return next((o for o in self.options if o.selected), None)
-
-    def option(self, label: str) -> Option | None:
-        return next((o for o in self.options if o.label == label), None)
 
 
 @dataclass(frozen=True, slots=True)
