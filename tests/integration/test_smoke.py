@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import ptyprocess
+import pyte
 import pytest
 from tests.support.claude_runs import StreamJsonChild, run_print, stream_json_turn
 from tests.support.fake_api import FakeApi
@@ -138,17 +139,24 @@ def test_error_script(offline_claude: Path, fake_api: FakeApi, tmp_path: Path, s
     assert len(fake_api.messages_requests()) == 1  # x-should-retry: false, no backoff
 
 
-def _read_until(proc: ptyprocess.PtyProcess, needle: bytes, timeout: float) -> bytes:
-    buf = b""
+def _screen_until(proc: ptyprocess.PtyProcess, wanted: tuple[str, ...], timeout: float) -> str:
+    """Replay the TUI's output on a 120x40 screen until every `wanted` text is drawn.
+
+    Searching the raw bytes is not enough: the TUI may draw a space as a cursor move.
+    """
+    screen = pyte.Screen(120, 40)
+    stream = pyte.ByteStream(screen)
+    text = ""
     deadline = time.monotonic() + timeout
-    while needle not in buf and time.monotonic() < deadline:
+    while not all(w in text for w in wanted) and time.monotonic() < deadline:
         ready, _, _ = select.select([proc.fd], [], [], 0.1)
         if ready:
             try:
-                buf += proc.read(65536)
+                stream.feed(proc.read(65536))
             except EOFError:
                 break
-    return buf
+            text = "\n".join(screen.display)
+    return text
 
 
 def _spawn_tui(launcher: Path, cwd: Path) -> ptyprocess.PtyProcess:
@@ -167,12 +175,11 @@ def test_tui_reaches_idle_prompt(offline_claude: Path, fake_api: FakeApi, tmp_pa
     seed_claude_json(os.environ["CLAUDE_CONFIG_DIR"], [tmp_path])
     proc = _spawn_tui(offline_claude, tmp_path)
     try:
-        screen = _read_until(proc, "❯\u00a0".encode(), 30)
-        assert "❯\u00a0".encode() in screen, screen[-2000:]
-        assert b"manual mode on" in screen
+        screen = _screen_until(proc, ("❯\u00a0", "manual mode on"), 30)
+        assert "❯\u00a0" in screen and "manual mode on" in screen, screen
         proc.write(b"reply:tuiSmokeOK\r")
-        screen = _read_until(proc, b"tuiSmokeOK", 30)
-        assert b"tuiSmokeOK" in screen, screen[-2000:]
+        screen = _screen_until(proc, ("● tuiSmokeOK",), 30)
+        assert "● tuiSmokeOK" in screen, screen
         assert fake_api.wait_for(lambda api: "reply:tuiSmokeOK" in api.prompts_seen(), 30)
     finally:
         _close(proc)
@@ -183,8 +190,8 @@ def test_tui_untrusted_shows_trust_dialog(offline_claude: Path, tmp_path: Path) 
     seed_claude_json(os.environ["CLAUDE_CONFIG_DIR"], [tmp_path], trusted=False)
     proc = _spawn_tui(offline_claude, tmp_path)
     try:
-        screen = _read_until(proc, b"trust", 30)
-        assert b"Accessing" in screen and b"trust" in screen, screen[-2000:]
+        screen = _screen_until(proc, ("Accessing", "trust this folder"), 30)
+        assert "Accessing" in screen and "trust this folder" in screen, screen
     finally:
         _close(proc)
 
