@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 from tests.support.fake_api import FakeApi
+from tests.support.procs import running
 
 from claude_coder.errors import RosterLockedError
 from claude_coder.events import Boundary, SessionState
@@ -26,17 +26,9 @@ REPO = Path(__file__).resolve().parents[2]
 DEADLINE = 120.0
 
 
-def _running(pid: int) -> bool:
-    """True while ``pid`` exists and is not a zombie (a zombie runs nothing)."""
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
 async def _until_stopped(pids: list[int], deadline: float = 30.0) -> None:
     async with asyncio.timeout(deadline):
-        while any(_running(p) for p in pids):  # noqa: ASYNC110 - no event tells us a stranger died
+        while any(running(p) for p in pids):  # noqa: ASYNC110 - no event tells us a stranger died
             await asyncio.sleep(0.05)
 
 
@@ -73,8 +65,8 @@ async def test_sigkill_mid_turn_then_a_new_process_continues_every_conversation(
     names = ["m0", "m1", "m2"]
     proc, info = await _start_manager(roster, len(names), tmp_path / "work")
     pids = [int(p) for p in info["pids"].values()]
-    assert len(pids) == 3 and all(_running(p) for p in pids)
-    assert info["watchdog"] and _running(info["watchdog"])
+    assert len(pids) == 3 and all(running(p) for p in pids)
+    assert info["watchdog"] and running(info["watchdog"])
     # Mid-turn: every member's slow reply is streaming from the fake API.
     ok = await asyncio.to_thread(fake_api.wait_for, lambda api: api.in_flight == 3, 30)
     assert ok, f"in flight: {fake_api.in_flight}"
@@ -120,7 +112,7 @@ async def test_two_processes_one_roster_one_works_the_other_gets_a_clear_error(
         snap = read_roster(roster)
         assert snap.running and snap.holder_pid == proc.pid
         assert [m.name for m in snap.members] == ["m0"]
-        assert _running(info["pids"]["m0"])
+        assert running(info["pids"]["m0"])
     finally:
         proc.kill()
         await proc.wait()

@@ -9,30 +9,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import psutil
 import pyte
 from tests.integration.pty_support import pty_project
 from tests.integration.sdk_support import Events, gone
 from tests.support.fake_api import FakeApi
+from tests.support.procs import running, session_pids
 
 from claude_coder.events import Boundary, SessionState, StateChanged
 from claude_coder.session import Session
 from claude_coder.transports.pty import PtyTransport
 from claude_coder.transports.screen import ScreenKind
-
-
-def _running(pid: int) -> bool:
-    """Alive and not a zombie (an orphan's zombie belongs to init, not to us)."""
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
-def _pids(s: Session) -> list[int]:
-    pid = getattr(getattr(s.transport, "process", None), "pid", None)
-    assert isinstance(pid, int)
-    return [pid, *(c.pid for c in psutil.Process(pid).children(recursive=True))]
 
 
 async def test_an_interrupt_before_any_reply_leaves_a_clean_prompt(
@@ -76,7 +62,7 @@ async def test_the_child_killed_mid_turn_ends_it_with_error_and_no_hang(
     _, profiles = pty_project(tmp_path, seed_tui)
     async with Session.open("pty", profiles=profiles, persist=True) as s:
         rec = Events(s)
-        pids = _pids(s)
+        pids = session_pids(s)
         handle = s.submit("slow:100:0.2")
         await rec.wait(lambda e: isinstance(e, StateChanged) and e.new is SessionState.BUSY)
         os.kill(pids[0], signal.SIGKILL)
@@ -84,7 +70,7 @@ async def test_the_child_killed_mid_turn_ends_it_with_error_and_no_hang(
         await rec.wait(lambda e: isinstance(e, StateChanged) and e.new is SessionState.ERROR)
     assert result.boundary is Boundary.ERROR
     assert gone(pids[0])  # reaped by the transport
-    assert not any(_running(pid) for pid in pids[1:])  # its helpers were killed too
+    assert not any(running(pid) for pid in pids[1:])  # its helpers were killed too
 
 
 async def test_close_while_busy_leaves_no_child(
@@ -93,7 +79,7 @@ async def test_close_while_busy_leaves_no_child(
     _, profiles = pty_project(tmp_path, seed_tui)
     s = await Session.start("pty", profiles=profiles, persist=True)
     rec = Events(s)
-    pids = _pids(s)
+    pids = session_pids(s)
     s.submit("slow:100:0.2")
     await rec.wait(lambda e: isinstance(e, StateChanged) and e.new is SessionState.BUSY)
     process = getattr(s.transport, "process", None)

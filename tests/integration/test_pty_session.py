@@ -11,10 +11,10 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-import psutil
 from tests.integration.pty_support import pty_project
 from tests.integration.sdk_support import Events, gone
 from tests.support.fake_api import FakeApi
+from tests.support.procs import session_pids
 
 from claude_coder.events import (
     AssistantText,
@@ -34,13 +34,6 @@ from claude_coder.transports.base import QuestionRequest
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-def _child_pids(s: Session) -> list[int]:
-    proc = getattr(s.transport, "process", None)
-    pid = getattr(proc, "pid", None)
-    assert isinstance(pid, int)
-    return [pid, *(c.pid for c in psutil.Process(pid).children(recursive=True))]
-
-
 async def test_text_turn_reads_text_and_usage_from_the_transcript(
     offline_claude: Path, fake_api: FakeApi, tmp_path: Path, seed_tui: Callable[..., Path]
 ) -> None:
@@ -49,7 +42,7 @@ async def test_text_turn_reads_text_and_usage_from_the_transcript(
         rec = Events(s)
         assert s.transport_name == "pty" and s.state is SessionState.IDLE
         assert s.session_id is not None and UUID.match(s.session_id)
-        pids = _child_pids(s)
+        pids = session_pids(s)
         first = await s.send("reply:hello from the pty")
         second = await s.send("reply:and again")
     assert first.boundary is Boundary.COMPLETED and first.text == "hello from the pty"

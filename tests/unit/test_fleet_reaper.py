@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from tests.support.procs import running
 
 from claude_coder.fleet.reaper import ChildReaper, process_start_time
 
@@ -45,17 +46,10 @@ sys.stdin.read()
 """
 
 
-def _running(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
 def _wait_stopped(pid: int, deadline: float = 15.0) -> bool:
     end = time.monotonic() + deadline
     while time.monotonic() < end:
-        if not _running(pid):
+        if not running(pid):
             return True
         time.sleep(0.02)
     return False
@@ -71,16 +65,16 @@ def test_watched_children_die_with_a_killed_manager() -> None:
     assert manager.stdout is not None
     pids = json.loads(manager.stdout.readline())
     try:
-        assert all(_running(p) for p in pids.values())
+        assert all(running(p) for p in pids.values())
         manager.send_signal(signal.SIGKILL)
         manager.wait(timeout=10)
         assert _wait_stopped(pids["polite"]), "SIGTERM stopped the polite child"
         assert _wait_stopped(pids["stubborn"]), "SIGKILL after the grace stopped the stubborn one"
         assert _wait_stopped(pids["watchdog"]), "the watchdog exits when done"
-        assert _running(pids["spared"]), "a forgotten child is left alone"
+        assert running(pids["spared"]), "a forgotten child is left alone"
     finally:
         for pid in pids.values():
-            if _running(pid):
+            if running(pid):
                 psutil.Process(pid).kill()
         manager.communicate()
 
@@ -100,7 +94,7 @@ def test_a_clean_close_spares_the_children_and_the_watchdog_is_reaped(tmp_path: 
         environ = Path(f"/proc/{reaper.pid}/environ").read_bytes()
         assert environ == b"", "the watchdog gets an empty environment"
         reaper.close()
-        assert not psutil.pid_exists(reaper.pid) or not _running(reaper.pid)
+        assert not psutil.pid_exists(reaper.pid) or not running(reaper.pid)
         assert child.poll() is None, "a clean close stops nothing"
     finally:
         child.kill()

@@ -1,0 +1,22 @@
+"""Processes a test watches: is one still running, and which ones a session started."""
+
+from __future__ import annotations
+
+import psutil
+
+from claude_coder.session import Session
+
+
+def running(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie (an orphan's zombie belongs to init)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def session_pids(session: Session) -> list[int]:
+    """The PTY session's Claude Code process first, then every process below it."""
+    pid = getattr(getattr(session.transport, "process", None), "pid", None)
+    assert isinstance(pid, int)
+    return [pid, *(c.pid for c in psutil.Process(pid).children(recursive=True))]
