@@ -22,6 +22,7 @@ __all__ = [
     "QuestionRequest",
     "Transport",
     "TransportHooks",
+    "content_text",
 ]
 
 
@@ -105,3 +106,21 @@ class Transport(abc.ABC):
     @abc.abstractmethod
     async def close(self) -> None:
         """End the child for good: bounded, shielded, leaves no process behind."""
+
+
+def content_text(content: Any) -> str:
+    """The text of a message's ``content``: a string as is, or the ``text`` blocks joined.
+
+    Both transports read a tool result's output (and the PTY an API error's message)
+    this way, so the same turn gives the same :class:`~claude_coder.events.ToolResult`
+    whichever transport drove it.
+    """
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        return ""
+    return "\n".join(
+        str(b.get("text", ""))
+        for b in content
+        if isinstance(b, Mapping) and b.get("type") == "text"
+    )

@@ -26,6 +26,7 @@ from claude_coder.events import (
     ToolResult,
     Usage,
 )
+from claude_coder.transports.base import content_text
 
 __all__ = ["JsonlSplitter", "TranscriptFile", "TurnReader", "read_session_id", "resets_at"]
 
@@ -79,15 +80,6 @@ class JsonlSplitter:
         return out
 
 
-def _text_of(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts = [b.get("text", "") for b in content if isinstance(b, dict) and "text" in b]
-        return "\n".join(str(p) for p in parts)
-    return ""
-
-
 class TurnReader:
     """One turn's records -> events; knows the turn's end marker when it has come."""
 
@@ -133,7 +125,7 @@ class TurnReader:
         if isinstance(msg.get("usage"), Mapping):
             self._usage[mid] = msg["usage"]
         if record.get("isApiErrorMessage"):
-            self.error = _text_of(msg.get("content")) or "API error"
+            self.error = content_text(msg.get("content")) or "API error"
             limited = record.get("error") == "rate_limit"
             self.end = Boundary.LIMIT if limited else Boundary.ERROR
             return []
@@ -164,7 +156,7 @@ class TurnReader:
             if block.get("type") == "tool_result":
                 res = ToolResult(
                     str(block.get("tool_use_id")),
-                    _text_of(block.get("content")),
+                    content_text(block.get("content")),
                     bool(block.get("is_error")),
                 )
                 self.results[res.id] = res

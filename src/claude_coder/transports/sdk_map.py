@@ -11,7 +11,7 @@ taken exactly from the ``result``. Nothing here does I/O.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,7 @@ from claude_coder.events import (
     Usage,
 )
 from claude_coder.security import check_api_key_source
+from claude_coder.transports.base import content_text
 
 __all__ = ["TurnMapper", "check_initialize_answer", "questions_from_input", "usage_from_result"]
 
@@ -99,15 +100,6 @@ def questions_from_input(tool_input: Mapping[str, Any]) -> tuple[Question, ...]:
             )
         )
     return tuple(out)
-
-
-def _tool_output(content: str | Sequence[Mapping[str, Any]] | None) -> str:
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    parts = [str(c.get("text", "")) for c in content if c.get("type") == "text"]
-    return "\n".join(parts)
 
 
 @dataclass
@@ -208,7 +200,7 @@ class TurnMapper:
         if msg.parent_tool_use_id is not None or isinstance(msg.content, str):
             return []
         return [
-            ToolResult(b.tool_use_id, _tool_output(b.content), bool(b.is_error))
+            ToolResult(b.tool_use_id, content_text(b.content), bool(b.is_error))
             for b in msg.content
             if isinstance(b, ToolResultBlock)
         ]
