@@ -1,12 +1,15 @@
-"""Helpers for SDK-transport integration tests: profiles files, event recording, reaping."""
+"""Helpers for integration tests: profiles files, event recording, and CLI runs."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import psutil
 from tests.support.recorder import EventRecorder
 
 DEADLINE = 60.0
@@ -25,10 +28,29 @@ class Events(EventRecorder):
     deadline = DEADLINE
 
 
-def gone(pid: int) -> bool:
-    """True when ``pid`` is reaped: no process, not even a zombie, has it."""
-    try:
-        psutil.Process(pid)
-    except psutil.NoSuchProcess:
-        return True
-    return False
+def cli_env(launcher: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment a CLI run gets: this test's HOME, and the offline Claude Code."""
+    env = {name: os.environ[name] for name in ("PATH", "HOME", "CLAUDE_CONFIG_DIR")}
+    env["CLAUDE_CODER_CLAUDE"] = str(launcher)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra or {})
+    return env
+
+
+def cli(
+    launcher: Path,
+    *args: str,
+    cwd: Path,
+    stdin: str = "",
+    extra_env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``claude-coder *args`` in a child process, driving the offline Claude Code."""
+    return subprocess.run(
+        [sys.executable, "-m", "claude_coder.cli.main", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=cli_env(launcher, extra_env),
+    )

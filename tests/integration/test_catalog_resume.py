@@ -8,12 +8,10 @@ original transcript as it was.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from tests.integration.sdk_support import cli
 from tests.support.fake_api import FakeApi
 
 from claude_coder.catalog import Catalog
@@ -80,49 +78,33 @@ async def test_resume_then_fork_by_name(
     assert catalog.fork_name(catalog.resolve("src")) == "src-fork-2"
 
 
-def _cli(
-    launcher: Path, *args: str, cwd: Path, stdin: str = ""
-) -> subprocess.CompletedProcess[str]:
-    env = {name: os.environ[name] for name in ("PATH", "HOME", "CLAUDE_CONFIG_DIR")}
-    env.update(CLAUDE_CODER_CLAUDE=str(launcher), PYTHONUNBUFFERED="1")
-    return subprocess.run(
-        [sys.executable, "-m", "claude_coder.cli.main", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
-
-
 def test_resume_and_fork_commands_open_a_repl_on_the_conversation(
     offline_claude: Path, fake_api: FakeApi, tmp_path: Path
 ) -> None:
     work = tmp_path / "work"
     work.mkdir()
-    made = _cli(
+    made = cli(
         offline_claude, "run", "reply:first", "--name", "src", "--cwd", str(work), cwd=tmp_path
     )
     assert made.returncode == 0, made.stderr
-    resumed = _cli(offline_claude, "resume", "src", cwd=tmp_path, stdin="reply:second\nexit\n")
+    resumed = cli(offline_claude, "resume", "src", cwd=tmp_path, stdin="reply:second\nexit\n")
     assert resumed.returncode == 0, resumed.stderr
     assert "second" in resumed.stdout
     assert "reply:first" in json.dumps(fake_api.messages_requests()[-1].body["messages"])
-    forked = _cli(offline_claude, "fork", "src", cwd=tmp_path, stdin="reply:third\nexit\n")
+    forked = cli(offline_claude, "fork", "src", cwd=tmp_path, stdin="reply:third\nexit\n")
     assert forked.returncode == 0, forked.stderr
     assert "forking src as 'src-fork-1'" in forked.stderr
 
-    listed = _cli(offline_claude, "list", "--json", cwd=tmp_path)
+    listed = cli(offline_claude, "list", "--json", cwd=tmp_path)
     rows = {r["name"]: r for r in json.loads(listed.stdout)}
     assert set(rows) == {"src", "src-fork-1"}
     assert rows["src"]["session_id"] != rows["src-fork-1"]["session_id"]
-    history = _cli(offline_claude, "history", "src-fork-1", "--json", cwd=tmp_path)
+    history = cli(offline_claude, "history", "src-fork-1", "--json", cwd=tmp_path)
     said = [
         json.loads(x)["event"]["text"]
         for x in history.stdout.splitlines()
         if json.loads(x)["event"]["kind"] == "user_text"
     ]
     assert said == ["reply:first", "reply:second", "reply:third"]
-    original = _cli(offline_claude, "history", "src", "--json", cwd=tmp_path)
+    original = cli(offline_claude, "history", "src", "--json", cwd=tmp_path)
     assert "reply:third" not in original.stdout

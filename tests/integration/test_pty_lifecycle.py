@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pyte
 from tests.integration.pty_support import pty_project
-from tests.integration.sdk_support import Events, gone
+from tests.integration.sdk_support import Events
 from tests.support.fake_api import FakeApi
-from tests.support.procs import running, session_pids
+from tests.support.procs import gone, running, session_pids
 
 from claude_coder.events import Boundary, SessionState, StateChanged
 from claude_coder.session import Session

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.integration.pty_support import pty_project
-from tests.integration.sdk_support import Events, gone
+from tests.integration.sdk_support import Events
 from tests.support.fake_api import FakeApi
-from tests.support.procs import session_pids
+from tests.support.procs import gone, session_pids
 
 from claude_coder.events import (
     AssistantText,

@@ -9,8 +9,9 @@ import stat
 from pathlib import Path
 
 import pytest
-from tests.integration.sdk_support import Events, gone, write_profiles
+from tests.integration.sdk_support import Events, write_profiles
 from tests.support.fake_api import FakeApi
+from tests.support.procs import gone
 
 from claude_coder.errors import SessionError
 from claude_coder.events import (

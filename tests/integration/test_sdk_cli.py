@@ -8,40 +8,14 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from tests.integration.sdk_support import write_profiles
+from tests.integration.sdk_support import cli, cli_env, write_profiles
 from tests.support.fake_api import FakeApi
 
 SECRET = "sk-cli-secret-VALUE-4b2e1d"
-
-
-def _env(launcher: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = {name: os.environ[name] for name in ("PATH", "HOME", "CLAUDE_CONFIG_DIR")}
-    env["CLAUDE_CODER_CLAUDE"] = str(launcher)
-    env["PYTHONUNBUFFERED"] = "1"
-    env.update(extra or {})
-    return env
-
-
-def cli(
-    launcher: Path,
-    *args: str,
-    cwd: Path,
-    stdin: str = "",
-    extra_env: Mapping[str, str] | None = None,
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "claude_coder.cli.main", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=_env(launcher, extra_env),
-    )
 
 
 def test_run_prints_the_final_text(offline_claude: Path, fake_api: FakeApi, tmp_path: Path) -> None:
@@ -111,7 +85,7 @@ def test_run_interrupted_by_ctrl_c_exits_3(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_env(offline_claude),
+        env=cli_env(offline_claude),
     )
     try:
         fake_api.wait_for_stall(timeout=60)
@@ -203,7 +177,7 @@ def test_repl_ctrl_c_interrupts_the_turn_then_closes_at_idle(
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-        env=_env(offline_claude),
+        env=cli_env(offline_claude),
     ) as proc:
         assert proc.stdin is not None
         out = _Output(proc)

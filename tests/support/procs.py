@@ -1,4 +1,4 @@
-"""Processes a test watches: is one still running, and which ones a session started."""
+"""Processes a test watches: is one running or reaped, and which ones a session started."""
 
 from __future__ import annotations
 
@@ -13,6 +13,15 @@ def running(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def gone(pid: int) -> bool:
+    """True when ``pid`` is reaped: no process, not even a zombie, has it."""
+    try:
+        psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return True
+    return False
 
 
 def session_pids(session: Session) -> list[int]:
