@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pyte
 from tests.integration.pty_support import pty_project
 from tests.integration.sdk_support import Events
 from tests.support.fake_api import FakeApi
@@ -18,7 +17,7 @@ from tests.support.procs import gone, running, session_pids
 from claude_coder.events import Boundary, SessionState, StateChanged
 from claude_coder.session import Session
 from claude_coder.transports.pty import PtyTransport
-from claude_coder.transports.screen import ScreenKind
+from claude_coder.transports.screen import ScreenKind, TerminalScreen
 
 
 async def test_an_interrupt_before_any_reply_leaves_a_clean_prompt(
@@ -143,6 +142,6 @@ async def test_resize_and_raw_bytes(
     assert result.text == "narrow now" and len(raw) == size
     # The TUI writes spaces as cursor moves, so the raw bytes are checked by replaying
     # them: after the resize's full redraw they draw the same answer the session read.
-    replay = pyte.Screen(100, 30)
-    pyte.ByteStream(replay).feed(bytes(raw))
-    assert any(line.rstrip().endswith("● narrow now") for line in replay.display)
+    replay = TerminalScreen(100, 30)
+    replay.feed(bytes(raw))
+    assert any(line.endswith("● narrow now") for line in replay.snapshot().lines)
