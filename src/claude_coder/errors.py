@@ -6,6 +6,7 @@
     ├── ConfigError                   exit 2: bad profiles file, bad key, bad type
     │   ├── ProfileNotFoundError      a named profile (or an ``extends`` parent) is missing
     │   ├── ProfileCycleError         ``extends`` loops back on itself
+    │   ├── ProfilesInvalidError      a profiles file has problems (each one listed)
     │   └── SecretError               a ``secretRef`` cannot be resolved (names the ref only)
     ├── SecurityRefusal               exit 2: the fail-closed posture said no
     │   ├── CredentialRefused         an API key, base URL, cloud credential or helper
@@ -13,8 +14,9 @@
     ├── BinaryNotFoundError           exit 2: no Claude Code binary could be found
     ├── SessionError                  exit 1: a session could not do what was asked
     │   ├── SessionClosedError        the session is closed
-    │   ├── TransportError            the child crashed, hung or spoke nonsense
-    │   └── ScreenError               PTY: the screen was not what a keystroke needed
+    │   └── TransportError            the child crashed, hung or spoke nonsense
+    │       ├── ChildExited           Claude Code exited (or was killed) while still needed
+    │       └── ScreenError           PTY: the screen was not what a keystroke needed
     ├── CatalogError                  exit 1 (2 for a bad SESSION argument)
     │   ├── SessionNotFoundError      no session matches a name, id or prefix
     │   ├── AmbiguousSessionError     several match; the candidates are listed
@@ -22,7 +24,9 @@
     └── FleetError                    exit 1
         ├── RosterLockedError         another process holds the roster
         ├── RosterCorruptError        the roster could not be read; a backup was kept
-        └── MemberNotFoundError       no member by that name
+        ├── MemberNotFoundError       no member by that name
+        ├── MemberExistsError         a member by that name is already in the fleet
+        └── MemberNameError           a name that cannot be a member's name
 
 Messages are written for the person reading them and never contain a secret value:
 the security module's Redactor runs over every message built from outside input.
@@ -30,20 +34,26 @@ the security module's Redactor runs over every message built from outside input.
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Sequence
 from typing import ClassVar
 
 __all__ = [
     "AmbiguousSessionError",
     "BinaryNotFoundError",
     "CatalogError",
+    "ChildExited",
     "ClaudeCoderError",
     "ConfigError",
     "CredentialRefused",
     "FleetError",
+    "MemberExistsError",
+    "MemberNameError",
     "MemberNotFoundError",
     "NameTakenError",
     "ProfileCycleError",
     "ProfileNotFoundError",
+    "ProfilesInvalidError",
     "RosterCorruptError",
     "RosterLockedError",
     "ScreenError",
@@ -103,6 +113,14 @@ class ProfileCycleError(ConfigError):
         self.cycle = cycle
 
 
+class ProfilesInvalidError(ConfigError):
+    """A profiles file has problems; ``problems`` lists every one (one line each)."""
+
+    def __init__(self, problems: Sequence[object]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = list(problems)
+
+
 class SecretError(ConfigError):
     """A ``secretRef`` could not be resolved. Carries the ref, never a value."""
 
@@ -154,6 +172,30 @@ class SessionClosedError(SessionError):
 
 class TransportError(SessionError):
     """The Claude Code child crashed, hung, or said something that could not be understood."""
+
+
+class ChildExited(TransportError):
+    """Claude Code exited (or was killed) while claude-coder still needed it.
+
+    ``returncode`` is the child's exit status when known (negative: killed by a signal).
+    """
+
+    def __init__(self, message: str = "Claude Code exited", *, returncode: int | None = None):
+        super().__init__(message)
+        self.returncode = returncode
+
+    @classmethod
+    def with_code(cls, returncode: int | None, stderr_tail: str = "") -> ChildExited:
+        """The error for a child that ended with ``returncode`` (and its stderr's tail)."""
+        if returncode is not None and returncode < 0:
+            try:
+                how = f"was killed by {signal.Signals(-returncode).name}"
+            except ValueError:
+                how = f"was killed by signal {-returncode}"
+        else:
+            how = f"exited with code {returncode}"
+        tail = f": {stderr_tail.strip()[-400:]}" if stderr_tail.strip() else ""
+        return cls(f"Claude Code {how}{tail}", returncode=returncode)
 
 
 class ScreenError(TransportError):
@@ -225,3 +267,26 @@ class MemberNotFoundError(FleetError):
     """No fleet member has that name."""
 
     exit_code = 2
+
+
+class MemberExistsError(FleetError):
+    """A member by that name is already in the fleet."""
+
+    exit_code = 2
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"the fleet already has a member named {name!r}; pick another name")
+        self.name = name
+
+
+class MemberNameError(FleetError):
+    """A member name that cannot be used (it becomes a catalog name and a file key)."""
+
+    exit_code = 2
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"bad member name {name!r}: use 1-64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+        self.name = name

@@ -20,11 +20,14 @@ __all__ = [
     "Envelope",
     "Event",
     "PermissionDecided",
+    "PermissionDecision",
+    "PermissionRequest",
     "PermissionRequested",
     "Question",
     "QuestionAnswered",
     "QuestionAsked",
     "QuestionOption",
+    "QuestionRequest",
     "RateLimited",
     "ScreenChanged",
     "SessionClosed",
@@ -244,6 +247,37 @@ class QuestionAnswered(Event):
     request_id: str
     answers: Mapping[str, str] | None
     by: str
+    error: str | None = None
+    """Why it was declined when the answering callback failed."""
+
+
+@dataclass(frozen=True, slots=True)
+class PermissionRequest:
+    """Claude wants to use a tool and the mode did not settle it (asked of the session)."""
+
+    request_id: str
+    tool: str
+    input: Mapping[str, Any] = field(default_factory=dict)
+    tool_use_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PermissionDecision:
+    """The answer to a :class:`PermissionRequest`; ``message`` is what Claude is told on a
+    deny; ``always`` allows this tool for the rest of the session (a person's "always")."""
+
+    allow: bool
+    by: str = "policy"
+    message: str | None = None
+    always: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionRequest:
+    """Claude asked the person something (AskUserQuestion)."""
+
+    request_id: str
+    questions: tuple[Question, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,12 @@ run one at a time; each ends at a boundary (``completed``, ``interrupted``, ``li
 ``busy -> stalled -> busy`` (no event for the profile's stall window; never killed for
 it), any -> ``error``, any -> ``closed``. Every event the transport yields passes the
 session's Redactor, becomes an :class:`Envelope` with a sequence number, and reaches
-every subscriber. Permission requests and questions are answered by
-:class:`~claude_coder.session_decide.Decider`; the engine is
-:class:`~claude_coder.session_core.SessionCore`. See ``docs/sessions.md``.
+every subscriber.
+
+:class:`Session` is the caller's API; it holds a
+:class:`~claude_coder.session_core.SessionEngine` (the state and the tasks) and a
+:class:`~claude_coder.session_decide.Decider` answers permissions and questions. See
+``docs/sessions.md``.
 """
 
 from __future__ import annotations
@@ -17,51 +20,87 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from claude_coder.errors import ClaudeCoderError, SessionClosedError, SessionError, TransportError
+from claude_coder.errors import SessionClosedError, SessionError
 from claude_coder.events import (
-    Boundary,
-    Envelope,
-    SessionClosed,
-    SessionState,
-    TurnEnded,
-    TurnResult,
-)
-from claude_coder.session_core import SessionCore
-from claude_coder.session_decide import PermissionCallback, QuestionCallback
-from claude_coder.session_stream import Subscription
-from claude_coder.session_turns import TurnHandle
-from claude_coder.transports.base import (
     PermissionRequest,
     QuestionRequest,
-    Transport,
-    TransportHooks,
+    SessionState,
+    TurnResult,
+    Usage,
 )
+from claude_coder.session_core import SessionEngine
+from claude_coder.session_decide import PermissionCallback, QuestionCallback
+from claude_coder.session_stream import EventCallback, Subscription
+from claude_coder.session_turns import TurnHandle
+from claude_coder.transports.base import Transport
 
 if TYPE_CHECKING:
+    from claude_coder.policy import Policy
     from claude_coder.profiles import Profile, ProfileSet
+    from claude_coder.security import Redactor
 
 __all__ = ["Session", "TurnHandle"]
 
 _S = SessionState
 
 
-class Session(SessionCore):
+class Session:
     """One Claude Code conversation driven turn by turn. Use :meth:`open` or :meth:`start`."""
+
+    def __init__(self, engine: SessionEngine) -> None:
+        """Not for callers: :meth:`open` and :meth:`start` build and start a session."""
+        self._engine = engine
 
     # -- construction ------------------------------------------------------------------
 
     @classmethod
     @contextlib.asynccontextmanager
     async def open(
-        cls, profile: str | Profile = "claude-code-expert", **kwargs: Any
+        cls,
+        profile: str | Profile = "claude-code-expert",
+        *,
+        name: str | None = None,
+        cwd: str | None = None,
+        profiles: ProfileSet | str | Path | None = None,
+        resume: str | None = None,
+        fork: bool = False,
+        persist: bool | None = None,
+        transport: Transport | None = None,
+        on_permission: PermissionCallback | None = None,
+        on_question: QuestionCallback | None = None,
+        on_event: EventCallback | None = None,
+        policy: Policy | None = None,
+        redactor: Redactor | None = None,
+        stall_timeout: float | None = None,
+        answer_questions: bool | None = None,
+        start_timeout: float = 90.0,
+        interrupt_timeout: float = 20.0,
     ) -> AsyncIterator[Session]:
         """``async with Session.open(...) as s``: start, yield, close (even on error).
 
         Takes the same arguments as :meth:`start`.
         """
-        session = await cls.start(profile, **kwargs)
+        session = await cls.start(
+            profile,
+            name=name,
+            cwd=cwd,
+            profiles=profiles,
+            resume=resume,
+            fork=fork,
+            persist=persist,
+            transport=transport,
+            on_permission=on_permission,
+            on_question=on_question,
+            on_event=on_event,
+            policy=policy,
+            redactor=redactor,
+            stall_timeout=stall_timeout,
+            answer_questions=answer_questions,
+            start_timeout=start_timeout,
+            interrupt_timeout=interrupt_timeout,
+        )
         try:
             yield session
         finally:
@@ -81,7 +120,13 @@ class Session(SessionCore):
         transport: Transport | None = None,
         on_permission: PermissionCallback | None = None,
         on_question: QuestionCallback | None = None,
-        **tuning: Any,
+        on_event: EventCallback | None = None,
+        policy: Policy | None = None,
+        redactor: Redactor | None = None,
+        stall_timeout: float | None = None,
+        answer_questions: bool | None = None,
+        start_timeout: float = 90.0,
+        interrupt_timeout: float = 20.0,
     ) -> Session:
         """Create and start a session; returns once it is ``idle``.
 
@@ -89,9 +134,11 @@ class Session(SessionCore):
         profiles file; default: the usual search) or a Profile. ``transport`` takes a
         ready Transport (e.g. :class:`~claude_coder.transports.fake.FakeTransport`)
         instead of launching Claude Code. ``persist`` defaults to True for a named or
-        resumed session (and always on ``pty``) and False otherwise (ephemeral). Extra
-        keyword arguments (``policy``, ``redactor``, ``stall_timeout``,
-        ``answer_questions``, ``start_timeout``, ``interrupt_timeout``) tune the session.
+        resumed session (and always on ``pty``) and False otherwise (ephemeral).
+        ``on_event`` is subscribed before the start, so it sees every envelope from
+        the first ``StateChanged``. ``policy``, ``stall_timeout`` and
+        ``answer_questions`` override the profile's; ``start_timeout`` bounds the whole
+        start and ``interrupt_timeout`` an interrupt (delivery and boundary together).
         """
         from claude_coder.session_launch import launch_transport, resolve_profile
 
@@ -102,85 +149,102 @@ class Session(SessionCore):
             persist = name is not None or resume is not None or pty
         if transport is None:
             assert prof is not None
-            transport, redactor, cwd = launch_transport(
+            transport, launched, cwd = launch_transport(
                 prof, name=name, cwd=cwd, resume=resume, fork=fork, persist=persist
             )
-            tuning.setdefault("redactor", redactor)
-        session = cls(
+            redactor = redactor or launched
+        engine = SessionEngine(
             transport,
             name=name,
             profile=prof,
+            policy=policy,
+            redactor=redactor,
             on_permission=on_permission,
             on_question=on_question,
+            on_event=on_event,
+            answer_questions=answer_questions,
+            stall_timeout=stall_timeout,
             persisted=persist,
             cwd=cwd,
-            **tuning,
+            start_timeout=start_timeout,
+            interrupt_timeout=interrupt_timeout,
         )
-        await session._start()
-        return session
-
-    async def _start(self) -> None:
-        self.transport.bind(TransportHooks(self._decider.permission, self._decider.question))
-        try:
-            async with asyncio.timeout(self.start_timeout):
-                await self.transport.start()
-        except BaseException as exc:
-            await self._abandon(exc)
-            raise self._start_error(exc) from exc
-        self._stream.session_id = self.transport.session_id
-        self._tasks = [
-            asyncio.create_task(self._pump(), name=f"session-pump-{self.name}"),
-            asyncio.create_task(self._worker(), name=f"session-worker-{self.name}"),
-            asyncio.create_task(self._watchdog(), name=f"session-watch-{self.name}"),
-        ]
-        self._set_state(_S.IDLE)
-
-    def _start_error(self, exc: BaseException) -> BaseException:
-        if isinstance(exc, ClaudeCoderError | asyncio.CancelledError):
-            return exc
-        if isinstance(exc, TimeoutError):
-            return TransportError(
-                f"Claude Code did not become ready within {self.start_timeout:g}s; it was stopped"
-            )
-        return TransportError(f"Claude Code could not start: {self.redactor.text(str(exc))}")
-
-    async def _abandon(self, exc: BaseException) -> None:
-        self._error = self.redactor.text(str(exc)) or type(exc).__name__
-        with contextlib.suppress(Exception):
-            await asyncio.shield(self.transport.close())
-        self._set_state(_S.ERROR)
-        self._publish(SessionClosed(f"failed to start: {self._error}"))
+        await engine.start()
+        return cls(engine)
 
     # -- what a caller sees ----------------------------------------------------------
 
     @property
+    def name(self) -> str | None:
+        return self._engine.name
+
+    @property
+    def session_id(self) -> str | None:
+        return self._engine.session_id
+
+    @property
     def state(self) -> SessionState:
-        return self._state
+        return self._engine.state
+
+    @property
+    def transport(self) -> Transport:
+        """The Transport driving Claude Code (``sdk``, ``pty`` or a ``fake``)."""
+        return self._engine.transport
 
     @property
     def transport_name(self) -> str:
-        return self.transport.name
+        return self._engine.transport.name
+
+    @property
+    def profile(self) -> Profile | None:
+        return self._engine.profile
+
+    @property
+    def cwd(self) -> str | None:
+        return self._engine.cwd
+
+    @property
+    def persisted(self) -> bool:
+        return self._engine.persisted
+
+    @property
+    def redactor(self) -> Redactor:
+        return self._engine.redactor
+
+    @property
+    def stall_timeout(self) -> float:
+        return self._engine.stall_timeout
+
+    @property
+    def last_result(self) -> TurnResult | None:
+        """The most recent turn's result."""
+        return self._engine.last_result
+
+    @property
+    def usage(self) -> Usage:
+        """Totals over every turn of this session (cost is None until one is known)."""
+        return self._engine.usage
 
     @property
     def queued(self) -> int:
         """Turns waiting behind the running one."""
-        return len(self._queue)
+        return len(self._engine.queue)
 
     @property
     def pending(self) -> list[PermissionRequest | QuestionRequest]:
         """Permission requests and questions waiting on a person."""
-        return self._decider.pending
+        return self._engine.decider.pending
 
     @property
     def error(self) -> str | None:
         """Why the session is in ``error`` (redacted), else None."""
-        return self._error
+        return self._engine.error
 
     @property
     def transcript_path(self) -> Path | None:
         """Where Claude Code writes this conversation (None when ephemeral or unknown)."""
         sid = self.session_id
-        if not self.persisted or sid is None or self.transport.name == "fake":
+        if not self.persisted or sid is None or not self.transport.writes_transcript:
             return None
         from claude_coder.catalog.paths import transcript_path
 
@@ -189,21 +253,22 @@ class Session(SessionCore):
     def __repr__(self) -> str:
         sid = (self.session_id or "?")[:8]
         return (
-            f"<Session name={self.name!r} id={sid} transport={self.transport.name} "
-            f"state={self._state.value} queued={len(self._queue)} pending={len(self.pending)}>"
+            f"<Session name={self.name!r} id={sid} transport={self.transport_name} "
+            f"state={self.state.value} queued={self.queued} pending={len(self.pending)}>"
         )
 
     def events(self, maxsize: int = 1000) -> Subscription:
         """Subscribe: every envelope published from now on, in order, until closed.
 
-        Each subscriber has its own queue of ``maxsize``; a slow one loses the oldest
-        envelopes and gets one ``StreamGap`` saying how many.
+        Use it as ``async with s.events() as sub: async for env in sub: ...``: leaving
+        the block unregisters the queue. Each subscriber has its own queue of
+        ``maxsize``; a slow one loses the oldest envelopes and gets one ``StreamGap``.
         """
-        return self._stream.subscription(maxsize)
+        return self._engine.stream.subscription(maxsize)
 
-    def subscribe(self, callback: Callable[[Envelope], object]) -> Callable[[], None]:
+    def subscribe(self, callback: EventCallback) -> Callable[[], None]:
         """Call ``callback(envelope)`` for every envelope; returns an unsubscribe function."""
-        return self._stream.add_callback(callback)
+        return self._engine.stream.add_callback(callback)
 
     # -- turns -----------------------------------------------------------------------
 
@@ -212,11 +277,7 @@ class Session(SessionCore):
         self._check_open()
         if not isinstance(text, str) or not text.strip():
             raise SessionError("a turn needs some text to send")
-        self._turn_count += 1
-        handle = TurnHandle(self._turn_count, text, self._cancel_handle)
-        self._queue.append(handle)
-        self._queue_signal.set()
-        return handle
+        return self._engine.submit(text)
 
     async def send(self, text: str) -> TurnResult:
         """Run one turn and return its result (queued behind running turns).
@@ -235,63 +296,35 @@ class Session(SessionCore):
 
         Returns the interrupted turn's result (None when nothing was running or queued).
         A turn submitted but not yet sent ends ``interrupted`` without reaching Claude
-        Code. If Claude Code does not reach a boundary within ``interrupt_timeout``, it
-        is stopped and the session goes to ``error``: an interrupt never hangs.
+        Code. If Claude Code does not reach a boundary within ``interrupt_timeout`` (or
+        the interrupt cannot be delivered), it is stopped, the turn ends ``error`` and
+        the session goes to ``error``: an interrupt never hangs.
         """
-        if drain:
-            while self._queue:
-                self._queue.popleft()._cancel()
-        cur = self._current
-        end = self._turn_end
-        if cur is None or end is None:
-            return self._interrupt_unsent()
-        cur.interrupt_requested = True
-        try:
-            if cur.started_at is not None:
-                async with asyncio.timeout(self.interrupt_timeout):
-                    await self.transport.interrupt()
-            async with asyncio.timeout(self.interrupt_timeout):
-                return await asyncio.shield(end)
-        except TimeoutError:
-            await self._child_lost(
-                f"Claude Code did not stop within {self.interrupt_timeout:g}s of an interrupt"
-            )
-            return self.last_result
-
-    def _interrupt_unsent(self) -> TurnResult | None:
-        if not self._queue:
-            return None
-        head = self._queue.popleft()
-        result = TurnResult(Boundary.INTERRUPTED, self.session_id)
-        self.last_result = result
-        self._publish(TurnEnded(result))
-        head._resolve(result)
-        return result
+        return await self._engine.interrupt(drain)
 
     async def decide(
         self, request_id: str, allow: bool, always: bool = False, message: str | None = None
     ) -> None:
-        """Answer a pending permission request (``always``: allow this tool all session)."""
-        self._decider.decide(request_id, allow, always=always, message=message)
+        """Answer a pending permission request (``always``: allow this tool all session).
+
+        Returns once the decision was handed to Claude Code (``PermissionDecided`` is
+        published by then).
+        """
+        await self._engine.decider.decide(request_id, allow, always=always, message=message)
 
     async def answer(self, request_id: str, answers: Mapping[str, str] | None) -> None:
-        """Answer a pending question (question -> chosen label), or decline with None."""
-        self._decider.answer(request_id, answers)
+        """Answer a pending question (question -> chosen label), or decline with None.
 
-    def _cancel_handle(self, handle: TurnHandle) -> None:
-        if handle in self._queue:
-            self._queue.remove(handle)
-            handle._cancel()
-        elif handle is self._current:
-            handle.interrupt_requested = True
-            handle._cancel()
-            asyncio.get_running_loop().create_task(self.interrupt())
+        Returns once the answer was handed to Claude Code.
+        """
+        await self._engine.decider.answer(request_id, answers)
 
     def _check_open(self) -> None:
-        if self._state is _S.CLOSED or self._close_task is not None:
+        engine = self._engine
+        if engine.state is _S.CLOSED or engine.closing:
             raise SessionClosedError(f"session {self.name or self.session_id} is closed")
-        if self._state is _S.ERROR:
-            raise SessionError(f"session {self.name or self.session_id} is in error: {self._error}")
+        if engine.state is _S.ERROR:
+            raise SessionError(f"session {self.name or self.session_id} is in error: {self.error}")
 
     # -- closing -----------------------------------------------------------------------
 
@@ -299,10 +332,10 @@ class Session(SessionCore):
         """Close for good: drop queued turns, stop Claude Code, end every subscription.
 
         Shielded: a cancelled caller does not stop the cleanup; leaves no child behind.
+        A running turn ends ``error`` ("the session was closed") and its handle raises
+        ``SessionClosedError``.
         """
-        if self._close_task is None:
-            self._close_task = asyncio.get_running_loop().create_task(self._close(reason))
-        await asyncio.shield(self._close_task)
+        await self._engine.close(reason)
 
     async def __aenter__(self) -> Session:
         return self

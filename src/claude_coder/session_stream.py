@@ -6,6 +6,9 @@ queue; when a subscriber falls behind, the oldest envelopes are dropped and it r
 one ``StreamGap(dropped=n)`` before the next envelope, so a slow reader never blocks the
 session or its other readers. Callbacks (``subscribe``) are called inline, in order.
 
+A subscription is an async context manager: leaving ``async with s.events() as sub``
+(by ``break``, ``return`` or an exception) unregisters its queue at once.
+
 :class:`BoundedSubscription` (the drop-oldest queue) and :class:`Fanout` (the set of
 subscriptions) also serve the fleet's merged stream.
 """
@@ -21,11 +24,12 @@ from typing import Self
 
 from claude_coder.events import Envelope, Event, SessionClosed, StreamGap, now
 
-__all__ = ["BoundedSubscription", "Broadcaster", "Fanout", "Subscription"]
+__all__ = ["BoundedSubscription", "Broadcaster", "EventCallback", "Fanout", "Subscription"]
 
 _log = logging.getLogger(__name__)
 
-Callback = Callable[[Envelope], object]
+EventCallback = Callable[[Envelope], object]
+"""Called inline with every envelope a session publishes (``on_event=``, ``subscribe``)."""
 
 
 class BoundedSubscription(AsyncIterator[Envelope]):
@@ -85,6 +89,12 @@ class BoundedSubscription(AsyncIterator[Envelope]):
         self._items.clear()
         self._end()
 
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
 
 class Subscription(BoundedSubscription):
     """One subscriber's view: an async iterator over envelopes, ending after close.
@@ -138,14 +148,14 @@ class Broadcaster(Fanout):
         self.name = name
         self.session_id: str | None = None
         self.seq = 0
-        self._callbacks: list[Callback] = []
+        self._callbacks: list[EventCallback] = []
 
     def subscription(self, maxsize: int) -> Subscription:
         sub = Subscription(self, maxsize)
         self._attach(sub)
         return sub
 
-    def add_callback(self, callback: Callback) -> Callable[[], None]:
+    def add_callback(self, callback: EventCallback) -> Callable[[], None]:
         self._callbacks.append(callback)
 
         def unsubscribe() -> None:

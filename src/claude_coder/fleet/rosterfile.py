@@ -26,7 +26,12 @@ from typing import Any
 import platformdirs
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from claude_coder.errors import FleetError, RosterCorruptError
+from claude_coder.errors import (
+    FleetError,
+    MemberExistsError,
+    MemberNameError,
+    RosterCorruptError,
+)
 from claude_coder.events import now, to_jsonable
 
 __all__ = [
@@ -55,29 +60,6 @@ ROSTER_ENV = "CLAUDE_CODER_ROSTER"
 """Environment variable naming the roster file when no path is given."""
 ROSTER_VERSION = 1
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-
-
-class MemberExistsError(FleetError):
-    """A member by that name is already in the fleet."""
-
-    exit_code = 2
-
-    def __init__(self, name: str) -> None:
-        super().__init__(f"the fleet already has a member named {name!r}; pick another name")
-        self.name = name
-
-
-class MemberNameError(FleetError):
-    """A member name that cannot be used (it becomes a catalog name and a file key)."""
-
-    exit_code = 2
-
-    def __init__(self, name: str) -> None:
-        super().__init__(
-            f"bad member name {name!r}: use 1-64 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
-        )
-        self.name = name
 
 
 def validate_member_name(name: str) -> str:

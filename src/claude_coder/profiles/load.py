@@ -20,7 +20,11 @@ from typing import Any
 import platformdirs
 from pydantic import ValidationError
 
-from claude_coder.errors import ConfigError, ProfileCycleError, ProfileNotFoundError
+from claude_coder.errors import (
+    ProfileCycleError,
+    ProfileNotFoundError,
+    ProfilesInvalidError,
+)
 from claude_coder.profiles.inherit import chain, resolve
 from claude_coder.profiles.model import Profile, ProfileSpec
 from claude_coder.security.auth import check_profile_env, profile_env_problems
@@ -63,14 +67,6 @@ class ProfileProblem:
     def __str__(self) -> str:
         who = f"profile {self.profile!r}: " if self.profile else ""
         return f"{self.file}: {who}{self.path}: {self.message}"
-
-
-class ProfilesInvalidError(ConfigError):
-    """A profiles file has problems; ``problems`` lists every one, one line each."""
-
-    def __init__(self, problems: list[ProfileProblem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
 
 
 def json_path(index: int | None, loc: tuple[str | int, ...] = ()) -> str:

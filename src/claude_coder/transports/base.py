@@ -1,20 +1,47 @@
 """The Transport contract: raw driving of one Claude Code child, below the Session.
 
-A transport starts the child, sends a turn's text, interrupts, and yields events in the
-shared vocabulary (``claude_coder.events``), ending every turn with exactly one
-``TurnEnded``. It asks the session (through :class:`TransportHooks`) whenever Claude
-wants a permission or asks a question; it never decides those itself. States, queues,
-redaction and envelopes belong to the Session above it.
+A transport starts the child, sends a turn's text, interrupts, and reports what
+happened as events in the shared vocabulary (``claude_coder.events``). It asks the
+session (through :class:`TransportHooks`) whenever Claude wants a permission or asks a
+question; it never decides those itself. The session owns everything else: states,
+the queue, redaction, envelopes, deadlines and every turn's end.
+
+What ``events()`` yields and raises (the contract every transport keeps):
+
+- events as they happen, in order, from ``start()`` on;
+- ``TurnEnded`` only when Claude Code itself reached a boundary (its ``result``, its
+  transcript's end of turn, an API error or a limit it reported): one per turn, never
+  made up for a child that died. The session completes that report (duration, id,
+  redaction) and is the only one that publishes a ``TurnEnded``;
+- when the child is gone or unusable (exited, killed, an unknown screen, a broken
+  stream): it *raises* a :class:`~claude_coder.errors.TransportError` saying why (a
+  :class:`~claude_coder.errors.ChildExited` for an exit). The session ends the running
+  turn ``error`` with that message and goes to ``error``;
+- after ``close()``: it simply ends.
+
+Deadlines: the session owns the start deadline (around ``start()``) and the interrupt
+deadline (around ``interrupt()`` *and* the wait for the boundary). A transport may bound
+its own steps (a keystroke's echo, a control request) but never waits past the session's
+deadline: on expiry the session cancels the call and calls ``close()``. ``interrupt()``
+returns once the interrupt was delivered (or held, when Claude Code cannot take it yet);
+it raises when it could not be delivered, and the session then stops the child.
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from claude_coder.events import Event, Question
+from claude_coder.events import (
+    Event,
+    PermissionDecision,
+    PermissionRequest,
+    QuestionRequest,
+)
 
 __all__ = [
     "PermissionDecision",
@@ -22,38 +49,11 @@ __all__ = [
     "QuestionRequest",
     "Transport",
     "TransportHooks",
+    "cancel_and_wait",
     "content_text",
 ]
 
-
-@dataclass(frozen=True, slots=True)
-class PermissionRequest:
-    """Claude wants to use a tool and the mode did not settle it."""
-
-    request_id: str
-    tool: str
-    input: Mapping[str, Any] = field(default_factory=dict)
-    tool_use_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PermissionDecision:
-    """The answer to a :class:`PermissionRequest`."""
-
-    allow: bool
-    by: str = "policy"
-    message: str | None = None
-    """For a deny: what Claude is told, so it can act on it."""
-    always: bool = False
-    """Allow this tool for the rest of the session (a person's "always")."""
-
-
-@dataclass(frozen=True, slots=True)
-class QuestionRequest:
-    """Claude asked the person something (AskUserQuestion)."""
-
-    request_id: str
-    questions: tuple[Question, ...]
+_log = logging.getLogger(__name__)
 
 
 PermissionHook = Callable[[PermissionRequest], Awaitable[PermissionDecision]]
@@ -74,6 +74,9 @@ class Transport(abc.ABC):
 
     name: ClassVar[str]
     """``sdk`` or ``pty``."""
+
+    writes_transcript: ClassVar[bool] = True
+    """Whether Claude Code keeps a transcript file for a persisted session."""
 
     hooks: TransportHooks | None = None
     """Set by the session (``bind``) before ``start()``; asked for every decision."""
@@ -97,11 +100,11 @@ class Transport(abc.ABC):
 
     @abc.abstractmethod
     async def interrupt(self) -> None:
-        """Stop the running turn; it still ends with one ``TurnEnded`` (interrupted)."""
+        """Deliver an interrupt to the running turn (its ``TurnEnded`` follows in ``events()``)."""
 
     @abc.abstractmethod
     def events(self) -> AsyncIterator[Event]:
-        """Every event, in order; ends when the child is gone."""
+        """Every event, in order; raises ``TransportError`` if the child is lost, ends on close."""
 
     @abc.abstractmethod
     async def close(self) -> None:
@@ -124,3 +127,16 @@ def content_text(content: Any) -> str:
         for b in content
         if isinstance(b, Mapping) and b.get("type") == "text"
     )
+
+
+async def cancel_and_wait(tasks: Iterable[asyncio.Task[None]]) -> None:
+    """Cancel a transport's helper tasks, wait for them, and log any that had failed."""
+    pending = [t for t in tasks if t is not None]
+    for task in pending:
+        task.cancel()
+    if not pending:
+        return
+    await asyncio.wait(pending)
+    for task in pending:
+        if not task.cancelled() and task.exception() is not None:
+            _log.error("transport task %s failed", task.get_name(), exc_info=task.exception())

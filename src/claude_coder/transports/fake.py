@@ -13,8 +13,10 @@ the turn at a chosen boundary, or crash the "child" outright::
     ])
 
 When the script runs out (or with no script) each turn replies ``echo: <text>``.
-Every turn ends with exactly one ``TurnEnded``; an interrupt ends the running turn
-``interrupted`` at its next step or wait.
+A turn that reaches its boundary ends with exactly one ``TurnEnded``; an interrupt ends
+the running turn ``interrupted`` at its next step or wait. A ``Crash`` (or a step that
+fails unexpectedly) makes ``events()`` raise a ``TransportError``, as a real child's
+death does: the session, not the transport, ends that turn.
 """
 
 from __future__ import annotations
@@ -25,13 +27,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from claude_coder.errors import TransportError
+from claude_coder.errors import ChildExited, TransportError
 from claude_coder.events import (
     AssistantText,
     Boundary,
     Event,
+    PermissionDecision,
+    PermissionRequest,
     Question,
     QuestionOption,
+    QuestionRequest,
     RateLimited,
     SessionStarted,
     TextDelta,
@@ -41,12 +46,7 @@ from claude_coder.events import (
     TurnResult,
     Usage,
 )
-from claude_coder.transports.base import (
-    PermissionDecision,
-    PermissionRequest,
-    QuestionRequest,
-    Transport,
-)
+from claude_coder.transports.base import Transport
 
 __all__ = [
     "Ask",
@@ -122,7 +122,7 @@ class Limit:
 
 @dataclass(frozen=True)
 class Crash:
-    """The child dies mid-turn: the turn ends ``error`` and ``events()`` ends."""
+    """The child dies mid-turn: ``events()`` raises ``ChildExited(message)``."""
 
     message: str = "Claude Code exited with code -9 mid-turn"
 
@@ -147,6 +147,7 @@ class FakeTransport(Transport):
     """A Transport that plays a script. ``sent``, ``interrupts`` and ``closed`` record use."""
 
     name: ClassVar[str] = "fake"
+    writes_transcript: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -170,6 +171,7 @@ class FakeTransport(Transport):
         self._interrupt = asyncio.Event()
         self._started = False
         self._dead = False
+        self._failure: TransportError | None = None
         self.sent: list[str] = []
         self.interrupts = 0
         self.closed = False
@@ -208,8 +210,10 @@ class FakeTransport(Transport):
         while True:
             ev = await self._queue.get()
             if ev is None:
-                return
+                break
             yield ev
+        if self._failure is not None and not self.closed:
+            raise self._failure
 
     async def close(self) -> None:
         self.closed = True
@@ -246,6 +250,13 @@ class FakeTransport(Transport):
             self._end(turn, Boundary.COMPLETED)
         except _Interrupted:
             self._end(turn, Boundary.INTERRUPTED)
+        except Exception as exc:  # a step failed: the "child" is unusable, say why
+            self._die(TransportError(f"the fake Claude Code failed: {type(exc).__name__}: {exc}"))
+
+    def _die(self, failure: TransportError) -> None:
+        self._dead = True
+        self._failure = failure
+        self._queue.put_nowait(None)
 
     async def _step(self, step: Step, turn: _Turn) -> bool:
         """Play one step; True when it ended the turn."""
@@ -267,9 +278,7 @@ class FakeTransport(Transport):
             self._end(turn, Boundary.LIMIT, error=step.message, resets_at=step.resets_at)
             return True
         else:
-            self._end(turn, Boundary.ERROR, error=step.message)
-            self._dead = True
-            self._queue.put_nowait(None)
+            self._die(ChildExited(step.message))
             return True
         return False
 

@@ -10,13 +10,14 @@ read from ``sessions/<pid>.json``, which interactive Claude Code writes at start
 Turns: the prompt is pasted (bracketed paste), its echo verified, then Enter is sent on
 its own and the turn's start verified; :class:`~claude_coder.transports.pty_turn.TurnWatcher`
 follows it. Interrupt is Esc, verified by the ``Interrupted`` line. Close: ``/exit``
-(verified), then Ctrl-C twice, then terminate -> kill. Nothing is left running.
+(verified), then Ctrl-C twice, then terminate -> kill. Nothing is left running. A child
+that exits, or a screen nobody can drive, makes ``events()`` raise (a
+``ChildExited`` / ``ScreenError``); the session ends the turn.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -29,16 +30,14 @@ from claude_coder.errors import (
     TransportError,
 )
 from claude_coder.events import (
-    Boundary,
     Event,
     ScreenChanged,
     SessionStarted,
     TurnEnded,
-    TurnResult,
 )
 from claude_coder.launch import aread_version
 from claude_coder.security import check_pty_version
-from claude_coder.transports.base import Transport, TransportHooks
+from claude_coder.transports.base import Transport, TransportHooks, cancel_and_wait
 from claude_coder.transports.pty_io import ChildExited, TerminalProcess
 from claude_coder.transports.pty_life import clear_restored, echoed, goodbye, reach_prompt
 from claude_coder.transports.pty_transcript import TranscriptFile, read_session_id
@@ -73,7 +72,7 @@ class PtyTransport(Transport):
         *,
         columns: int = 120,
         lines: int = 40,
-        start_timeout: float = 60.0,
+        start_timeout: float | None = None,
         screen_interval: float = 0.25,
         unknown_grace: float = 15.0,
     ) -> None:
@@ -126,7 +125,8 @@ class PtyTransport(Transport):
         started_ms = time.time() * 1000
         try:
             proc.start()
-            await reach_prompt(proc, spec, self.screen_dump, self.start_timeout)
+            limit = self.start_timeout if self.start_timeout is not None else float("inf")
+            await reach_prompt(proc, spec, self.screen_dump, limit)  # inf: the session's
             self._learn_session(proc, started_ms)
         except BaseException:
             await asyncio.shield(proc.terminate(grace=1.0))
@@ -282,23 +282,21 @@ class PtyTransport(Transport):
             raise
         except ChildExited:
             watcher.pump()
-            result = TurnResult(
-                Boundary.ERROR, self._session_id, error="Claude Code exited mid-turn"
-            )
-            self._watcher = None
-            self._emit(TurnEnded(result))
+            self._fail(ChildExited("Claude Code exited mid-turn"))
             return
         except ClaudeCoderError as exc:
             self._fail(exc)
+            return
+        except Exception as exc:  # a bug in following the turn must not hang it
+            _log.exception("following the PTY turn failed")
+            self._fail(TransportError(f"following the turn failed: {type(exc).__name__}: {exc}"))
             return
         self._watcher = None
         self._emit(TurnEnded(result))
 
     def _fail(self, exc: ClaudeCoderError) -> None:
-        """An unknown or unexpected screen: the turn ends ``error``; the stream ends."""
-        message = self.spec.redactor.text(str(exc))
+        """The child is gone or its screen cannot be driven: ``events()`` raises ``exc``."""
         self._watcher = None
-        self._emit(TurnEnded(TurnResult(Boundary.ERROR, self._session_id, error=message)))
         self._failure = exc
         self._queue.put_nowait(None)
 
@@ -329,18 +327,14 @@ class PtyTransport(Transport):
         await proc.wait_eof(float("inf"))
         if self._closing is not None:
             return
-        self._failure = self._failure or TransportError("Claude Code exited")
-        if self._follow_task is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(asyncio.shield(self._follow_task), 5)
+        if self._follow_task is not None:  # let it read what the child wrote last
+            await asyncio.wait({self._follow_task}, timeout=5)
+        self._failure = self._failure or ChildExited("Claude Code exited")
         self._queue.put_nowait(None)
 
     async def _close(self) -> None:
         proc = self._proc
-        tasks = [t for t in (*self._tasks, self._follow_task) if t is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait([t for t in (*self._tasks, self._follow_task) if t is not None])
         if proc is not None:
             try:
                 await goodbye(proc)

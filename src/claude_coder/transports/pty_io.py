@@ -18,17 +18,13 @@ from collections.abc import Callable, Mapping, Sequence
 
 import ptyprocess
 
-from claude_coder.errors import TransportError
+from claude_coder.errors import ChildExited
 from claude_coder.transports.screen import Recognition, Snapshot, TerminalScreen, recognise
 from claude_coder.transports.screen.terminal import DEFAULT_COLUMNS, DEFAULT_LINES
 
 __all__ = ["ChildExited", "TerminalProcess"]
 
 _READ_SIZE = 65536
-
-
-class ChildExited(TransportError):
-    """The child left while a screen was awaited."""
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

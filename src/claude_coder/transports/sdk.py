@@ -7,14 +7,14 @@ permission mode and the pre-assigned session id; the environment built by
 ``claude_coder.security``). Before any prompt is sent, the initialize answer must show
 the subscription login, else the start is refused (``CredentialRefused``) and the child
 stopped; every ``system/init`` is checked again. Messages become events through
-:class:`~claude_coder.transports.sdk_map.TurnMapper`. Every await on the child has a
-deadline; a child that exits or is killed mid-turn ends the turn ``error``.
+:class:`~claude_coder.transports.sdk_map.TurnMapper`. A child that exits, is killed or
+breaks the stream makes ``events()`` raise a ``TransportError`` (the session ends the
+turn); the start and interrupt deadlines are the session's.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -30,8 +30,8 @@ from claude_agent_sdk import (
 from claude_agent_sdk import Transport as SdkTransportABC
 
 from claude_coder.errors import ClaudeCoderError, TransportError
-from claude_coder.events import Boundary, Event, SessionStarted, TurnEnded, TurnResult
-from claude_coder.transports.base import PermissionRequest, QuestionRequest, Transport
+from claude_coder.events import Event, PermissionRequest, QuestionRequest, SessionStarted
+from claude_coder.transports.base import Transport, cancel_and_wait
 from claude_coder.transports.sdk_child import ChildProcess
 from claude_coder.transports.sdk_map import (
     TurnMapper,
@@ -66,7 +66,7 @@ class SdkTransport(Transport):
         spec: LaunchSpec,
         *,
         child_factory: ChildFactory | None = None,
-        ready_timeout: float = 60.0,
+        ready_timeout: float | None = None,
         control_timeout: float = 15.0,
     ) -> None:
         self.spec = spec
@@ -79,7 +79,6 @@ class SdkTransport(Transport):
         self._mapper = TurnMapper()
         self._early: list[Event] = []
         self._tasks: set[asyncio.Task[None]] = set()
-        self._pending_interrupt = False
         self._closing = False
         self.server_info: dict[str, Any] | None = None
 
@@ -103,7 +102,7 @@ class SdkTransport(Transport):
         options = ClaudeAgentOptions(can_use_tool=self._can_use_tool)
         self._client = ClaudeSDKClient(options, transport=self._child)
         try:
-            async with asyncio.timeout(self._ready_timeout):
+            async with asyncio.timeout(self._ready_timeout):  # None: the session's deadline
                 await self._client.connect()
                 self.server_info = await self._client.get_server_info()
             check_initialize_answer(self.server_info)
@@ -111,7 +110,7 @@ class SdkTransport(Transport):
             await self.close()
             if isinstance(exc, TimeoutError):
                 raise TransportError(
-                    f"Claude Code did not answer initialize within {self._ready_timeout:g}s"
+                    f"Claude Code did not answer initialize within {self._ready_timeout or 0:g}s"
                 ) from exc
             if isinstance(exc, ClaudeCoderError | asyncio.CancelledError):
                 raise
@@ -133,7 +132,6 @@ class SdkTransport(Transport):
         client = self._live_client()
         stamp = str(uuid.uuid4())
         self._mapper.begin(stamp)
-        self._pending_interrupt = False
         message = {
             "type": "user",
             "uuid": stamp,
@@ -145,12 +143,10 @@ class SdkTransport(Transport):
             await client.query(_one(message))
 
     async def interrupt(self) -> None:
+        """Interrupt in protocol; before the turn's first message Claude Code ignores an
+        interrupt, so it is held (in the mapper's turn) and sent when the turn begins."""
         client = self._live_client()
-        if not self._mapper.request_interrupt():
-            # Before the turn's first message Claude Code ignores an interrupt: hold it.
-            self._pending_interrupt = self._mapper.turn is not None
-            return
-        async with asyncio.timeout(self._control_timeout):
+        if self._mapper.request_interrupt():
             await client.interrupt()
 
     def _live_client(self) -> ClaudeSDKClient:
@@ -165,44 +161,37 @@ class SdkTransport(Transport):
         client = self._client
         if client is None:
             return
-        failure: str | None = None
+        failure: ClaudeCoderError | None = None
         try:
             async for msg in client.receive_messages():
                 for ev in self._mapper.feed(msg):
                     yield ev
-                if self._pending_interrupt and self._mapper.request_interrupt():
-                    self._pending_interrupt = False
-                    self._tasks.add(asyncio.get_running_loop().create_task(self._late_interrupt()))
-        except ClaudeCoderError as exc:
-            failure = exc.message
+                if self._mapper.held_interrupt_due():
+                    self._send_held_interrupt()
+        except ClaudeCoderError as exc:  # ChildExited, a refused init, a broken stream
+            failure = exc
         except Exception as exc:
-            failure = str(exc) or type(exc).__name__
-        if failure is None and not self._closing:
-            failure = "Claude Code closed its output"
-        ended = self._end_turn_with_error(failure or "the session was closed")
-        if ended is not None:
-            yield ended
-        if failure is not None and not self._closing:
-            await self.close()
+            failure = TransportError(str(exc) or type(exc).__name__)
+        if self._closing:
+            return
+        await self.close()
+        raise failure or TransportError("Claude Code closed its output")
 
-    async def _late_interrupt(self) -> None:
-        with contextlib.suppress(Exception):
+    def _send_held_interrupt(self) -> None:
+        """The held interrupt goes out now, in a task this transport owns (cancelled on
+        close); if it fails, the session's interrupt deadline stops the child."""
+        task = asyncio.get_running_loop().create_task(
+            self._held_interrupt(), name="sdk-held-interrupt"
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _held_interrupt(self) -> None:
+        try:
             async with asyncio.timeout(self._control_timeout):
                 await self._live_client().interrupt()
-
-    def _end_turn_with_error(self, reason: str) -> TurnEnded | None:
-        turn = self._mapper.turn
-        if turn is None:
-            return None
-        self._mapper.turn = None
-        result = TurnResult(
-            Boundary.ERROR,
-            self.session_id,
-            text=turn.texts[-1] if turn.texts else "",
-            tool_calls=tuple(turn.tools),
-            error=reason,
-        )
-        return TurnEnded(result)
+        except Exception as exc:
+            _log.warning("sending the held interrupt failed: %s", exc)
 
     # -- permissions and questions ---------------------------------------------------
 
@@ -247,8 +236,7 @@ class SdkTransport(Transport):
         if isinstance(child, ChildProcess):
             child.kill_now()
             await child.close()
-        for task in self._tasks:
-            task.cancel()
+        await cancel_and_wait(list(self._tasks))
 
 
 async def _one(message: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:

@@ -17,13 +17,12 @@ import collections
 import contextlib
 import json
 import logging
-import signal
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from claude_agent_sdk import Transport as SdkTransportABC
 
-from claude_coder.errors import TransportError
+from claude_coder.errors import ChildExited, TransportError
 
 __all__ = ["MAX_LINE", "ChildExited", "ChildProcess"]
 
@@ -31,22 +30,6 @@ _log = logging.getLogger(__name__)
 
 MAX_LINE = 32 * 1024 * 1024
 """Longest JSON line read from Claude Code (images and big tool results exceed 1 MiB)."""
-
-
-class ChildExited(TransportError):
-    """Claude Code exited (or was killed) while claude-coder was still reading it."""
-
-    def __init__(self, returncode: int | None, stderr_tail: str) -> None:
-        if returncode is not None and returncode < 0:
-            try:
-                how = f"was killed by {signal.Signals(-returncode).name}"
-            except ValueError:
-                how = f"was killed by signal {-returncode}"
-        else:
-            how = f"exited with code {returncode}"
-        tail = f": {stderr_tail.strip()[-400:]}" if stderr_tail.strip() else ""
-        super().__init__(f"Claude Code {how}{tail}")
-        self.returncode = returncode
 
 
 class ChildProcess(SdkTransportABC):
@@ -157,7 +140,7 @@ class ChildProcess(SdkTransportABC):
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(1.0):
                         await asyncio.shield(self._stderr_task)
-            raise ChildExited(code, self.stderr_tail)
+            raise ChildExited.with_code(code, self.stderr_tail)
 
     async def _wait(self, deadline: float) -> int | None:
         assert self._proc is not None

@@ -109,6 +109,8 @@ class _Turn:
     tools: list[ToolCall] = field(default_factory=list)
     begun: bool = False
     interrupt_requested: bool = False
+    interrupt_held: bool = False
+    """Requested before the turn began streaming: to be sent once it has."""
     rejected: RateLimited | None = None
     error_text: str | None = None
 
@@ -129,11 +131,22 @@ class TurnMapper:
         self.turn = _Turn(user_uuid)
 
     def request_interrupt(self) -> bool:
-        """Mark the running turn interrupted; False when it has not begun streaming."""
-        if self.turn is None:
+        """Mark the running turn interrupted; True when it can be sent now, False when
+        there is no turn or it has not begun streaming (then it is held)."""
+        turn = self.turn
+        if turn is None:
             return False
-        self.turn.interrupt_requested = True
-        return self.turn.begun
+        turn.interrupt_requested = True
+        turn.interrupt_held = not turn.begun
+        return turn.begun
+
+    def held_interrupt_due(self) -> bool:
+        """True once (the caller sends it) when a held interrupt's turn has begun."""
+        turn = self.turn
+        if turn is None or not turn.interrupt_held or not turn.begun:
+            return False
+        turn.interrupt_held = False
+        return True
 
     def feed(self, msg: object) -> list[Event]:
         """The events ``msg`` means (raises ``CredentialRefused`` on a bad init)."""
