@@ -1,26 +1,32 @@
 """claude-coder: drive Claude Code the way a person would, on your own subscription.
 
 The public surface, and only that: sessions, the fleet, the catalog, profiles, the
-event vocabulary and the error tree. Implementation lives in the modules named here.
+event vocabulary and the error tree, and every type their signatures name (a test
+checks that). Implementation lives in the modules named here.
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from claude_coder.catalog import Catalog, ListResult, SessionInfo
+from claude_coder.catalog import Catalog, ListResult, ScanStats, SessionInfo
+from claude_coder.catalog.reader import FileFacts
 from claude_coder.errors import (
     AmbiguousSessionError,
     BinaryNotFoundError,
     CatalogError,
+    ChildExited,
     ClaudeCoderError,
     ConfigError,
     CredentialRefused,
     FleetError,
+    MemberExistsError,
+    MemberNameError,
     MemberNotFoundError,
     NameTakenError,
     ProfileCycleError,
     ProfileNotFoundError,
+    ProfilesInvalidError,
     RosterCorruptError,
     RosterLockedError,
     ScreenError,
@@ -38,11 +44,14 @@ from claude_coder.events import (
     Envelope,
     Event,
     PermissionDecided,
+    PermissionDecision,
+    PermissionRequest,
     PermissionRequested,
     Question,
     QuestionAnswered,
     QuestionAsked,
     QuestionOption,
+    QuestionRequest,
     RateLimited,
     ScreenChanged,
     SessionClosed,
@@ -58,34 +67,79 @@ from claude_coder.events import (
     Usage,
     UserText,
 )
-from claude_coder.fleet import Fleet, FleetTurn, MemberInfo
-from claude_coder.policy import Policy
-from claude_coder.profiles import Profile, ProfileSet, load_profiles
+from claude_coder.fleet import (
+    Fleet,
+    FleetSubscription,
+    FleetTurn,
+    MemberInfo,
+    MemberSpec,
+    Roster,
+    RosterMember,
+    SessionFactory,
+)
+from claude_coder.policy import Policy, Verdict
+from claude_coder.profiles import (
+    PermissionPolicy,
+    Profile,
+    ProfileSet,
+    ProfileSpec,
+    SecretRef,
+    load_profiles,
+)
+from claude_coder.security import Redactor
 from claude_coder.session import Session
-from claude_coder.session_turns import TurnHandle
-from claude_coder.transports.base import PermissionDecision, PermissionRequest, QuestionRequest
+from claude_coder.session_decide import PermissionCallback, QuestionCallback
+from claude_coder.session_stream import EventCallback, Subscription
+from claude_coder.session_turns import TurnHandle, TurnStatus
+from claude_coder.transports.base import Transport, TransportHooks
+from claude_coder.transports.fake import (
+    Ask,
+    Crash,
+    Delay,
+    Fail,
+    FakeTransport,
+    Limit,
+    Say,
+    Stall,
+    Tool,
+)
 
 __all__ = [
     "AmbiguousSessionError",
+    "Ask",
     "AssistantText",
     "BinaryNotFoundError",
     "Boundary",
     "Catalog",
     "CatalogError",
+    "ChildExited",
     "ClaudeCoderError",
     "ConfigError",
+    "Crash",
     "CredentialRefused",
+    "Delay",
     "Envelope",
     "Event",
+    "EventCallback",
+    "Fail",
+    "FakeTransport",
+    "FileFacts",
     "Fleet",
     "FleetError",
+    "FleetSubscription",
     "FleetTurn",
+    "Limit",
     "ListResult",
+    "MemberExistsError",
     "MemberInfo",
+    "MemberNameError",
     "MemberNotFoundError",
+    "MemberSpec",
     "NameTakenError",
+    "PermissionCallback",
     "PermissionDecided",
     "PermissionDecision",
+    "PermissionPolicy",
     "PermissionRequest",
     "PermissionRequested",
     "Policy",
@@ -93,37 +147,54 @@ __all__ = [
     "ProfileCycleError",
     "ProfileNotFoundError",
     "ProfileSet",
+    "ProfileSpec",
+    "ProfilesInvalidError",
     "Question",
     "QuestionAnswered",
     "QuestionAsked",
+    "QuestionCallback",
     "QuestionOption",
     "QuestionRequest",
     "RateLimited",
+    "Redactor",
+    "Roster",
     "RosterCorruptError",
     "RosterLockedError",
+    "RosterMember",
+    "Say",
+    "ScanStats",
     "ScreenChanged",
     "ScreenError",
     "SecretError",
+    "SecretRef",
     "SecurityRefusal",
     "Session",
     "SessionClosed",
     "SessionClosedError",
     "SessionError",
+    "SessionFactory",
     "SessionInfo",
     "SessionNotFoundError",
     "SessionStarted",
     "SessionState",
+    "Stall",
     "StateChanged",
     "StreamGap",
+    "Subscription",
     "TextDelta",
+    "Tool",
     "ToolCall",
     "ToolResult",
+    "Transport",
     "TransportError",
+    "TransportHooks",
     "TurnEnded",
     "TurnHandle",
     "TurnResult",
+    "TurnStatus",
     "Usage",
     "UserText",
+    "Verdict",
     "VersionRefused",
     "__version__",
     "load_profiles",

@@ -16,17 +16,16 @@ import contextlib
 import os
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from claude_coder.errors import FleetError, SessionError
+from claude_coder.errors import FleetError
 from claude_coder.events import TurnResult
 from claude_coder.fleet.hub import FleetSubscription
-from claude_coder.fleet.manager import FleetCore, SessionFactory, absolute_cwd
-from claude_coder.fleet.member import Member, MemberInfo
+from claude_coder.fleet.manager import FleetEngine, SessionFactory, absolute_cwd
+from claude_coder.fleet.member import MemberInfo
 from claude_coder.fleet.pacing import BootPacer
 from claude_coder.fleet.reaper import ChildReaper
 from claude_coder.fleet.roster import Roster
-from claude_coder.fleet.rosterfile import MemberExistsError, RosterMember, validate_member_name
 from claude_coder.fleet.turns import FleetTurn
 
 if TYPE_CHECKING:
@@ -36,16 +35,42 @@ if TYPE_CHECKING:
 __all__ = ["Fleet"]
 
 
-class Fleet(FleetCore):
+class Fleet:
     """Named sessions under a ceiling. Use :meth:`open` (or :meth:`start` + :meth:`shutdown`)."""
+
+    def __init__(self, engine: FleetEngine) -> None:
+        """Not for callers: :meth:`open` and :meth:`start` build and start a fleet."""
+        self._engine = engine
 
     @classmethod
     @contextlib.asynccontextmanager
     async def open(
-        cls, roster: str | os.PathLike[str] | Roster | None = None, **kwargs: Any
+        cls,
+        roster: str | os.PathLike[str] | Roster | None = None,
+        *,
+        max_busy: int = 4,
+        profiles: ProfileSet | str | Path | None = None,
+        boot_spacing: float = 0.5,
+        boot_jitter: float | None = None,
+        boot_concurrency: int = 2,
+        session_factory: SessionFactory | None = None,
+        lock_timeout: float = 0.0,
+        close_timeout: float = 30.0,
+        reap_children: bool = True,
     ) -> AsyncIterator[Fleet]:
         """``async with Fleet.open(roster, max_busy=4) as fleet``; see :meth:`start`."""
-        fleet = await cls.start(roster, **kwargs)
+        fleet = await cls.start(
+            roster,
+            max_busy=max_busy,
+            profiles=profiles,
+            boot_spacing=boot_spacing,
+            boot_jitter=boot_jitter,
+            boot_concurrency=boot_concurrency,
+            session_factory=session_factory,
+            lock_timeout=lock_timeout,
+            close_timeout=close_timeout,
+            reap_children=reap_children,
+        )
         try:
             yield fleet
         finally:
@@ -84,7 +109,7 @@ class Fleet(FleetCore):
             )
         reaper = await asyncio.to_thread(ChildReaper.start) if reap_children else None
         pacer = BootPacer(boot_spacing, jitter=boot_jitter, concurrency=boot_concurrency)
-        fleet = cls(
+        engine = FleetEngine(
             opened,
             max_busy=max_busy,
             profiles=profiles,
@@ -93,12 +118,58 @@ class Fleet(FleetCore):
             close_timeout=close_timeout,
             reaper=reaper,
         )
-        fleet._sync.start()
-        for record in opened.members():
-            member = Member(record)
-            fleet._members[member.name] = member
-            fleet._spawn_boot(member, resume=member.session_id)
-        return fleet
+        await engine.start()
+        return cls(engine)
+
+    # -- what a caller sees ----------------------------------------------------------
+
+    @property
+    def roster_path(self) -> Path:
+        return self._engine.roster_path
+
+    @property
+    def closed(self) -> bool:
+        return self._engine.closed
+
+    @property
+    def max_busy(self) -> int:
+        """At most this many members run a turn at once."""
+        return self._engine.max_busy
+
+    @property
+    def busy(self) -> int:
+        """Members running a fleet turn right now."""
+        return self._engine.busy
+
+    @property
+    def peak_busy(self) -> int:
+        """The most members that ever ran a turn at once (never above ``max_busy``)."""
+        return self._engine.peak_busy
+
+    @property
+    def watchdog_pid(self) -> int | None:
+        """The pid of the process that stops members' children if this one dies."""
+        return self._engine.watchdog_pid
+
+    @property
+    def profiles(self) -> ProfileSet | str | Path | None:
+        return self._engine.profiles
+
+    def __repr__(self) -> str:
+        return repr(self._engine)
+
+    async def wait_ready(self) -> None:
+        """Wait until no member is booting (each ends idle or in error)."""
+        await self._engine.wait_ready()
+
+    async def shutdown(self) -> None:
+        """Close every member's session and release the roster (members stay in it).
+
+        Shielded and bounded: waiting turns fail with ``SessionClosedError``.
+        """
+        await self._engine.shutdown()
+
+    # -- members -----------------------------------------------------------------------
 
     async def add(
         self,
@@ -115,81 +186,49 @@ class Fleet(FleetCore):
         new one from a copy of it. Returns once the member is idle; if it cannot start,
         it is not kept and the error is raised.
         """
-        self._check_open()
-        validate_member_name(name)
-        if name in self._members:
-            raise MemberExistsError(name)
         if resume is not None and fork_from is not None:
             raise FleetError("give resume or fork_from, not both")
         where = absolute_cwd(cwd)
-        member = Member(RosterMember(name, profile, self._profile_transport(profile), where))
-        self._members[name] = member
-        self._roster.add(RosterMember(name, profile, member.transport, where, state="starting"))
-        await self._sync.flush()
-        try:
-            await self._boot(member, resume=resume or fork_from, fork=fork_from is not None)
-        except BaseException:
-            if self._members.get(name) is member:
-                await self._forget(member)
-            raise
-        await self._sync.flush()  # the session id is on disk before add() returns
-        return self.member(name)
+        return await self._engine.add(
+            name, profile, where, resume or fork_from, fork=fork_from is not None
+        )
 
     async def close(self, name: str) -> None:
         """Close a member's session and remove it from the fleet and the roster.
 
         Its waiting turns are cancelled; its transcript stays in the catalog.
         """
-        member = self._member(name)
-        self._ceiling.drop_waiting(name)
-        boot = self._boots.get(name)
-        if boot is not None:
-            boot.cancel()
-            await asyncio.gather(boot, return_exceptions=True)
-        await self._stop_session(member, "closed by the fleet")
-        await self._forget(member)
+        await self._engine.remove(name)
 
     async def restart(self, name: str) -> MemberInfo:
         """Start a member again (after an error, say), resuming its conversation."""
-        self._check_open()
-        member = self._member(name)
-        if member.booting:
-            raise FleetError(f"member {name!r} is already starting")
-        await self._stop_session(member, "restarting")
-        await self._boot(member, resume=member.session_id)
-        return self.member(name)
+        return await self._engine.restart(name)
 
     def members(self) -> list[MemberInfo]:
         """Every member, in the order they were added."""
-        return [self._info(m) for m in self._members.values()]
+        return self._engine.members()
 
     def member(self, name: str) -> MemberInfo:
-        return self._info(self._member(name))
+        return self._engine.info(name)
 
     def session(self, name: str) -> Session:
         """The member's live Session (turns sent to it directly bypass the ceiling)."""
-        member = self._member(name)
-        if member.session is None or member.booting:
-            raise SessionError(f"member {name!r} has no running session ({member.state.value})")
-        return member.session
+        return self._engine.session(name)
+
+    # -- turns and events --------------------------------------------------------------
 
     def events(self, maxsize: int = 1000) -> FleetSubscription:
         """Every member's envelopes (tagged with its name), from now on, until the fleet closes.
 
         Bounded: a subscriber that falls ``maxsize`` behind loses the oldest envelopes
-        and then reads one ``StreamGap(dropped=n)``; members never wait for it.
+        and then reads one ``StreamGap(dropped=n)``; members never wait for it. Use it
+        as ``async with fleet.events() as sub``: leaving the block unregisters it.
         """
-        return self._hub.subscribe(maxsize)
+        return self._engine.events(maxsize)
 
     def submit(self, name: str, text: str) -> FleetTurn:
         """Queue a turn for ``name``; it runs when the member and a ceiling slot are free."""
-        self._check_open()
-        member = self._member(name)
-        if not member.booting and not member.live:
-            raise SessionError(member.why_not_live())
-        if not isinstance(text, str) or not text.strip():
-            raise SessionError("a turn needs some text to send")
-        return self._ceiling.submit(name, text)
+        return self._engine.submit(name, text)
 
     async def send(self, name: str, text: str) -> TurnResult:
         """Run one turn on ``name`` (under the ceiling) and return its result."""
@@ -202,12 +241,7 @@ class Fleet(FleetCore):
 
     async def interrupt(self, name: str, drain: bool = False) -> TurnResult | None:
         """Interrupt the member's running turn; ``drain`` also drops its waiting turns."""
-        member = self._member(name)
-        if drain:
-            self._ceiling.drop_waiting(name)
-        if member.session is None or member.booting:
-            return None
-        return await member.session.interrupt(drain=drain)
+        return await self._engine.interrupt(name, drain)
 
     async def decide(
         self,
@@ -217,7 +251,7 @@ class Fleet(FleetCore):
         always: bool = False,
         message: str | None = None,
     ) -> None:
-        """Answer a member's pending permission request."""
+        """Answer a member's pending permission request (returns once it reached Claude)."""
         await self.session(name).decide(request_id, allow, always=always, message=message)
 
     async def answer(self, name: str, request_id: str, answers: Mapping[str, str] | None) -> None:

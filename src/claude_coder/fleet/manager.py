@@ -1,8 +1,9 @@
 """The fleet's machinery: members' sessions, boots, the merged stream, the roster.
 
-:class:`FleetCore` is what :class:`~claude_coder.fleet.api.Fleet` stands on. One
-manager owns every member's session. At most ``max_busy`` members run a turn at
-once; further turns wait in submission order (their members show ``queued``). Members
+:class:`FleetEngine` is what the public :class:`~claude_coder.fleet.api.Fleet` holds
+and forwards to. One engine owns every member's session; its tasks (boots, turns, the
+roster writer) belong to one TaskGroup (a ``TaskOwner``). At most ``max_busy`` members
+run a turn at once; further turns wait in submission order (their members show ``queued``). Members
 boot through a :class:`~claude_coder.fleet.pacing.BootPacer` (spaced, a few at once)
 so members sharing one login do not race its refresh token. Every member's envelopes
 reach every subscriber of :meth:`Fleet.events` (bounded queues, drop-oldest with a
@@ -24,8 +25,10 @@ from typing import TYPE_CHECKING
 
 from claude_coder.errors import (
     FleetError,
+    MemberExistsError,
     MemberNotFoundError,
     SessionClosedError,
+    SessionError,
 )
 from claude_coder.events import Envelope, SessionState, StateChanged, now
 from claude_coder.fleet.hub import Hub
@@ -34,13 +37,18 @@ from claude_coder.fleet.pacing import BootPacer
 from claude_coder.fleet.persist import RosterSync
 from claude_coder.fleet.reaper import ChildReaper
 from claude_coder.fleet.roster import Roster
+from claude_coder.fleet.rosterfile import RosterMember, validate_member_name
 from claude_coder.fleet.turns import Ceiling
+from claude_coder.session_tasks import TaskOwner
 
 if TYPE_CHECKING:
+    from claude_coder.events import TurnResult
+    from claude_coder.fleet.hub import FleetSubscription
+    from claude_coder.fleet.turns import FleetTurn
     from claude_coder.profiles import ProfileSet
     from claude_coder.session import Session
 
-__all__ = ["FleetCore", "SessionFactory", "absolute_cwd", "default_session_factory"]
+__all__ = ["FleetEngine", "SessionFactory", "absolute_cwd", "default_session_factory"]
 
 _log = logging.getLogger(__name__)
 
@@ -77,10 +85,10 @@ def _has_transcript(session_id: str, cwd: str | None) -> bool:
     return transcript_path(session_id, cwd or os.getcwd()).exists()
 
 
-class FleetCore:
+class FleetEngine:
     """The fleet's machinery: members, boots, the merged stream, roster bookkeeping.
 
-    :class:`~claude_coder.fleet.api.Fleet` adds the public API on top.
+    The public :class:`~claude_coder.fleet.api.Fleet` holds one and forwards to it.
     """
 
     def __init__(
@@ -101,9 +109,10 @@ class FleetCore:
         self._pacer = pacer or BootPacer()
         self._factory = session_factory or default_session_factory
         self._hub = Hub()
+        self._tasks = TaskOwner("fleet")
         self._members: dict[str, Member] = {}
         self._boots: dict[str, asyncio.Task[None]] = {}
-        self._ceiling = Ceiling(max_busy, self._members)
+        self._ceiling = Ceiling(max_busy, self._members, self._tasks.spawn)
         self._closing = False
         self._shutdown_task: asyncio.Task[None] | None = None
         self._reaper = reaper
@@ -143,10 +152,97 @@ class FleetCore:
             f"busy={c.busy}/{c.max_busy} queued={c.waiting}>"
         )
 
+    async def start(self) -> None:
+        """Open the task group, start the roster writer, boot every roster member."""
+        await self._tasks.start()
+        self._sync.start(self._tasks.spawn)
+        for record in self._roster.members():
+            member = Member(record)
+            self._members[member.name] = member
+            self._spawn_boot(member, resume=member.session_id)
+
     async def wait_ready(self) -> None:
-        """Wait until no member is booting (each ends idle or in error)."""
+        """Wait until no member is booting (each ends idle or in error; boot errors are
+        logged by the boot and shown in the member's state)."""
         while self._boots:
-            await asyncio.gather(*self._boots.values(), return_exceptions=True)
+            await asyncio.wait(set(self._boots.values()))
+
+    # -- membership ----------------------------------------------------------------------
+
+    async def add(
+        self, name: str, profile: str, cwd: str | None, resume: str | None, fork: bool
+    ) -> MemberInfo:
+        self._check_open()
+        validate_member_name(name)
+        if name in self._members:
+            raise MemberExistsError(name)
+        member = Member(RosterMember(name, profile, self._profile_transport(profile), cwd))
+        self._members[name] = member
+        self._roster.add(RosterMember(name, profile, member.transport, cwd, state="starting"))
+        await self._sync.flush()
+        try:
+            await self._boot(member, resume=resume, fork=fork)
+        except BaseException:
+            if self._members.get(name) is member:
+                await self._forget(member)
+            raise
+        await self._sync.flush()  # the session id is on disk before add() returns
+        return self.info(name)
+
+    async def remove(self, name: str) -> None:
+        member = self._member(name)
+        self._ceiling.drop_waiting(name)
+        boot = self._boots.get(name)
+        if boot is not None:
+            boot.cancel()
+            await asyncio.wait({boot})
+        await self._stop_session(member, "closed by the fleet")
+        await self._forget(member)
+
+    async def restart(self, name: str) -> MemberInfo:
+        self._check_open()
+        member = self._member(name)
+        if member.booting:
+            raise FleetError(f"member {name!r} is already starting")
+        await self._stop_session(member, "restarting")
+        await self._boot(member, resume=member.session_id)
+        return self.info(name)
+
+    def members(self) -> list[MemberInfo]:
+        return [self._info(m) for m in self._members.values()]
+
+    def info(self, name: str) -> MemberInfo:
+        return self._info(self._member(name))
+
+    def session(self, name: str) -> Session:
+        member = self._member(name)
+        if member.session is None or member.booting:
+            raise SessionError(f"member {name!r} has no running session ({member.state.value})")
+        return member.session
+
+    # -- turns and the stream -------------------------------------------------------------
+
+    def events(self, maxsize: int) -> FleetSubscription:
+        return self._hub.subscribe(maxsize)
+
+    def submit(self, name: str, text: str) -> FleetTurn:
+        self._check_open()
+        member = self._member(name)
+        if not member.booting and not member.live:
+            raise SessionError(member.why_not_live())
+        if not isinstance(text, str) or not text.strip():
+            raise SessionError("a turn needs some text to send")
+        return self._ceiling.submit(name, text)
+
+    async def interrupt(self, name: str, drain: bool) -> TurnResult | None:
+        member = self._member(name)
+        if drain:
+            self._ceiling.drop_waiting(name)
+        if member.session is None or member.booting:
+            return None
+        return await member.session.interrupt(drain=drain)
+
+    # -- shutdown ------------------------------------------------------------------------
 
     async def shutdown(self) -> None:
         """Close every member's session and release the roster (members stay in it).
@@ -163,14 +259,16 @@ class FleetCore:
         boots = list(self._boots.values())
         for task in boots:
             task.cancel()
-        await asyncio.gather(*boots, return_exceptions=True)
+        if boots:
+            await asyncio.wait(boots)
         sessions = [m.session for m in self._members.values() if m.session is not None]
         try:
             async with asyncio.timeout(self.close_timeout):
                 await asyncio.gather(*(s.close("fleet closed") for s in sessions))
         except TimeoutError:
             _log.warning("some fleet members did not close within %gs", self.close_timeout)
-        await self._ceiling.drain()
+        await self._ceiling.settle(grace=5.0)  # running turns end as their sessions close
+        await self._tasks.aclose()
         for m in self._members.values():
             if m.unsubscribe is not None:
                 m.unsubscribe()
@@ -182,11 +280,13 @@ class FleetCore:
 
     def _spawn_boot(self, member: Member, *, resume: str | None) -> None:
         async def boot() -> None:
-            with contextlib.suppress(Exception):
+            try:
                 await self._boot(member, resume=resume)
+            except Exception as exc:  # shown as the member's error state and boot_error
+                _log.warning("member %s could not start: %s", member.name, exc)
 
         member.booting = True  # shows "starting" at once, before the boot gets its slot
-        task = asyncio.get_running_loop().create_task(boot(), name=f"fleet-boot-{member.name}")
+        task = self._tasks.spawn(boot(), name=f"fleet-boot-{member.name}")
         self._boots[member.name] = task
         task.add_done_callback(lambda t: self._boots.pop(member.name, None))
 
@@ -246,9 +346,12 @@ class FleetCore:
     def _update_roster(self, member: Member) -> None:
         if member.name not in self._roster:
             return
-        with contextlib.suppress(MemberNotFoundError, FleetError):
+        try:
             self._roster.update(member.name, **member.roster_fields())
-            self._sync.mark()
+        except FleetError as exc:
+            _log.warning("could not record member %s in the roster: %s", member.name, exc)
+            return
+        self._sync.mark()
 
     async def _stop_session(self, member: Member, reason: str) -> None:
         session = member.session

@@ -8,8 +8,9 @@ changes becomes one atomic write. Writes run in a worker thread (they fsync).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from claude_coder.fleet.roster import Roster
 
@@ -28,11 +29,14 @@ class RosterSync:
         self.failures = 0
         """Background writes that failed (each is logged; the next change retries)."""
 
-    def start(self) -> None:
+    def start(self, spawn: Callable[..., asyncio.Task[None]] | None = None) -> None:
+        """Start the background writer (as a task of ``spawn``'s group when given)."""
         if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(
-                self._run(), name="fleet-roster-sync"
-            )
+            coro: Coroutine[Any, Any, None] = self._run()
+            if spawn is not None:
+                self._task = spawn(coro, name="fleet-roster-sync")
+            else:
+                self._task = asyncio.get_running_loop().create_task(coro, name="fleet-roster-sync")
 
     def mark(self) -> None:
         """Something changed: write it soon."""
@@ -57,6 +61,5 @@ class RosterSync:
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await asyncio.wait({task})
         await asyncio.to_thread(self.roster.close)

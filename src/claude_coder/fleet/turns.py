@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any
 
 from claude_coder.errors import SessionClosedError, SessionError
 from claude_coder.fleet.member import Member
 from claude_coder.session_turns import TurnFuture, TurnHandle, TurnStatus
 
-__all__ = ["Ceiling", "FleetTurn"]
+__all__ = ["Ceiling", "FleetTurn", "Spawn"]
+
+Spawn = Callable[..., "asyncio.Task[None]"]
+"""Starts a coroutine as a task of the fleet's task group: ``spawn(coro, name=...)``."""
 
 
 class FleetTurn(TurnFuture):
@@ -50,11 +54,12 @@ class FleetTurn(TurnFuture):
 class Ceiling:
     """At most ``max_busy`` members run a turn at once; the rest wait in order."""
 
-    def __init__(self, max_busy: int, members: Mapping[str, Member]) -> None:
+    def __init__(self, max_busy: int, members: Mapping[str, Member], spawn: Spawn) -> None:
         if max_busy < 1:
             raise ValueError("max_busy must be at least 1")
         self.max_busy = max_busy
         self._members = members
+        self._spawn = spawn
         self._waiting: collections.deque[FleetTurn] = collections.deque()
         self._running: dict[str, FleetTurn] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -109,13 +114,11 @@ class Ceiling:
         while self._waiting:
             self._waiting.popleft().fail(closed)
 
-    async def drain(self) -> None:
-        """Wait for running turns' tasks to finish (their sessions are closing); stop the rest."""
+    async def settle(self, grace: float) -> None:
+        """Give running turns up to ``grace`` seconds to finish (their sessions are closing);
+        the fleet's task group cancels whatever is left."""
         if self._tasks:
-            await asyncio.wait(self._tasks, timeout=5.0)
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+            await asyncio.wait(set(self._tasks), timeout=grace)
 
     def _dispatch(self) -> None:
         self._kick_pending = False
@@ -139,9 +142,8 @@ class Ceiling:
         self._running[turn.name] = turn
         self.peak = max(self.peak, len(self._running))
         turn.status = TurnStatus.RUNNING
-        task = asyncio.get_running_loop().create_task(
-            self._run(member, turn), name=f"fleet-turn-{turn.name}-{turn.number}"
-        )
+        coro: Coroutine[Any, Any, None] = self._run(member, turn)
+        task = self._spawn(coro, name=f"fleet-turn-{turn.name}-{turn.number}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
