@@ -370,18 +370,19 @@ class SessionEngine:
         self.publish(event)
 
     async def _child_lost(self, reason: str) -> None:
-        """Claude Code is gone or unusable: go to ``error``, then end the turn ``error``."""
+        """Claude Code is gone or unusable: go to ``error``, make sure the child is
+        stopped, then end the running turn ``error`` (so its waiter finds it stopped)."""
         if self._closing is not None or self.state in (_S.CLOSED, _S.ERROR):
             return
         reason = self.redactor.text(reason)
         self.error = reason
         self._set_state(_S.ERROR)
-        if self._running is not None:
-            self._end_turn(TurnResult(Boundary.ERROR, self.session_id, error=reason))
         while self.queue:
             self.queue.popleft()._fail(SessionError(f"session is in error: {reason}"))
         self._queue_signal.set()
         await self._close_transport()
+        if self._running is not None:
+            self._end_turn(TurnResult(Boundary.ERROR, self.session_id, error=reason))
 
     async def _task_crashed(self, name: str, exc: Exception) -> None:
         await self._child_lost(f"the session's {name} task failed: {exc}")

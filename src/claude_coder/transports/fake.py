@@ -215,6 +215,13 @@ class FakeTransport(Transport):
         if self._failure is not None and not self.closed:
             raise self._failure
 
+    def crash(self, message: str = "Claude Code was killed") -> None:
+        """The "child" dies now, mid-turn or between turns: ``events()`` raises
+        ``ChildExited(message)`` (what a test does to a real child with a signal)."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        self._die(ChildExited(message))
+
     async def close(self) -> None:
         self.closed = True
         self._dead = True
