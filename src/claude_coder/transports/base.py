@@ -129,7 +129,7 @@ def content_text(content: Any) -> str:
     )
 
 
-async def cancel_and_wait(tasks: Iterable[asyncio.Task[None]]) -> None:
+async def cancel_and_wait(tasks: Iterable[asyncio.Future[Any]]) -> None:
     """Cancel a transport's helper tasks, wait for them, and log any that had failed."""
     pending = [t for t in tasks if t is not None]
     for task in pending:
@@ -139,4 +139,5 @@ async def cancel_and_wait(tasks: Iterable[asyncio.Task[None]]) -> None:
     await asyncio.wait(pending)
     for task in pending:
         if not task.cancelled() and task.exception() is not None:
-            _log.error("transport task %s failed", task.get_name(), exc_info=task.exception())
+            name = task.get_name() if isinstance(task, asyncio.Task) else repr(task)
+            _log.error("transport task %s failed", name, exc_info=task.exception())

@@ -46,7 +46,7 @@ from claude_coder.events import (
     TurnResult,
     Usage,
 )
-from claude_coder.transports.base import Transport
+from claude_coder.transports.base import Transport, cancel_and_wait
 
 __all__ = [
     "Ask",
@@ -225,10 +225,8 @@ class FakeTransport(Transport):
     async def close(self) -> None:
         self.closed = True
         self._dead = True
-        task = self._task
-        if task is not None and not task.done():
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        if self._task is not None:
+            await cancel_and_wait([self._task])
         self._queue.put_nowait(None)
 
     # -- playing a turn ------------------------------------------------------------
@@ -291,16 +289,22 @@ class FakeTransport(Transport):
 
     async def _wait(self, what: Awaitable[object]) -> None:
         """Wait for ``what`` or an interrupt, whichever comes first."""
-        waiter = asyncio.ensure_future(what)
-        stopper = asyncio.ensure_future(self._interrupt.wait())
-        try:
-            await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for fut in (waiter, stopper):
-                fut.cancel()
-            await asyncio.gather(waiter, stopper, return_exceptions=True)
+        await self._unless_interrupted(what)
         if self._interrupt.is_set():
             raise _Interrupted
+
+    async def _unless_interrupted(self, aw: Awaitable[Any]) -> Any:
+        """``aw``'s result, or ``_Interrupted`` when the turn is interrupted first (``aw``
+        is then cancelled). Both helper tasks end here, whatever happens."""
+        task = asyncio.ensure_future(aw)
+        stopper = asyncio.ensure_future(self._interrupt.wait())
+        try:
+            await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            await cancel_and_wait([t for t in (task, stopper) if not t.done()])
+        if task.cancelled():
+            raise _Interrupted
+        return task.result()
 
     async def _say(self, step: Say, turn: _Turn) -> None:
         n = max(1, min(step.chunks, len(step.text) or 1))
@@ -323,7 +327,7 @@ class FakeTransport(Transport):
         if step.ask:
             hooks = self._require_hooks()
             req = PermissionRequest(str(uuid.uuid4()), step.name, dict(step.input), call.id)
-            decision = await self._await_hook(hooks.on_permission(req))
+            decision = await self._unless_interrupted(hooks.on_permission(req))
         if decision.allow:
             self._emit(ToolResult(call.id, step.output, step.is_error))
         else:
@@ -341,25 +345,12 @@ class FakeTransport(Transport):
         )
         self._emit(call)
         turn.tools.append(call)
-        answers = await self._await_hook(hooks.on_question(QuestionRequest(call.id, (q,))))
+        answers = await self._unless_interrupted(hooks.on_question(QuestionRequest(call.id, (q,))))
         if answers is None:
             self._emit(ToolResult(call.id, "The user declined to answer.", True))
         else:
             chosen = ", ".join(f"{k}: {v}" for k, v in answers.items())
             self._emit(ToolResult(call.id, f"User answered: {chosen}"))
-
-    async def _await_hook(self, aw: Awaitable[Any]) -> Any:
-        task = asyncio.ensure_future(aw)
-        stopper = asyncio.ensure_future(self._interrupt.wait())
-        try:
-            await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stopper.cancel()
-        if not task.done():
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-            raise _Interrupted
-        return task.result()
 
     def _require_hooks(self) -> Any:
         if self.hooks is None:
