@@ -17,8 +17,7 @@ every subscriber.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +31,7 @@ from claude_coder.events import (
 )
 from claude_coder.session_core import SessionEngine
 from claude_coder.session_decide import PermissionCallback, QuestionCallback
+from claude_coder.session_open import Opener
 from claude_coder.session_stream import EventCallback, Subscription
 from claude_coder.session_turns import TurnHandle
 from claude_coder.transports.base import Transport
@@ -50,61 +50,10 @@ class Session:
     """One Claude Code conversation driven turn by turn. Use :meth:`open` or :meth:`start`."""
 
     def __init__(self, engine: SessionEngine) -> None:
-        """Not for callers: :meth:`open` and :meth:`start` build and start a session."""
+        """Not for callers: ``Session.open`` and :meth:`start` build and start a session."""
         self._engine = engine
 
     # -- construction ------------------------------------------------------------------
-
-    @classmethod
-    @contextlib.asynccontextmanager
-    async def open(
-        cls,
-        profile: str | Profile = "claude-code-expert",
-        *,
-        name: str | None = None,
-        cwd: str | None = None,
-        profiles: ProfileSet | str | Path | None = None,
-        resume: str | None = None,
-        fork: bool = False,
-        persist: bool | None = None,
-        transport: Transport | None = None,
-        on_permission: PermissionCallback | None = None,
-        on_question: QuestionCallback | None = None,
-        on_event: EventCallback | None = None,
-        policy: Policy | None = None,
-        redactor: Redactor | None = None,
-        stall_timeout: float | None = None,
-        answer_questions: bool | None = None,
-        start_timeout: float = 90.0,
-        interrupt_timeout: float = 20.0,
-    ) -> AsyncIterator[Session]:
-        """``async with Session.open(...) as s``: start, yield, close (even on error).
-
-        Takes the same arguments as :meth:`start`.
-        """
-        session = await cls.start(
-            profile,
-            name=name,
-            cwd=cwd,
-            profiles=profiles,
-            resume=resume,
-            fork=fork,
-            persist=persist,
-            transport=transport,
-            on_permission=on_permission,
-            on_question=on_question,
-            on_event=on_event,
-            policy=policy,
-            redactor=redactor,
-            stall_timeout=stall_timeout,
-            answer_questions=answer_questions,
-            start_timeout=start_timeout,
-            interrupt_timeout=interrupt_timeout,
-        )
-        try:
-            yield session
-        finally:
-            await session.close()
 
     @classmethod
     async def start(
@@ -342,3 +291,6 @@ class Session:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+    open = Opener(start, close)
+    """``async with Session.open(...) as s``: :meth:`start`'s arguments; closes on exit."""

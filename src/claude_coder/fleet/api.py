@@ -12,9 +12,8 @@ See ``docs/fleet.md``::
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +26,7 @@ from claude_coder.fleet.pacing import BootPacer
 from claude_coder.fleet.reaper import ChildReaper
 from claude_coder.fleet.roster import Roster
 from claude_coder.fleet.turns import FleetTurn
+from claude_coder.session_open import Opener
 
 if TYPE_CHECKING:
     from claude_coder.profiles import ProfileSet
@@ -39,42 +39,8 @@ class Fleet:
     """Named sessions under a ceiling. Use :meth:`open` (or :meth:`start` + :meth:`shutdown`)."""
 
     def __init__(self, engine: FleetEngine) -> None:
-        """Not for callers: :meth:`open` and :meth:`start` build and start a fleet."""
+        """Not for callers: ``Fleet.open`` and :meth:`start` build and start a fleet."""
         self._engine = engine
-
-    @classmethod
-    @contextlib.asynccontextmanager
-    async def open(
-        cls,
-        roster: str | os.PathLike[str] | Roster | None = None,
-        *,
-        max_busy: int = 4,
-        profiles: ProfileSet | str | Path | None = None,
-        boot_spacing: float = 0.5,
-        boot_jitter: float | None = None,
-        boot_concurrency: int = 2,
-        session_factory: SessionFactory | None = None,
-        lock_timeout: float = 0.0,
-        close_timeout: float = 30.0,
-        reap_children: bool = True,
-    ) -> AsyncIterator[Fleet]:
-        """``async with Fleet.open(roster, max_busy=4) as fleet``; see :meth:`start`."""
-        fleet = await cls.start(
-            roster,
-            max_busy=max_busy,
-            profiles=profiles,
-            boot_spacing=boot_spacing,
-            boot_jitter=boot_jitter,
-            boot_concurrency=boot_concurrency,
-            session_factory=session_factory,
-            lock_timeout=lock_timeout,
-            close_timeout=close_timeout,
-            reap_children=reap_children,
-        )
-        try:
-            yield fleet
-        finally:
-            await fleet.shutdown()
 
     @classmethod
     async def start(
@@ -257,3 +223,7 @@ class Fleet:
     async def answer(self, name: str, request_id: str, answers: Mapping[str, str] | None) -> None:
         """Answer (or, with None, decline) a member's pending question."""
         await self.session(name).answer(request_id, answers)
+
+    open = Opener(start, shutdown)
+    """``async with Fleet.open(roster, max_busy=4) as fleet``: :meth:`start`'s arguments;
+    shuts the fleet down on exit."""
