@@ -328,28 +328,8 @@ class Envelope(_Json):
     event: Event
 
 
-_EVENT_TYPES: dict[str, type[Event]] = {
-    cls.kind: cls
-    for cls in (
-        SessionStarted,
-        StateChanged,
-        UserText,
-        TextDelta,
-        AssistantText,
-        ToolCall,
-        ToolResult,
-        PermissionRequested,
-        PermissionDecided,
-        QuestionAsked,
-        QuestionAnswered,
-        Usage,
-        RateLimited,
-        ScreenChanged,
-        TurnEnded,
-        SessionClosed,
-        StreamGap,
-    )
-}
+_EVENT_TYPES: dict[str, type[Event]] = {cls.kind: cls for cls in Event.__subclasses__()}
+"""Every event kind defined above, for ``event_from_json``."""
 
 
 def _usage(d: Mapping[str, Any] | None) -> Usage | None:

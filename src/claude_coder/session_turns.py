@@ -95,10 +95,5 @@ class TurnHandle(TurnFuture):
     settles the handle with ``_resolve``, ``_fail`` and ``_cancel``.
     """
 
-    def __init__(self, number: int, text: str, canceller: Callable[[TurnHandle], None]) -> None:
-        super().__init__(number, text, canceller)
-        self.interrupt_requested = False
-        self.started_at: float | None = None
-
     def __repr__(self) -> str:
         return f"<TurnHandle #{self.number} {self.status.value}>"

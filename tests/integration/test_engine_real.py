@@ -27,6 +27,7 @@ from claude_coder import (
     Session,
     SessionState,
     TurnEnded,
+    TurnResult,
 )
 from claude_coder.transports.sdk import SdkTransport
 
@@ -39,6 +40,29 @@ def broken_permission(req: PermissionRequest) -> bool:
 
 async def broken_question(req: QuestionRequest) -> dict[str, str]:
     raise RuntimeError("question callback broke")
+
+
+def check_refused(rec: Events, denied: TurnResult, declined: TurnResult) -> None:
+    """The Bash use was denied and the question declined, each with the callback's error,
+    and both turns still completed."""
+    assert denied.boundary is Boundary.COMPLETED and [d.name for d in denied.denials] == ["Bash"]
+    decided = rec.of(PermissionDecided)[0]
+    assert (decided.allow, decided.by) == (False, "callback")
+    assert "permission callback broke on Bash" in (decided.message or "")
+    assert declined.boundary is Boundary.COMPLETED
+    assert [d.name for d in declined.denials] == ["AskUserQuestion"]
+    answered = rec.of(QuestionAnswered)[0]
+    assert answered.answers is None and "question callback broke" in (answered.error or "")
+
+
+async def cancel_a_close_midway(s: Session) -> None:
+    """Start ``s.close()`` in a task and cancel that task while the close runs."""
+    closer = asyncio.create_task(s.close())
+    await asyncio.sleep(0)  # let the close begin, then cancel its caller midway
+    closer.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await closer
+    assert closer.cancelled()
 
 
 def states_at_boundaries(session: Session) -> list[SessionState]:
@@ -82,14 +106,8 @@ async def test_sdk_raising_callbacks_deny_and_decline(
         denied = await asyncio.wait_for(s.send("bash:touch nope.txt"), DEADLINE)
         declined = await asyncio.wait_for(s.send("ask:Which color?|Red|Blue"), DEADLINE)
         assert s.state is S.IDLE
-    assert denied.boundary is Boundary.COMPLETED and not (work / "nope.txt").exists()
-    assert [d.name for d in denied.denials] == ["Bash"]
-    decided = rec.of(PermissionDecided)[0]
-    assert (decided.allow, decided.by) == (False, "callback")
-    assert "permission callback broke on Bash" in (decided.message or "")
-    assert declined.boundary is Boundary.COMPLETED
-    answered = rec.of(QuestionAnswered)[0]
-    assert answered.answers is None and "question callback broke" in (answered.error or "")
+    assert not (work / "nope.txt").exists()
+    check_refused(rec, denied, declined)
 
 
 async def test_pty_raising_callbacks_deny_and_decline(
@@ -107,15 +125,8 @@ async def test_pty_raising_callbacks_deny_and_decline(
         denied = await asyncio.wait_for(s.send("bash:touch allowed.txt"), DEADLINE)
         declined = await asyncio.wait_for(s.send("ask:Which color?|Red|Blue"), DEADLINE)
         assert s.state is S.IDLE
-    assert denied.boundary is Boundary.COMPLETED and not (work / "allowed.txt").exists()
-    assert [d.name for d in denied.denials] == ["Bash"]
-    decided = rec.of(PermissionDecided)[0]
-    assert (decided.allow, decided.by) == (False, "callback")
-    assert "permission callback broke on Bash" in (decided.message or "")
-    assert declined.boundary is Boundary.COMPLETED
-    assert [d.name for d in declined.denials] == ["AskUserQuestion"]
-    answered = rec.of(QuestionAnswered)[0]
-    assert answered.answers is None and "question callback broke" in (answered.error or "")
+    assert not (work / "allowed.txt").exists()
+    check_refused(rec, denied, declined)
 
 
 async def test_sdk_kill_mid_turn_is_error_state_then_one_boundary(
@@ -145,12 +156,7 @@ async def test_sdk_close_cancelled_midway_leaves_no_child(
     pid = s.transport.pid
     handle = s.submit("stall:60")
     await fake_api.async_wait_for_stall()
-    closer = asyncio.create_task(s.close())
-    await asyncio.sleep(0)  # let the close begin, then cancel its caller midway
-    closer.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await closer
-    assert closer.cancelled()
+    await cancel_a_close_midway(s)
     await wait_gone([pid])
     fake_api.release_stalls()
     await asyncio.wait_for(s.close(), DEADLINE)
@@ -163,12 +169,7 @@ async def test_pty_close_cancelled_midway_leaves_no_child(
     _, profiles = pty_project(tmp_path, seed_tui)
     s = await Session.start("pty", profiles=profiles, persist=True)
     pids = session_pids(s)
-    closer = asyncio.create_task(s.close())
-    await asyncio.sleep(0)  # let the close begin, then cancel its caller midway
-    closer.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await closer
-    assert closer.cancelled()
+    await cancel_a_close_midway(s)
     await wait_gone(pids)
     await asyncio.wait_for(s.close(), DEADLINE)
     assert s.state is S.CLOSED
