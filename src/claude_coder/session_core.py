@@ -1,26 +1,24 @@
 """The session engine: the turn worker, the event pump, the stall watchdog, turn ends, close.
 
-:class:`SessionEngine` holds a session's state and runs it; the public
-:class:`~claude_coder.session.Session` holds one and forwards the caller's API to it.
-Every event the transport yields passes the Redactor here and becomes an envelope.
-
-The engine is the only owner of a turn's end (:meth:`SessionEngine._end_turn`): it
-completes the transport's report (or builds the result itself when the child is lost,
-an interrupt times out or the session closes), sets the state, then publishes exactly
-one ``TurnEnded``. Its tasks (pump, worker, watchdog, interrupts) belong to one
-:class:`~claude_coder.session_tasks.TaskOwner`.
+:class:`SessionEngine` holds a session's state and runs it (the public ``Session`` holds
+one). Every event the transport yields passes the Redactor here and becomes an
+envelope. The engine alone ends turns (``_end_turn``): it completes the transport's
+report, or builds the result when the child is lost, an interrupt times out or the
+session closes, sets the state, then publishes exactly one ``TurnEnded``. Its tasks
+(pump, worker, watchdog, interrupts) belong to one ``TaskOwner`` (one TaskGroup).
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import dataclasses
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from claude_coder.errors import ClaudeCoderError, SessionClosedError, SessionError, TransportError
+from claude_coder.errors import ClaudeCoderError, SessionClosedError, SessionError
 from claude_coder.events import (
     AssistantText,
     Boundary,
@@ -37,9 +35,10 @@ from claude_coder.events import (
 )
 from claude_coder.policy import Policy
 from claude_coder.session_decide import Decider, PermissionCallback, QuestionCallback
+from claude_coder.session_launch import start_error
 from claude_coder.session_stream import Broadcaster, EventCallback
 from claude_coder.session_tasks import TaskOwner
-from claude_coder.session_turns import TurnHandle, TurnStatus
+from claude_coder.session_turns import TurnHandle, TurnStatus, add_usage
 from claude_coder.transports.base import Transport, TransportHooks
 
 if TYPE_CHECKING:
@@ -51,7 +50,6 @@ __all__ = ["LIVE_STATES", "SessionEngine"]
 _log = logging.getLogger(__name__)
 _S = SessionState
 LIVE_STATES = (_S.IDLE, _S.BUSY, _S.STALLED)
-CLOSED_TURN = "the session was closed"
 
 
 @dataclass(eq=False)
@@ -171,7 +169,7 @@ class SessionEngine:
                 await self.transport.start()
         except BaseException as exc:
             await self._abandon(exc)
-            raise self._start_error(exc) from exc
+            raise start_error(exc, self.start_timeout, self.redactor) from exc
         self.stream.session_id = self.transport.session_id
         await self._tasks.start()
         tag = self.name or "unnamed"
@@ -179,15 +177,6 @@ class SessionEngine:
         self._tasks.spawn(self._worker(), name=f"session-worker-{tag}")
         self._tasks.spawn(self._watchdog(), name=f"session-watch-{tag}")
         self._set_state(_S.IDLE)
-
-    def _start_error(self, exc: BaseException) -> BaseException:
-        if isinstance(exc, ClaudeCoderError | asyncio.CancelledError):
-            return exc
-        if isinstance(exc, TimeoutError):
-            return TransportError(
-                f"Claude Code did not become ready within {self.start_timeout:g}s; it was stopped"
-            )
-        return TransportError(f"Claude Code could not start: {self.redactor.text(str(exc))}")
 
     async def _abandon(self, exc: BaseException) -> None:
         self.error = self.redactor.text(str(exc)) or type(exc).__name__
@@ -262,23 +251,8 @@ class SessionEngine:
         redacted = self.redactor.event(TurnEnded(result))
         assert isinstance(redacted, TurnEnded)
         self.last_result = result = redacted.result
-        self._add_usage(result)
+        self.usage = add_usage(self.usage, result)
         return result
-
-    def _add_usage(self, result: TurnResult) -> None:
-        u = result.usage
-        if u is None:
-            return
-        cost = self.usage.cost_usd
-        if result.cost_usd is not None:
-            cost = (cost or 0.0) + result.cost_usd
-        self.usage = Usage(
-            self.usage.input_tokens + u.input_tokens,
-            self.usage.output_tokens + u.output_tokens,
-            cost,
-            self.usage.cache_creation_input_tokens + u.cache_creation_input_tokens,
-            self.usage.cache_read_input_tokens + u.cache_read_input_tokens,
-        )
 
     # -- interrupts --------------------------------------------------------------------
 
@@ -396,11 +370,9 @@ class SessionEngine:
                 continue
             remaining = self._last_activity + self.stall_timeout - loop.time()
             if remaining > 0:
-                try:
+                with contextlib.suppress(TimeoutError):  # the clock ran out: look again
                     async with asyncio.timeout(remaining):
                         await self._watch_signal.wait()
-                except TimeoutError:
-                    pass
                 continue
             self._set_state(_S.STALLED)
 
@@ -423,5 +395,7 @@ class SessionEngine:
         run = self._running
         if run is not None:
             run.handle._fail(closed)
-            self._end_turn(TurnResult(Boundary.ERROR, self.session_id, error=CLOSED_TURN))
+            self._end_turn(
+                TurnResult(Boundary.ERROR, self.session_id, error="the session was closed")
+            )
         self.publish(SessionClosed(reason))

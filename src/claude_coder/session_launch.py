@@ -1,11 +1,13 @@
-"""How a session gets its profile and its transport: profile lookup, launch, factory."""
+"""How a session gets its profile and its transport: profile lookup, launch, factory,
+and the error a failed start raises."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from claude_coder.errors import ConfigError
+from claude_coder.errors import ClaudeCoderError, ConfigError, TransportError
 from claude_coder.transports.base import Transport
 
 if TYPE_CHECKING:
@@ -13,7 +15,7 @@ if TYPE_CHECKING:
     from claude_coder.profiles import Profile, ProfileSet
     from claude_coder.security import Redactor
 
-__all__ = ["launch_transport", "make_transport", "resolve_profile"]
+__all__ = ["launch_transport", "make_transport", "resolve_profile", "start_error"]
 
 
 def resolve_profile(
@@ -78,3 +80,14 @@ def launch_transport(
         redactor=redactor,
     )
     return make_transport(spec), redactor, spec.cwd
+
+
+def start_error(exc: BaseException, timeout: float, redactor: Redactor) -> BaseException:
+    """What ``Session.start`` raises when the transport's start failed with ``exc``."""
+    if isinstance(exc, ClaudeCoderError | asyncio.CancelledError):
+        return exc
+    if isinstance(exc, TimeoutError):
+        return TransportError(
+            f"Claude Code did not become ready within {timeout:g}s; it was stopped"
+        )
+    return TransportError(f"Claude Code could not start: {redactor.text(str(exc))}")

@@ -11,9 +11,9 @@ import enum
 from collections.abc import Callable, Generator
 from typing import Any, Self
 
-from claude_coder.events import TurnResult
+from claude_coder.events import TurnResult, Usage
 
-__all__ = ["TurnFuture", "TurnHandle", "TurnStatus"]
+__all__ = ["TurnFuture", "TurnHandle", "TurnStatus", "add_usage"]
 
 
 class TurnStatus(enum.StrEnum):
@@ -97,3 +97,20 @@ class TurnHandle(TurnFuture):
 
     def __repr__(self) -> str:
         return f"<TurnHandle #{self.number} {self.status.value}>"
+
+
+def add_usage(total: Usage, result: TurnResult) -> Usage:
+    """``total`` plus one turn's tokens and cost (cost stays None until one is known)."""
+    u = result.usage
+    if u is None:
+        return total
+    cost = total.cost_usd
+    if result.cost_usd is not None:
+        cost = (cost or 0.0) + result.cost_usd
+    return Usage(
+        total.input_tokens + u.input_tokens,
+        total.output_tokens + u.output_tokens,
+        cost,
+        total.cache_creation_input_tokens + u.cache_creation_input_tokens,
+        total.cache_read_input_tokens + u.cache_read_input_tokens,
+    )

@@ -19,7 +19,6 @@ import contextlib
 import dataclasses
 import logging
 import os
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,7 +31,13 @@ from claude_coder.errors import (
 )
 from claude_coder.events import Envelope, SessionState, StateChanged, now
 from claude_coder.fleet.hub import Hub
-from claude_coder.fleet.member import Member, MemberInfo, MemberSpec
+from claude_coder.fleet.member import (
+    Member,
+    MemberInfo,
+    MemberSpec,
+    SessionFactory,
+    default_session_factory,
+)
 from claude_coder.fleet.pacing import BootPacer
 from claude_coder.fleet.persist import RosterSync
 from claude_coder.fleet.reaper import ChildReaper
@@ -51,38 +56,6 @@ if TYPE_CHECKING:
 __all__ = ["FleetEngine", "SessionFactory", "absolute_cwd", "default_session_factory"]
 
 _log = logging.getLogger(__name__)
-
-SessionFactory = Callable[[MemberSpec], Awaitable["Session"]]
-"""Starts one member's session (tests pass one that uses a FakeTransport)."""
-
-
-async def default_session_factory(spec: MemberSpec) -> Session:
-    """A persisted, named session from the member's profile (resumed when it has an id).
-
-    A member re-attached before its first turn has no transcript yet (Claude Code
-    writes it with the first prompt), so it starts a fresh conversation instead.
-    """
-    from claude_coder.session import Session
-
-    resume = spec.resume
-    if spec.reattach and resume is not None and not _has_transcript(resume, spec.cwd):
-        _log.info("member %s has no transcript yet; starting a new conversation", spec.name)
-        resume = None
-    return await Session.start(
-        spec.profile,
-        name=spec.name,
-        cwd=spec.cwd,
-        profiles=spec.profiles,
-        resume=resume,
-        fork=spec.fork,
-        persist=True,
-    )
-
-
-def _has_transcript(session_id: str, cwd: str | None) -> bool:
-    from claude_coder.catalog.paths import transcript_path
-
-    return transcript_path(session_id, cwd or os.getcwd()).exists()
 
 
 class FleetEngine:

@@ -2,12 +2,15 @@
 
 :class:`Member` is the fleet's own bookkeeping (mutable, private to the fleet);
 :class:`MemberInfo` is the frozen row ``Fleet.members()`` hands out;
-:class:`MemberSpec` is what a session factory is given to start a member's session.
+:class:`MemberSpec` is what a session factory is given to start a member's session;
+:func:`default_session_factory` is the factory a real fleet uses.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import os
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +30,9 @@ if TYPE_CHECKING:
     from claude_coder.profiles import ProfileSet
     from claude_coder.session import Session
 
-__all__ = ["Member", "MemberInfo", "MemberSpec"]
+__all__ = ["Member", "MemberInfo", "MemberSpec", "SessionFactory", "default_session_factory"]
+
+_log = logging.getLogger(__name__)
 
 _LIVE = (SessionState.IDLE, SessionState.BUSY, SessionState.STALLED)
 
@@ -194,3 +199,36 @@ def _boundary(value: str | None) -> Boundary | None:
         return Boundary(value) if value else None
     except ValueError:
         return None
+
+
+SessionFactory = Callable[[MemberSpec], Awaitable["Session"]]
+"""Starts one member's session (tests pass one that uses a FakeTransport)."""
+
+
+async def default_session_factory(spec: MemberSpec) -> Session:
+    """A persisted, named session from the member's profile (resumed when it has an id).
+
+    A member re-attached before its first turn has no transcript yet (Claude Code
+    writes it with the first prompt), so it starts a fresh conversation instead.
+    """
+    from claude_coder.session import Session
+
+    resume = spec.resume
+    if spec.reattach and resume is not None and not _has_transcript(resume, spec.cwd):
+        _log.info("member %s has no transcript yet; starting a new conversation", spec.name)
+        resume = None
+    return await Session.start(
+        spec.profile,
+        name=spec.name,
+        cwd=spec.cwd,
+        profiles=spec.profiles,
+        resume=resume,
+        fork=spec.fork,
+        persist=True,
+    )
+
+
+def _has_transcript(session_id: str, cwd: str | None) -> bool:
+    from claude_coder.catalog.paths import transcript_path
+
+    return transcript_path(session_id, cwd or os.getcwd()).exists()
