@@ -392,10 +392,7 @@ class SessionEngine:
         await self._close_transport()
         await self._tasks.aclose()
         self._set_state(_S.CLOSED)
-        run = self._running
-        if run is not None:
-            run.handle._fail(closed)
-            self._end_turn(
-                TurnResult(Boundary.ERROR, self.session_id, error="the session was closed")
-            )
+        if self._running is not None:
+            self._running.handle._fail(closed)
+            self._end_turn(TurnResult(Boundary.ERROR, None, error="the session was closed"))
         self.publish(SessionClosed(reason))
