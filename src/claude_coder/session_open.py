@@ -51,4 +51,5 @@ class Opener(Generic[P, T]):
             signature.bind(*args, **kwargs)  # TypeError now, naming the bad argument
             return opened(*args, **kwargs)
 
+        open_.__name__, open_.__qualname__ = "open", f"{owner.__qualname__}.open"
         return open_
