@@ -120,3 +120,33 @@ def test_typo_in_a_keyword_is_a_type_error() -> None:
         claude_coder.Session.open("p", stall_timout=5)  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="max_bsy"):
         claude_coder.Fleet.open("fleet.json", max_bsy=3)  # type: ignore[call-arg]
+
+
+def _all_modules() -> None:
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.walk_packages(claude_coder.__path__, "claude_coder."):
+        if info.name != "claude_coder.__main__":
+            importlib.import_module(info.name)
+
+
+def _subclasses(cls: type) -> list[type]:
+    out = []
+    for sub in cls.__subclasses__():
+        out += [sub, *_subclasses(sub)]
+    return out
+
+
+def test_every_error_lives_in_errors_py_and_is_exported() -> None:
+    _all_modules()
+    errors = [c for c in _subclasses(claude_coder.ClaudeCoderError) if "tests" not in c.__module__]
+    assert errors, "the error tree is empty?"
+    outside = [
+        f"{c.__module__}.{c.__qualname__}" for c in errors if c.__module__ != "claude_coder.errors"
+    ]
+    assert outside == []
+    unexported = [c.__name__ for c in errors if getattr(claude_coder, c.__name__, None) is not c]
+    assert unexported == []
+    names = [c.__name__ for c in errors]
+    assert len(names) == len(set(names)), "two error classes share a name"
