@@ -7,7 +7,8 @@ It serves:
 - ``POST /v1/messages`` (``?beta=true`` or not): SSE when the body says ``stream: true``
   (``message_start``, ``content_block_start``, ``content_block_delta`` with
   ``text_delta`` / ``input_json_delta``, ``content_block_stop``, ``message_delta``
-  with usage, ``message_stop``), plain JSON otherwise;
+  with usage, ``message_stop``), plain JSON otherwise; every reply has a ``request-id``
+  header and usage with cache writes (total and per-duration split) and cache reads;
 - ``POST /v1/messages/count_tokens``;
 - a catch-all that logs and answers 404 (this includes absolute-form proxy requests);
 - a CONNECT sink: as ``HTTPS_PROXY`` it refuses every tunnel (403) and logs the target,
@@ -326,7 +327,8 @@ class FakeApi:
                 return web.json_response(plan.error, status=plan.status, headers=plan.headers)
             if body.get("stream"):
                 return await self._stream(request, body, plan, rec)
-            return web.json_response(fake_wire.message_json(body, plan), headers=plan.headers)
+            headers = {"request-id": fake_wire.request_id(), **plan.headers}
+            return web.json_response(fake_wire.message_json(body, plan), headers=headers)
         finally:
             self._bump(rec, -1)
 
@@ -337,6 +339,7 @@ class FakeApi:
             headers={
                 "content-type": "text/event-stream",
                 "cache-control": "no-cache",
+                "request-id": fake_wire.request_id(),
                 **plan.headers,
             }
         )

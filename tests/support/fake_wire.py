@@ -31,12 +31,25 @@ def approx_tokens(body: Any) -> int:
     return max(1, len(json.dumps(body)) // 4) if body is not None else 1
 
 
-def _usage(body: dict[str, Any], out: int) -> dict[str, int]:
+def _usage(body: dict[str, Any], out: int) -> dict[str, Any]:
+    """Usage the way the real API reports it: cache writes as a total AND split by
+    duration (ccusage 18 reads the total, 20 the split), cache reads for the tools.
+
+    Deterministic from the body: the system prompt is "written" to the cache (a quarter
+    of it for an hour), the tool definitions are "read" from it.
+    """
+    written = approx_tokens(body.get("system")) if body.get("system") else 0
+    hour = written // 4
     return {
         "input_tokens": approx_tokens(body.get("messages")),
         "output_tokens": out,
-        "cache_creation_input_tokens": 0,
-        "cache_read_input_tokens": 0,
+        "cache_creation_input_tokens": written,
+        "cache_read_input_tokens": approx_tokens(body.get("tools")) if body.get("tools") else 0,
+        "cache_creation": {
+            "ephemeral_5m_input_tokens": written - hour,
+            "ephemeral_1h_input_tokens": hour,
+        },
+        "service_tier": "standard",
     }
 
 
@@ -57,6 +70,12 @@ def message_json(body: dict[str, Any], plan: Plan) -> dict[str, Any]:
         "stop_sequence": None,
         "usage": _usage(body, _out_tokens(plan)),
     }
+
+
+def request_id() -> str:
+    """A ``request-id`` response header like the real API's (Claude Code records it as
+    the assistant record's ``requestId``; usage tools dedupe on message id + request id)."""
+    return f"req_fake_{uuid.uuid4().hex[:24]}"
 
 
 def _tool_id() -> str:

@@ -27,6 +27,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "catalog_cmds",
     "session_cmds",
     "fleet_cmds",
+    "usage_cmds",
 )
 
 

@@ -1,0 +1,212 @@
+"""Reading token usage out of one transcript file: one row per assistant message.
+
+Claude Code writes an API response as one ``assistant`` record per content block, each
+with the same ``message.id``, ``requestId`` and (final) ``usage``: a message is counted
+once, under its first line (ccusage does the same, keyed by message id + request id).
+Only lines that can carry usage are parsed; every other line costs a substring test.
+
+Each message is classed by the record's ``entrypoint`` (else the file's latest one):
+``cli`` is the interactive TUI, ``sdk-*`` (stream-json, ``-p``, the Agent SDK) is
+programmatic; they are billed from different pools.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from claude_coder.catalog.pricing import cache_written, message_cost
+
+__all__ = [
+    "INTERACTIVE",
+    "KINDS",
+    "OTHER",
+    "PROGRAMMATIC",
+    "QUARTER_MS",
+    "FileUsage",
+    "Row",
+    "bucketize",
+    "kind_of",
+    "read_rows",
+]
+
+INTERACTIVE = "interactive"
+PROGRAMMATIC = "programmatic"
+OTHER = "other"
+KINDS = (INTERACTIVE, PROGRAMMATIC, OTHER)
+QUARTER_MS = 15 * 60 * 1000
+"""Bucket width: every time zone's offset is a whole number of quarter hours."""
+
+_ENTRYPOINT = re.compile(rb'"entrypoint"\s*:\s*"([^"\\]*)"')
+_CWD = re.compile(rb'"cwd"\s*:\s*("(?:[^"\\]|\\.)*")')
+
+
+@dataclass(frozen=True)
+class Row:
+    """One counted assistant message."""
+
+    key: int | None
+    """A 63-bit digest of message id + request id (None: the line has no message id)."""
+    ts_ms: int
+    model: str
+    kind: str
+    input: int
+    output: int
+    cache_write: int
+    cache_read: int
+    cost: float | None
+
+
+@dataclass
+class FileUsage:
+    """What one transcript file contributes; ``buckets`` as :func:`bucketize` makes."""
+
+    session_id: str
+    project: str
+    cwd: str | None
+    keys: list[int]
+    buckets: list[list[Any]]
+    first_ms: int | None
+    path: str
+    rows: list[Row] | None = field(default=None, repr=False)
+
+
+def kind_of(entrypoint: str | None) -> str:
+    """The billing pool of an ``entrypoint``: TUI (``cli``) or programmatic (``sdk-*``)."""
+    if entrypoint == "cli":
+        return INTERACTIVE
+    if entrypoint is not None and entrypoint.startswith("sdk"):
+        return PROGRAMMATIC
+    return OTHER
+
+
+def _digest(message_id: str, request_id: Any) -> int:
+    text = f"{message_id}\0{request_id if type(request_id) is str else ''}"
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big") >> 1
+
+
+def _when(stamp: Any) -> int | None:
+    if type(stamp) is not str:
+        return None
+    try:
+        return int(datetime.fromisoformat(stamp).timestamp() * 1000)
+    except ValueError:
+        return None
+
+
+def _cost(rec: dict[str, Any], model: str, usage: dict[str, Any]) -> float | None:
+    """The record's own ``costUSD`` (older Claude Code wrote one), else the table's price."""
+    reported = rec.get("costUSD")
+    if isinstance(reported, int | float) and not isinstance(reported, bool) and reported >= 0:
+        return float(reported)
+    if model == "<synthetic>":
+        return 0.0  # Claude Code's own stand-in for a failed request: nothing was billed
+    return message_cost(model, usage)
+
+
+def _row(rec: Any, entrypoint: str | None) -> Row | None:
+    """The row of one parsed record, or None if it carries no usable usage."""
+    msg = rec.get("message") if isinstance(rec, dict) else None
+    usage = msg.get("usage") if isinstance(msg, dict) else None
+    if not isinstance(usage, dict):
+        return None
+    assert isinstance(rec, dict) and isinstance(msg, dict)
+    tin, tout = usage.get("input_tokens"), usage.get("output_tokens")
+    ts = _when(rec.get("timestamp"))
+    if type(tin) is not int or type(tout) is not int or ts is None:
+        return None
+    raw_model = msg.get("model")
+    model = raw_model if isinstance(raw_model, str) else "unknown"
+    mid = msg.get("id")
+    read = usage.get("cache_read_input_tokens")
+    ep = rec.get("entrypoint")
+    return Row(
+        _digest(mid, rec.get("requestId")) if isinstance(mid, str) else None,
+        ts,
+        model,
+        kind_of(ep if isinstance(ep, str) else entrypoint),
+        max(tin, 0),
+        max(tout, 0),
+        cache_written(usage),
+        read if type(read) is int and read > 0 else 0,
+        _cost(rec, model, usage),
+    )
+
+
+def read_rows(path: str) -> tuple[list[Row], str | None]:
+    """Every counted message of the file at ``path`` (first line per message wins) and
+    the first ``cwd`` recorded in it. Raises OSError if it cannot be read."""
+    rows: list[Row] = []
+    seen: set[int] = set()
+    entrypoint: str | None = None
+    cwd: str | None = None
+    with open(path, "rb") as fh:
+        for line in fh:
+            if b'"entrypoint"' in line:
+                found = _ENTRYPOINT.search(line)
+                if found:
+                    entrypoint = found.group(1).decode("utf-8", "replace")
+            if cwd is None and b'"cwd"' in line:
+                cwd = _cwd(line)
+            if b'"usage"' not in line:
+                continue
+            try:
+                row = _row(json.loads(line), entrypoint)
+            except ValueError:
+                continue  # a torn or corrupt line: skipped, like every reader does
+            if row is None:
+                continue
+            if row.key is not None:
+                if row.key in seen:
+                    continue
+                seen.add(row.key)
+            rows.append(row)
+    return rows, cwd
+
+
+def _cwd(line: bytes) -> str | None:
+    found = _CWD.search(line)
+    if not found:
+        return None
+    try:
+        value = json.loads(found.group(1))
+    except ValueError:
+        return None
+    return value if type(value) is str else None
+
+
+def bucketize(
+    rows: Iterable[Row], skip: set[int] | frozenset[int] = frozenset()
+) -> list[list[Any]]:
+    """Sum rows per (quarter hour, model, kind), leaving out keys in ``skip``.
+
+    A bucket is ``[quarter, model, kind, input, output, cache_write, cache_read, cost,
+    unpriced, first_ms, last_ms, messages]``; ``cost`` sums the priced messages only and
+    ``unpriced`` counts the others.
+    """
+    out: dict[tuple[int, str, str], list[Any]] = {}
+    for r in rows:
+        if r.key is not None and r.key in skip:
+            continue
+        quarter = r.ts_ms // QUARTER_MS
+        b = out.get((quarter, r.model, r.kind))
+        if b is None:
+            b = [quarter, r.model, r.kind, 0, 0, 0, 0, 0.0, 0, r.ts_ms, r.ts_ms, 0]
+            out[(quarter, r.model, r.kind)] = b
+        b[3] += r.input
+        b[4] += r.output
+        b[5] += r.cache_write
+        b[6] += r.cache_read
+        if r.cost is None:
+            b[8] += 1
+        else:
+            b[7] += r.cost
+        b[9] = min(b[9], r.ts_ms)
+        b[10] = max(b[10], r.ts_ms)
+        b[11] += 1
+    return list(out.values())
