@@ -131,22 +131,61 @@ class TranscriptBuilder:
         model: str = "claude-sonnet-5-5",
         sidechain: bool = False,
         stop_reason: str = "end_turn",
+        usage: dict[str, Any] | None = None,
+        message_id: str | None = None,
+        request_id: str | None = None,
     ) -> str:
-        """An assistant record with one text block (or the given blocks); returns its uuid."""
+        """An assistant record with one text block (or the given blocks); returns its uuid.
+
+        Pass the ``message_id``/``request_id``/``usage`` of the previous call to write
+        another content block of the same API response, as Claude Code does.
+        """
         rec = self._base("assistant", sidechain)
         content = blocks if blocks is not None else [{"type": "text", "text": text or ""}]
         rec["message"] = {
-            "id": f"msg_{uuid.uuid4().hex[:24]}",
+            "id": message_id or f"msg_{uuid.uuid4().hex[:24]}",
             "type": "message",
             "role": "assistant",
             "model": model,
             "content": content,
             "stop_reason": stop_reason,
             "stop_sequence": None,
-            "usage": {"input_tokens": 10, "output_tokens": 5},
+            "usage": usage if usage is not None else real_usage(10, 5),
         }
-        rec["requestId"] = f"req_{uuid.uuid4().hex[:24]}"
+        rec["requestId"] = request_id or f"req_{uuid.uuid4().hex[:24]}"
+        rec["entrypoint"] = self.entrypoint
         return self._chain(rec)
+
+    def last_message(self) -> dict[str, Any]:
+        """The ``message`` of the last assistant record (to write more blocks of it)."""
+        for rec in reversed(self.records):
+            if isinstance(rec, dict) and rec.get("type") == "assistant":
+                message: dict[str, Any] = rec["message"]
+                return message
+        raise LookupError("no assistant record yet")
+
+    def split_reply(self, text: str, tool: str, tool_input: dict[str, Any], **kw: Any) -> str:
+        """One API response written as two lines (a text block, then a tool use), with
+        one message id, request id and usage, as the real binary writes it."""
+        self.assistant(text, stop_reason="tool_use", **kw)
+        last = self.last_message()
+        req = next(
+            r["requestId"]
+            for r in reversed(self.records)
+            if isinstance(r, dict) and r.get("type") == "assistant"
+        )
+        tool_id = f"toolu_{uuid.uuid4().hex[:24]}"
+        block = {"type": "tool_use", "id": tool_id, "name": tool, "input": tool_input}
+        kw.pop("usage", None)
+        self.assistant(
+            blocks=[block],
+            stop_reason="tool_use",
+            usage=last["usage"],
+            message_id=last["id"],
+            request_id=req,
+            **kw,
+        )
+        return tool_id
 
     def turn(self, prompt: str, reply: str) -> TranscriptBuilder:
         """A prompt and its reply."""
@@ -279,7 +318,8 @@ class TranscriptBuilder:
     # ---- output -----------------------------------------------------------------------
     def text(self) -> str:
         lines = [
-            r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in self.records
+            r if isinstance(r, str) else json.dumps(r, ensure_ascii=False, separators=(",", ":"))
+            for r in self.records
         ]
         return "".join(line + "\n" for line in lines)
 
@@ -305,6 +345,33 @@ class TranscriptBuilder:
         base = transcript_path(config, self.cwd, self.session_id).with_suffix("")
         name = f"agent-{agent_id or uuid.uuid4().hex[:16]}.jsonl"
         return agent.write_to(base / "subagents" / name)
+
+
+def real_usage(
+    input_tokens: int,
+    output_tokens: int,
+    cache_write: int = 0,
+    cache_read: int = 0,
+    one_hour: int = 0,
+) -> dict[str, Any]:
+    """``message.usage`` as Claude Code 2.1.331 writes it: the cache-write total AND its
+    per-duration split (``one_hour`` of it for an hour), cache reads, the extras."""
+    return {
+        "input_tokens": input_tokens,
+        "cache_creation_input_tokens": cache_write,
+        "cache_read_input_tokens": cache_read,
+        "output_tokens": output_tokens,
+        "output_tokens_details": {"thinking_tokens": 0},
+        "server_tool_use": {"web_search_requests": 0, "web_fetch_requests": 0},
+        "service_tier": "standard",
+        "cache_creation": {
+            "ephemeral_1h_input_tokens": one_hour,
+            "ephemeral_5m_input_tokens": cache_write - one_hour,
+        },
+        "inference_geo": "",
+        "iterations": [],
+        "speed": "standard",
+    }
 
 
 def simple_session(prompts: Iterable[str] = ("hello",), **kwargs: Any) -> TranscriptBuilder:
@@ -334,13 +401,22 @@ def write_corpus(
     """Many sessions across the given cwds (for benchmarks); returns their paths."""
     cwd_list = list(cwds)
     paths = []
+    models = ("claude-sonnet-5-5", "claude-opus-5-5", "claude-haiku-5-5", "claude-sonnet-4-5")
     for i in range(sessions):
         b = TranscriptBuilder(
             cwd=cwd_list[i % len(cwd_list)],
             start=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=i),
+            entrypoint=("cli", "sdk-cli", "sdk-py")[i % 3],
         )
         for t in range(turns):
-            b.turn(f"prompt {t} of session {i}", "r" * reply_size)
+            b.user(f"prompt {t} of session {i}", prompt_source="typed" if i % 3 == 0 else "sdk")
+            n = i * turns + t  # deterministic, varied token counts
+            usage = real_usage(3 + n % 50, 1 + n % 400, 2000 * (t == 0), 900 * t, 500 * (t == 0))
+            model = models[n % len(models)]
+            if t % 2:
+                b.split_reply("r" * reply_size, "Bash", {"command": "ls"}, usage=usage, model=model)
+            else:
+                b.assistant("r" * reply_size, usage=usage, model=model)
         b.last_prompt(f"prompt {turns - 1} of session {i}")
         if i % 3 == 0:
             b.ai_title(f"Session number {i}")
