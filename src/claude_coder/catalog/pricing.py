@@ -16,6 +16,7 @@ report says the cost is unknown, never 0.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -111,6 +112,7 @@ _PROVIDER_PREFIX = re.compile(r"^(?:[a-z]{2,4}\.)?anthropic\.")
 _SUFFIX = re.compile(r"(?:\[1m\]|-latest|-v\d+(?::\d+)?|[-@]\d{8})+$")
 
 
+@functools.lru_cache(maxsize=256)
 def canonical_model(model: str) -> str:
     """A model id as the table keys it: provider prefixes, dates, versions and the
     ``[1m]`` context suffix dropped (``us.anthropic.claude-sonnet-4-5-20250929-v1:0``

@@ -140,37 +140,51 @@ def _row(rec: Any, entrypoint: str | None) -> Row | None:
 
 def read_rows(path: str) -> tuple[list[Row], str | None]:
     """Every counted message of the file at ``path`` (first line per message wins) and
-    the first ``cwd`` recorded in it. Raises OSError if it cannot be read."""
+    the first ``cwd`` recorded in it. Raises OSError if it cannot be read.
+
+    The file is read whole and searched for ``"usage"`` (a quoted key cannot occur
+    inside a JSON string, where quotes are escaped); only the lines holding a hit are
+    parsed, so the large prompt and tool-result lines are never decoded.
+    """
+    with open(path, "rb") as fh:
+        data = fh.read()
     rows: list[Row] = []
     seen: set[int] = set()
-    entrypoint: str | None = None
-    cwd: str | None = None
-    with open(path, "rb") as fh:
-        for line in fh:
-            if b'"entrypoint"' in line:
-                found = _ENTRYPOINT.search(line)
-                if found:
-                    entrypoint = found.group(1).decode("utf-8", "replace")
-            if cwd is None and b'"cwd"' in line:
-                cwd = _cwd(line)
-            if b'"usage"' not in line:
-                continue
-            try:
-                row = _row(json.loads(line), entrypoint)
-            except ValueError:
-                continue  # a torn or corrupt line: skipped, like every reader does
-            if row is None:
-                continue
+    pos = data.find(b'"usage"')
+    while pos >= 0:
+        start = data.rfind(b"\n", 0, pos) + 1
+        end = data.find(b"\n", pos)
+        end = len(data) if end < 0 else end
+        row = _line_row(data, start, end)
+        if row is not None and (row.key is None or row.key not in seen):
             if row.key is not None:
-                if row.key in seen:
-                    continue
                 seen.add(row.key)
             rows.append(row)
-    return rows, cwd
+        pos = data.find(b'"usage"', end)
+    return rows, _cwd(data)
 
 
-def _cwd(line: bytes) -> str | None:
-    found = _CWD.search(line)
+def _line_row(data: bytes, start: int, end: int) -> Row | None:
+    try:
+        rec = json.loads(data[start:end])
+    except ValueError:
+        return None  # a torn or corrupt line: skipped, like every reader does
+    if isinstance(rec, dict) and not isinstance(rec.get("entrypoint"), str):
+        return _row(rec, _entrypoint_before(data, start))
+    return _row(rec, None)
+
+
+def _entrypoint_before(data: bytes, start: int) -> str | None:
+    """The latest ``entrypoint`` recorded before ``start`` (older records carry it on
+    prompts only)."""
+    pos = data.rfind(b'"entrypoint"', 0, start)
+    found = _ENTRYPOINT.match(data, pos) if pos >= 0 else None
+    return found.group(1).decode("utf-8", "replace") if found else None
+
+
+def _cwd(data: bytes) -> str | None:
+    pos = data.find(b'"cwd"')
+    found = _CWD.match(data, pos) if pos >= 0 else None
     if not found:
         return None
     try:
