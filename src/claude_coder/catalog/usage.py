@@ -28,12 +28,13 @@ from typing import Any
 
 from claude_coder.catalog.paths import projects_dir
 from claude_coder.catalog.pricing import PRICES, PRICES_AS_OF
-from claude_coder.catalog.usage_read import FileUsage, bucketize, read_rows
+from claude_coder.catalog.usage_read import KINDS, FileUsage, bucketize, read_rows
 
 __all__ = ["FORMAT", "UsageData", "default_usage_cache", "load_usage"]
 
 _TABLE = hashlib.sha256(repr(sorted(PRICES.items())).encode()).hexdigest()[:12]
 FORMAT = f"claude-coder-usage/1+{PRICES_AS_OF}+{_TABLE}"
+_INT_FIELDS = (0, 3, 4, 5, 6, 8, 9, 10, 11)
 
 
 def default_usage_cache(projects: Path) -> Path:
@@ -106,9 +107,20 @@ def _from_row(entry: _Entry, row: Any) -> FileUsage | None:
         return None
     if not (cwd is None or type(cwd) is str) or not (first is None or type(first) is int):
         return None
-    if not all(type(b) is list and len(b) == 12 for b in buckets):
+    if not all(map(_good_bucket, buckets)) or not all(type(k) is int for k in keys):
         return None
-    return FileUsage(sid, entry.project, cwd, keys, buckets, first, entry.path)
+    return FileUsage(sid, entry.project, cwd, keys, buckets, first, entry.path, entry.mtime_ns)
+
+
+def _good_bucket(b: Any) -> bool:
+    return (
+        type(b) is list
+        and len(b) == 12
+        and type(b[1]) is str
+        and b[2] in KINDS
+        and type(b[7]) is float
+        and all(type(b[i]) is int for i in _INT_FIELDS)
+    )
 
 
 def _read(entry: _Entry) -> FileUsage | None:
@@ -119,7 +131,8 @@ def _read(entry: _Entry) -> FileUsage | None:
     keys = [r.key for r in rows if r.key is not None]
     first = min((r.ts_ms for r in rows), default=None)
     buckets = bucketize(rows)
-    return FileUsage(entry.session_id, entry.project, cwd, keys, buckets, first, entry.path, rows)
+    path, mtime = entry.path, entry.mtime_ns
+    return FileUsage(entry.session_id, entry.project, cwd, keys, buckets, first, path, mtime, rows)
 
 
 class _Cache:
@@ -198,8 +211,9 @@ def _load(projects: Path, cache: _Cache, loaded: dict[str, Any] | None) -> Usage
 
 
 def _dedupe(files: list[FileUsage]) -> None:
-    """Count a message key once across files: the earliest-starting file keeps it."""
-    files.sort(key=lambda f: (f.first_ms if f.first_ms is not None else 0, f.path))
+    """Count a message key once across files: the earliest-starting file keeps it (on a
+    tie, the file written first: a fork that kept its history's times is the newer)."""
+    files.sort(key=lambda f: (f.first_ms or 0, f.mtime_ns, f.path))
     seen: set[int] = set()
     for f in files:
         if not seen.isdisjoint(f.keys):

@@ -73,6 +73,7 @@ class FileUsage:
     buckets: list[list[Any]]
     first_ms: int | None
     path: str
+    mtime_ns: int = 0
     rows: list[Row] | None = field(default=None, repr=False)
 
 
