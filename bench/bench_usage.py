@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
 from tests.support import ccusage  # noqa: E402
+from tests.support.transcripts import real_usage  # noqa: E402
 
 _PROJECTS = 100
 _MODELS = ("claude-sonnet-5-5", "claude-opus-5-5", "claude-haiku-5-5", "claude-sonnet-4-5")
@@ -77,24 +78,10 @@ class _Writer:
 
     def usage(self) -> dict[str, Any]:
         r = self.rng
-        write, hour = r.choice((0, 0, r.randrange(500, 30_000))), 0
+        write = r.choice((0, 0, r.randrange(500, 30_000)))
         hour = write // r.choice((1, 2, 4, 1_000_000))
-        return {
-            "input_tokens": r.randrange(1, 5_000),
-            "cache_creation_input_tokens": write,
-            "cache_read_input_tokens": r.randrange(0, 150_000),
-            "output_tokens": r.randrange(1, 4_000),
-            "output_tokens_details": {"thinking_tokens": 0},
-            "server_tool_use": {"web_search_requests": 0, "web_fetch_requests": 0},
-            "service_tier": "standard",
-            "cache_creation": {
-                "ephemeral_1h_input_tokens": hour,
-                "ephemeral_5m_input_tokens": write - hour,
-            },
-            "inference_geo": "",
-            "iterations": [],
-            "speed": "standard",
-        }
+        tokens = (r.randrange(1, 5_000), r.randrange(1, 4_000))
+        return real_usage(*tokens, write, r.randrange(0, 150_000), hour)
 
     def response(self, model: str) -> list[str]:
         msg_id = f"msg_{self.rng.getrandbits(96):024x}"

@@ -23,6 +23,7 @@ import pytest
 from tests.support import ccusage
 from tests.support.claude_runs import StreamJsonChild, child_env, run_print
 from tests.support.fake_api import FakeApi
+from tests.support.launcher import seed_claude_json
 from tests.support.transcripts import TranscriptBuilder, real_usage, write_corpus
 
 from claude_coder.cli.main import main
@@ -157,8 +158,6 @@ def _write_real_corpus(launcher: Path, work: Path, config: Path) -> None:
         launcher, f"tool:Agent {agent}", work, "--model", "opus", "--allowedTools", "Agent"
     )
     assert code == 0, err
-    from tests.support.launcher import seed_claude_json
-
     seed_claude_json(config, [work])
     _tui_session(
         launcher,

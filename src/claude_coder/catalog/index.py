@@ -10,17 +10,15 @@ file and renamed into place, so a reader never sees half of it.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import os
 import stat
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from claude_coder.catalog import cachefile
 from claude_coder.catalog.paths import is_session_id
 from claude_coder.catalog.reader import FileFacts, Skipped, read_transcript
 
@@ -103,39 +101,11 @@ class Index:
     def _load(self) -> dict[str, Any] | None:
         if self.cache_file is None:
             return {}
-        try:
-            with open(self.cache_file, "rb") as fh:
-                data = json.load(fh)
-        except (OSError, ValueError):
-            return None
-        if (
-            not isinstance(data, dict)
-            or data.get("format") != FORMAT
-            or data.get("projects") != os.fspath(self.projects)
-            or not isinstance(data.get("files"), dict)
-        ):
-            return None
-        files: dict[str, Any] = data["files"]
-        return files
+        return cachefile.load(self.cache_file, FORMAT, self.projects)
 
     def _save(self, files: dict[str, Any]) -> None:
-        if self.cache_file is None:
-            return
-        payload = {"format": FORMAT, "projects": os.fspath(self.projects), "files": files}
-        folder = self.cache_file.parent
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".catalog-", suffix=".tmp", dir=folder)
-        except OSError:
-            return  # no cache this time; listing still works
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                # dumps (one C-encoder call) is several times faster than dump's chunks
-                fh.write(json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
-            os.replace(tmp, self.cache_file)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        if self.cache_file is not None:
+            cachefile.save(self.cache_file, FORMAT, self.projects, files)
 
     def scan(self, dirs: Iterable[Path], *, everything: bool = False) -> Scan:
         """List every ``<uuid>.jsonl`` directly inside ``dirs``.

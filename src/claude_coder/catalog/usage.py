@@ -15,17 +15,15 @@ and rebuilt; it is written to a temporary file and renamed into place.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from claude_coder.catalog import cachefile
 from claude_coder.catalog.paths import projects_dir
 from claude_coder.catalog.pricing import PRICES, PRICES_AS_OF
 from claude_coder.catalog.usage_read import KINDS, FileUsage, bucketize, read_rows
@@ -143,37 +141,11 @@ class _Cache:
     def load(self) -> dict[str, Any] | None:
         if self.file is None:
             return {}
-        try:
-            with open(self.file, "rb") as fh:
-                data = json.load(fh)
-        except (OSError, ValueError):
-            return None
-        if (
-            type(data) is not dict
-            or data.get("format") != FORMAT
-            or data.get("projects") != os.fspath(self.projects)
-            or type(data.get("files")) is not dict
-        ):
-            return None
-        files: dict[str, Any] = data["files"]
-        return files
+        return cachefile.load(self.file, FORMAT, self.projects)
 
     def save(self, files: dict[str, Any]) -> None:
-        if self.file is None:
-            return
-        payload = {"format": FORMAT, "projects": os.fspath(self.projects), "files": files}
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".usage-", suffix=".tmp", dir=self.file.parent)
-        except OSError:
-            return  # no cache this time; the report still works
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
-            os.replace(tmp, self.file)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        if self.file is not None:
+            cachefile.save(self.file, FORMAT, self.projects, files)
 
 
 def load_usage(config: str | Path | None = None, cache_file: Path | None = None) -> UsageData:
