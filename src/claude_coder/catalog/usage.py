@@ -32,7 +32,7 @@ __all__ = ["FORMAT", "UsageData", "default_usage_cache", "load_usage"]
 
 _TABLE = hashlib.sha256(repr(sorted(PRICES.items())).encode()).hexdigest()[:12]
 FORMAT = f"claude-coder-usage/1+{PRICES_AS_OF}+{_TABLE}"
-_INT_FIELDS = (0, 3, 4, 5, 6, 8, 9, 10, 11)
+_BUCKET_TYPES = (int, str, str, int, int, int, int, float, int, int, int, int)
 
 
 def default_usage_cache(projects: Path) -> Path:
@@ -105,20 +105,14 @@ def _from_row(entry: _Entry, row: Any) -> FileUsage | None:
         return None
     if not (cwd is None or type(cwd) is str) or not (first is None or type(first) is int):
         return None
-    if not all(map(_good_bucket, buckets)) or not all(type(k) is int for k in keys):
-        return None
+    if not all(map(_good_bucket, buckets)):
+        return None  # keys are only hashed: a bad one cannot miscount, an unhashable one
+        # raises TypeError, and load_usage then rebuilds the cache
     return FileUsage(sid, entry.project, cwd, keys, buckets, first, entry.path, entry.mtime_ns)
 
 
 def _good_bucket(b: Any) -> bool:
-    return (
-        type(b) is list
-        and len(b) == 12
-        and type(b[1]) is str
-        and b[2] in KINDS
-        and type(b[7]) is float
-        and all(type(b[i]) is int for i in _INT_FIELDS)
-    )
+    return type(b) is list and tuple(map(type, b)) == _BUCKET_TYPES and b[2] in KINDS
 
 
 def _read(entry: _Entry) -> FileUsage | None:
