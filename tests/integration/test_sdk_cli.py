@@ -167,7 +167,7 @@ class _Output:
         assert ok, f"{needle!r} x{count} never appeared in:\n{self.text}"
 
 
-def test_repl_ctrl_c_interrupts_the_turn_then_closes_at_idle(
+def test_repl_ctrl_c_interrupts_the_turn_and_only_clears_at_idle(
     offline_claude: Path, fake_api: FakeApi, tmp_path: Path
 ) -> None:
     with subprocess.Popen(
@@ -203,7 +203,11 @@ def _drive_repl(
         stdin.flush()
         out.wait("[completed ·")
         out.wait("> ", count=3)  # back at an idle prompt
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGINT)  # drops the line being typed; the session stays
+        out.wait("^C (exit or Ctrl-D leaves)")
+        out.wait("> ", count=4)
+        assert proc.poll() is None
+        stdin.close()
         proc.wait(timeout=30)
     finally:
         if proc.poll() is None:

@@ -20,7 +20,8 @@ from typing import Any
 import click
 
 from claude_coder.cli.common import err_console, load_profile_set
-from claude_coder.cli.session_repl import LineReader, repl_loop
+from claude_coder.cli.repl_input import open_input
+from claude_coder.cli.session_repl import glyphs_for, repl_loop
 from claude_coder.events import Boundary, TurnResult
 from claude_coder.profiles import BUILTIN_NAME, ProfileSet
 from claude_coder.session import Session
@@ -153,17 +154,25 @@ def run_cmd(
         raise click.exceptions.Exit(code)
 
 
+def _repl_header(s: Session, profile: str, dot: str) -> str:
+    """The REPL's first lines: where it runs, and how to leave."""
+    sid = s.session_id or "(new: its id comes with the first reply)"
+    return (
+        f"claude-coder repl {dot} profile {profile} {dot} session {sid} {dot} {s.cwd or '.'}\n"
+        "(exit or Ctrl-D leaves; Ctrl-C stops a turn or clears the line; "
+        "Esc+Enter or a trailing \\ for a new line)"
+    )
+
+
 async def _repl(pset: ProfileSet, profile: str, **open_args: Any) -> int:
+    glyphs = glyphs_for(sys.stdout)
+    glyphs_for(sys.stderr)
     async with Session.open(profile, profiles=pset, **open_args) as s:
-        err_console().print(
-            f"claude-coder repl · profile {profile} · session {s.session_id} · "
-            f"{s.cwd or '.'}\n(exit or Ctrl-D leaves; Ctrl-C interrupts a running turn)",
-            markup=False,
-            highlight=False,
-        )
-        lines = LineReader()
+        header = _repl_header(s, profile, glyphs.dot)
+        err_console().print(header, markup=False, highlight=False)
+        lines = open_input()
         try:
-            return await repl_loop(s, lines, sys.stdout)
+            return await repl_loop(s, lines, sys.stdout, glyphs=glyphs)
         finally:
             lines.close()
 

@@ -1,10 +1,18 @@
-"""The REPL's terminal side: stdin lines, the live rendering of a turn, asking the person.
+"""The REPL's terminal side: reading the person's messages, the live rendering of a turn.
 
 Everything shown comes from the session's (redacted) events: streamed text as it
 arrives, tool calls on one line each, permission requests and questions asked at the
 prompt (allow once / deny / always for this session; a numbered choice), and one
-summary line per turn (boundary, tokens, cost, time). Ctrl-C interrupts a running turn
-and closes the session at an idle prompt; so do ``exit`` and Ctrl-D.
+summary line per turn (boundary, tokens, cost, time). Lines come from
+:mod:`claude_coder.cli.repl_input` (a line editor on a terminal, plain lines otherwise).
+
+Keys: Enter sends, Esc+Enter (or a line ending in ``\\``) starts a new line of the same
+message, Up/Down walk the history. Ctrl-C at the prompt clears the line; Ctrl-C at a
+permission or question prompt denies (declines) and interrupts the turn; Ctrl-C while a
+turn runs interrupts it. ``exit`` or Ctrl-D closes the session.
+
+Model text reaches the terminal in one place, :meth:`Renderer.model_text`; a stdout that
+cannot encode the REPL's symbols gets ASCII ones (:func:`glyphs_for`).
 """
 
 from __future__ import annotations
@@ -12,12 +20,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import signal
-import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, TextIO
 
+from claude_coder.cli.repl_input import Cancelled, ReplInput
 from claude_coder.errors import SessionError
 from claude_coder.events import (
     Envelope,
@@ -35,52 +43,43 @@ from claude_coder.events import (
 )
 from claude_coder.session import Session
 
-__all__ = ["LineReader", "Renderer", "repl_loop", "summary_line"]
+__all__ = ["ASCII", "UNICODE", "Glyphs", "Renderer", "glyphs_for", "repl_loop", "summary_line"]
 
 EXIT_WORDS = frozenset({"exit", "quit", "/exit", "/quit"})
 
 
-class LineReader:
-    """Lines from a file descriptor without a thread (``None`` at end of input)."""
+@dataclass(frozen=True)
+class Glyphs:
+    """The symbols the REPL draws (ASCII ones for a stdout that cannot encode these)."""
 
-    def __init__(self, fd: int | None = None) -> None:
-        self._fd = sys.stdin.fileno() if fd is None else fd
-        self._queue: asyncio.Queue[str | None] = asyncio.Queue()
-        self._buffer = b""
-        self._eof = False
-        self._loop = asyncio.get_running_loop()
-        self._loop.add_reader(self._fd, self._readable)
-
-    def _readable(self) -> None:
-        try:
-            chunk = os.read(self._fd, 65536)
-        except BlockingIOError:
-            return
-        except OSError:
-            chunk = b""
-        if not chunk:
-            if self._buffer:
-                self._queue.put_nowait(self._buffer.decode("utf-8", "replace"))
-            self._buffer = b""
-            self.close()
-            return
-        self._buffer += chunk
-        *lines, self._buffer = self._buffer.split(b"\n")
-        for line in lines:
-            self._queue.put_nowait(line.decode("utf-8", "replace").rstrip("\r"))
-
-    async def get(self) -> str | None:
-        return await self._queue.get()
-
-    def close(self) -> None:
-        """Stop reading; a pending ``get`` gets None."""
-        if not self._eof:
-            self._eof = True
-            self._loop.remove_reader(self._fd)
-            self._queue.put_nowait(None)
+    dot: str = "·"
+    call: str = "⏺"
+    result: str = "⎿"
+    denied: str = "✗"
+    more: str = "…"
 
 
-def summary_line(result: TurnResult) -> str:
+UNICODE = Glyphs()
+ASCII = Glyphs(dot="|", call="*", result="->", denied="x", more="...")
+
+
+def glyphs_for(stream: TextIO) -> Glyphs:
+    """UNICODE if ``stream`` can encode it; else ASCII, and unencodable text becomes ``?``.
+
+    (Model text can hold any character: on such a stream it is replaced, never a crash.)
+    """
+    sample = "".join(vars(UNICODE).values())
+    try:
+        sample.encode(stream.encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+        return ASCII
+    return UNICODE
+
+
+def summary_line(result: TurnResult, glyphs: Glyphs = UNICODE) -> str:
     """``[completed · 2,673 in / 12 out · $0.0054 · 0.14s]`` (plus the error, if any)."""
     parts = [result.boundary.value]
     if result.usage is not None:
@@ -88,7 +87,7 @@ def summary_line(result: TurnResult) -> str:
     if result.cost_usd is not None:
         parts.append(f"${result.cost_usd:.4f}")
     parts.append(f"{result.duration_s:.2f}s")
-    line = "[" + " · ".join(parts) + "]"
+    line = "[" + f" {glyphs.dot} ".join(parts) + "]"
     if result.error:
         line += f" {result.error}"
     if result.resets_at:
@@ -96,7 +95,7 @@ def summary_line(result: TurnResult) -> str:
     return line
 
 
-def _compact(value: Mapping[str, Any], width: int = 80) -> str:
+def _compact(value: Mapping[str, Any], width: int = 80, more: str = "…") -> str:
     for key in ("command", "file_path", "path", "url", "pattern", "query"):
         if isinstance(value.get(key), str):
             text = str(value[key])
@@ -104,16 +103,19 @@ def _compact(value: Mapping[str, Any], width: int = 80) -> str:
     else:
         text = json.dumps(dict(value), ensure_ascii=False)
     text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return text if len(text) <= width else text[: width - len(more)] + more
 
 
 class Renderer:
-    """Prints a session's events and answers its pending requests from ``lines``."""
+    """Prints a session's events and asks the person about its pending requests."""
 
-    def __init__(self, session: Session, lines: LineReader, out: TextIO) -> None:
+    def __init__(
+        self, session: Session, lines: ReplInput, out: TextIO, glyphs: Glyphs = UNICODE
+    ) -> None:
         self.session = session
         self.lines = lines
         self.out = out
+        self.glyphs = glyphs
         self._mid_line = False
         self.turn_shown = asyncio.Event()
         """Set when a turn's summary line has been printed."""
@@ -128,29 +130,39 @@ class Renderer:
             self.write("\n")
         self.write(text + "\n")
 
+    def end_line(self) -> None:
+        """Move to a new line if the cursor is not at the start of one."""
+        if self._mid_line:
+            self.write("\n")
+
+    def model_text(self, text: str) -> str:
+        """Text that came from the model or a tool, as it is to be printed."""
+        return text
+
     async def run(self) -> None:
         async for env in self.session.events():
             await self.show(env)
 
     async def show(self, env: Envelope) -> None:
-        ev = env.event
+        ev, g = env.event, self.glyphs
         if isinstance(ev, TextDelta):
-            self.write(ev.text)
+            self.write(self.model_text(ev.text))
         elif isinstance(ev, ToolCall):
-            self.line(f"  ⏺ {ev.name}({_compact(ev.input)})")
+            self.line(f"  {g.call} {ev.name}({self.model_text(_compact(ev.input, more=g.more))})")
         elif isinstance(ev, ToolResult):
             first = (ev.output.strip().splitlines() or [""])[0]
-            self.line(f"  ⎿ {'error: ' if ev.is_error else ''}{first[:100]}")
+            shown = self.model_text(first[:100])
+            self.line(f"  {g.result} {'error: ' if ev.is_error else ''}{shown}")
         elif isinstance(ev, PermissionRequested):
             await self._ask_permission(ev)
         elif isinstance(ev, PermissionDecided) and ev.by == "policy" and not ev.allow:
-            self.line(f"  ✗ denied by policy: {ev.message or ''}")
+            self.line(f"  {g.denied} denied by policy: {ev.message or ''}")
         elif isinstance(ev, QuestionAsked):
             await self._ask_question(ev)
         elif isinstance(ev, RateLimited) and ev.status != "allowed":
             self.line(f"  ! rate limit {ev.status} ({ev.rate_limit_type or 'unknown'})")
         elif isinstance(ev, TurnEnded):
-            self.line(summary_line(ev.result))
+            self.line(summary_line(ev.result, g))
             self.turn_shown.set()
         elif isinstance(ev, SessionClosed):
             self.line(f"session closed ({ev.reason})")
@@ -158,70 +170,114 @@ class Renderer:
     def _is_pending(self, request_id: str) -> bool:
         return any(p.request_id == request_id for p in self.session.pending)
 
+    async def _read_answer(self, prompt: str) -> str | None:
+        """The person's answer; Ctrl-C (:class:`Cancelled`) propagates."""
+        self.end_line()
+        return await self.read(prompt, history=False)
+
+    async def read(self, prompt: str, *, history: bool = True) -> str | None:
+        """The person's next message (or answer); raises :class:`Cancelled` on Ctrl-C."""
+        if not self.lines.draws_prompt:
+            self.write(prompt)
+        return await self.lines.read(prompt, history=history)
+
+    async def _cancelled(self, request_id: str, *, question: bool) -> None:
+        """Ctrl-C at a prompt: deny (decline) the request, then interrupt the turn."""
+        what = "declined" if question else "denied"
+        self.line(f"^C cancelled: {what}, interrupting{self.glyphs.more}")
+        with contextlib.suppress(SessionError):
+            if question:
+                await self.session.answer(request_id, None)
+            else:
+                await self.session.decide(
+                    request_id, False, message="The user cancelled this and stopped the turn."
+                )
+        with contextlib.suppress(SessionError):
+            await self.session.interrupt()
+
     async def _ask_permission(self, ev: PermissionRequested) -> None:
         if not self._is_pending(ev.request_id):
             return
-        self.line(f"  ? allow {ev.tool}({_compact(ev.input)})  [y]es once / [n]o / [a]lways: ")
-        while True:
-            answer = await self.lines.get()
-            choice = (answer or "n").strip().lower()[:1]
-            if choice in ("y", "n", "a"):
-                break
-            self.line("    please answer y, n or a")
+        what = self.model_text(_compact(ev.input, more=self.glyphs.more))
+        self.line(f"  ? allow {ev.tool}({what})  [y]es once / [n]o / [a]lways: ")
+        try:
+            while True:
+                answer = await self._read_answer("  > ")
+                choice = (answer or "n").strip().lower()[:1]
+                if choice in ("y", "n", "a"):
+                    break
+                self.line("    please answer y, n or a (Ctrl-C denies and stops the turn)")
+        except Cancelled:
+            await self._cancelled(ev.request_id, question=False)
+            return
         with contextlib.suppress(SessionError):
             await self.session.decide(ev.request_id, choice != "n", always=choice == "a")
 
     async def _ask_question(self, ev: QuestionAsked) -> None:
         if not self._is_pending(ev.request_id):
             return
-        answers: dict[str, str] = {}
-        for q in ev.questions:
-            self.line(f"  ? {q.question}")
-            for i, opt in enumerate(q.options, 1):
-                self.line(
-                    f"    {i}. {opt.label}" + (f" - {opt.description}" if opt.description else "")
-                )
-            self.line("    (number, or empty to decline)")
-            raw = ((await self.lines.get()) or "").strip()
-            if not raw.isdigit() or not 1 <= int(raw) <= len(q.options):
-                await self.session.answer(ev.request_id, None)
-                return
-            answers[q.question] = q.options[int(raw) - 1].label
+        try:
+            answers = await self._read_choices(ev)
+        except Cancelled:
+            await self._cancelled(ev.request_id, question=True)
+            return
         with contextlib.suppress(SessionError):
             await self.session.answer(ev.request_id, answers)
 
+    async def _read_choices(self, ev: QuestionAsked) -> dict[str, str] | None:
+        answers: dict[str, str] = {}
+        for q in ev.questions:
+            self.line(f"  ? {self.model_text(q.question)}")
+            for i, opt in enumerate(q.options, 1):
+                desc = f" - {opt.description}" if opt.description else ""
+                self.line(f"    {i}. {self.model_text(opt.label + desc)}")
+            self.line("    (number, or empty to decline)")
+            raw = ((await self._read_answer("  > ")) or "").strip()
+            if not raw.isdigit() or not 1 <= int(raw) <= len(q.options):
+                return None
+            answers[q.question] = q.options[int(raw) - 1].label
+        return answers
 
-async def repl_loop(session: Session, lines: LineReader, out: TextIO, *, prompt: str = "> ") -> int:
-    """Read turns until exit / EOF / Ctrl-C at idle; returns the exit code (0)."""
-    renderer = Renderer(session, lines, out)
+
+async def repl_loop(
+    session: Session,
+    lines: ReplInput,
+    out: TextIO,
+    *,
+    prompt: str = "> ",
+    glyphs: Glyphs = UNICODE,
+) -> int:
+    """Read turns until ``exit`` / end of input; returns the exit code (0; 1 on a session error)."""
+    renderer = Renderer(session, lines, out, glyphs)
     render_task = asyncio.create_task(renderer.run(), name="repl-render")
     running: list[asyncio.Future[TurnResult]] = []
     tasks: set[asyncio.Task[TurnResult | None]] = set()
     loop = asyncio.get_running_loop()
 
-    def on_sigint() -> None:
+    def on_sigint() -> None:  # a terminal in line mode, or not a terminal at all
+        if lines.cancel():
+            return
         if running and not running[0].done():
-            renderer.line("^C interrupting…")
+            renderer.line(f"^C interrupting{glyphs.more}")
             tasks.add(loop.create_task(session.interrupt()))
-        else:
-            renderer.line("^C")
-            lines.close()
 
     with contextlib.suppress(NotImplementedError, RuntimeError):
         loop.add_signal_handler(signal.SIGINT, on_sigint)
+    shown_id = session.session_id
     try:
         while True:
-            renderer.write(prompt)
-            text = await lines.get()
+            try:
+                text = await renderer.read(prompt)
+            except Cancelled:  # Ctrl-C at the prompt: the line is dropped, the session stays
+                renderer.line("^C (exit or Ctrl-D leaves)")
+                continue
             if text is None or text.strip() in EXIT_WORDS:
-                if text is None:
-                    renderer.write("\n")
+                renderer.end_line()
                 break
             if not text.strip():
                 continue
             renderer.turn_shown.clear()
-            handle = session.submit(text)
-            fut: asyncio.Future[TurnResult] = asyncio.ensure_future(_wait(handle))
+            fut: asyncio.Future[TurnResult] = asyncio.ensure_future(_wait(session.submit(text)))
             running[:] = [fut]
             await asyncio.wait({fut})
             running.clear()
@@ -230,6 +286,9 @@ async def repl_loop(session: Session, lines: LineReader, out: TextIO, *, prompt:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(5):
                     await renderer.turn_shown.wait()
+            if session.session_id and session.session_id != shown_id:
+                shown_id = session.session_id
+                renderer.line(f"session {shown_id}")
             if session.state is SessionState.ERROR:
                 renderer.line(f"session error: {session.error}")
                 return 1
