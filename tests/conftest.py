@@ -2,7 +2,10 @@
 
 - autouse ``_isolated_home``: every test gets a temp ``HOME`` and ``CLAUDE_CONFIG_DIR``
   (and XDG dirs), and loses ``CLAUDECODE`` plus every denylisted credential variable that
-  might sit in the developer's shell. No test can touch the real ``~/.claude``.
+  might sit in the developer's shell. No test can touch the real ``~/.claude``. The
+  caller's terminal and locale (``NO_COLOR``, ``COLUMNS``, ``TERM``, ``LANG``,
+  ``TEXTUAL_*``, ...) are replaced by fixed ones (:mod:`tests.support.hermetic`), here
+  at import for what Textual reads once, and again for every test.
 - ``claude_binary``: the real Claude Code bundled in claude-agent-sdk; a missing binary
   FAILS the test (never skips).
 - ``fake_api``: a running ``tests.support.fake_api.FakeApi`` (see its docstring for the
@@ -24,7 +27,11 @@ import pytest
 
 from claude_coder.security import DENYLIST
 from tests.support.fake_api import FakeApi
+from tests.support.hermetic import FIXED, neutral_environ, reload_textual_constants, unwanted
 from tests.support.launcher import seed_claude_json, write_launcher
+
+neutral_environ(os.environ)
+reload_textual_constants()
 
 # Variables never inherited by a test from the developer's shell.
 _SCRUB_EXACT = {
@@ -77,6 +84,10 @@ def _isolated_home(
     for name in list(os.environ):
         if name in scrub or name.startswith(_SCRUB_PREFIXES):
             monkeypatch.delenv(name, raising=False)
+    for name in list(unwanted(os.environ)):
+        monkeypatch.delenv(name)
+    for name, value in FIXED.items():
+        monkeypatch.setenv(name, value)
     return home
 
 
