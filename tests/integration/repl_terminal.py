@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import ptyprocess
+from tests.integration.sdk_support import cli_env
 
 from claude_coder.transports.screen.terminal import Snapshot, TerminalScreen
-from tests.integration.sdk_support import cli_env
 
 CPR_QUERY = b"\x1b[6n"
 UP = b"\x1b[A"

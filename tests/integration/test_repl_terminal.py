@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from tests.integration.repl_terminal import CTRL_C, CTRL_D, ESC_ENTER, UP, ReplTerminal
 from tests.integration.sdk_support import cli, cli_env
 from tests.support.fake_api import FakeApi

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 
 import textual.constants
-from textual.app import App
-
 from tests.support.hermetic import FIXED, neutral_environ
+from textual.app import App
 
 
 def test_neutral_environ_drops_what_changes_drawing_and_fixes_term_and_lang() -> None:
