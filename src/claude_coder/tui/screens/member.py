@@ -30,6 +30,7 @@ from claude_coder.tui.model import FleetModel, PendingPermission
 from claude_coder.tui.ports import MemberPort
 from claude_coder.tui.screens.confirm import ConfirmDialog, close_question
 from claude_coder.tui.widgets.conversation import Conversation
+from claude_coder.tui.widgets.prompt import PromptInput
 from claude_coder.tui.widgets.text import show_text
 from claude_coder.tui.widgets.theme import state_style, theme_style
 
@@ -84,7 +85,7 @@ class MemberScreen(Screen[None]):
             yield Conversation(self._model.conversation(self.member), id="conversation")
             with VerticalScroll(id="terminal-view"):
                 yield Static("", id="terminal")
-        yield Input(placeholder=f"message {self.member} (enter sends)", id="prompt")
+        yield PromptInput(placeholder=f"message {self.member} (enter sends)", id="prompt")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -167,11 +168,9 @@ class MemberScreen(Screen[None]):
         return True
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        if not text:
-            return
-        event.input.clear()
-        self._actions.submit(self.member, text)
+        text = event.value.strip()  # the prompt has cleared itself (PromptInput)
+        if text:
+            self._actions.submit(self.member, text)
 
     def action_back(self) -> None:
         self.dismiss(None)
