@@ -1,4 +1,9 @@
-"""The fleet table (one row per member) and the detail line for the highlighted member."""
+"""The fleet table (one row per member) and the detail line for the highlighted member.
+
+Columns follow their content as it changes (a state growing from ``idle`` to
+``! waiting``, a cost gaining digits); names and profiles get the room the other columns
+leave, and are cut only when that runs out.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +38,11 @@ _COLUMNS = (
 )
 
 
+_CUT_KEYS = ("name", "profile")
+MIN_CUT = 12
+"""A name or profile is never cut shorter than this."""
+
+
 def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -47,6 +57,8 @@ class MemberTable(DataTable[Text]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False)
         self._names: list[str] = []
+        self._shown: tuple[Sequence[MemberPort], set[str]] = ((), set())
+        self._room = (MIN_CUT, MIN_CUT)
 
     def on_mount(self) -> None:
         for label, key in _COLUMNS:
@@ -61,8 +73,11 @@ class MemberTable(DataTable[Text]):
 
     def show(self, members: Sequence[MemberPort], waiting: set[str]) -> None:
         """Render ``members``; ``waiting`` adds members the model knows wait on a person."""
+        self._shown = (members, waiting)
         names = [m.name for m in members]
-        if names != self._names:
+        room = self._name_room()
+        if names != self._names or room != self._room:
+            self._room = room
             keep = self.selected
             self.clear()
             self._names = names
@@ -73,7 +88,19 @@ class MemberTable(DataTable[Text]):
             return
         for m in members:
             for (_, key), cell in zip(_COLUMNS, self._cells(m, m.name in waiting), strict=True):
-                self.update_cell(m.name, key, cell)
+                self.update_cell(m.name, key, cell, update_width=True)
+
+    def on_resize(self) -> None:
+        if self._names and self._name_room() != self._room:
+            self.show(*self._shown)
+
+    def _name_room(self) -> tuple[int, int]:
+        """How wide names and profiles may be: what the other columns leave, 3:2."""
+        other = sum(
+            c.get_render_width(self) for k, c in self.columns.items() if k.value not in _CUT_KEYS
+        )
+        free = self.size.width - other - 2 * self.cell_padding * len(_CUT_KEYS) - 1
+        return max(MIN_CUT, free * 3 // 5), max(MIN_CUT, free * 2 // 5)
 
     def _cells(self, m: MemberPort, waiting: bool) -> list[Text]:
         app = self.app
@@ -84,10 +111,10 @@ class MemberTable(DataTable[Text]):
         last_style = theme_style(app, "text-error") if last in ("error", "limit") else ""
         shown = f"! {label}" if is_waiting else label
         return [  # Text everywhere: a name or profile is never read as markup
-            Text(_cut(m.name, 12)),
+            Text(_cut(m.name, self._room[0])),
             Text(shown, style=state_style(app, key)),
             Text(m.transport),
-            Text(_cut(m.profile, 12)),
+            Text(_cut(m.profile, self._room[1])),
             Text(str(m.queued) if m.queued else ""),
             Text(BOUNDARY_SHORT.get(last, last) if last else "-", style=last_style),
             Text(tokens),
