@@ -23,6 +23,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input
 
 from claude_coder.errors import ClaudeCoderError
+from claude_coder.events import SessionState
 from claude_coder.tui.actions import FleetActions
 from claude_coder.tui.collector import CollectorPacer
 from claude_coder.tui.model import FleetModel, Pending, PendingPermission
@@ -35,6 +36,7 @@ from claude_coder.tui.screens.approval import (
     QuestionReply,
 )
 from claude_coder.tui.screens.catalog import CatalogScreen, IntoFleet
+from claude_coder.tui.screens.confirm import ConfirmDialog, quit_question
 from claude_coder.tui.screens.fleet import FleetScreen, OpenMember
 from claude_coder.tui.screens.member import MemberScreen
 from claude_coder.tui.screens.new_member import NewMemberDialog, NewMemberRequest
@@ -42,6 +44,9 @@ from claude_coder.tui.screens.new_member import NewMemberDialog, NewMemberReques
 __all__ = ["FleetApp", "make_app", "run_fleet_tui"]
 
 Clock = Callable[[], datetime]
+
+_WORKING = frozenset({SessionState.BUSY, SessionState.STALLED})
+"""States in which quitting would cut a member off mid-turn."""
 
 
 def _local_now() -> datetime:
@@ -59,9 +64,12 @@ class FleetApp(App[None]):
     """Defer the garbage collector's full collections to quiet moments while the app
     runs (:class:`CollectorPacer`): one would otherwise be felt as a late key press."""
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+q", "quit_fleet", "Quit", priority=True),
         Binding("ctrl+y", "answer", "Answer", priority=True),
     ]
+
+    QUIT_TIMEOUT = 20.0
+    """Seconds a quit waits for the interrupted turns to reach their boundary."""
 
     def __init__(
         self,
@@ -147,6 +155,34 @@ class FleetApp(App[None]):
     def member(self, name: str) -> MemberPort | None:
         """The member's last known row."""
         return self._members.get(name)
+
+    # -- quitting ------------------------------------------------------------------
+
+    def action_quit_fleet(self) -> None:
+        """Quit; while members run turns, ask first and interrupt them before leaving."""
+        if isinstance(self.screen, ConfirmDialog):
+            return
+        busy = [m.name for m in self.fleet.members() if m.state in _WORKING or m.queued]
+        if not busy:
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_worker(self._quit_interrupting(busy), name="quit", exit_on_error=False)
+
+        self.push_screen(ConfirmDialog(quit_question(busy)), answered)
+
+    async def _quit_interrupting(self, busy: list[str]) -> None:
+        """Interrupt (and drain) every busy member, so its turn ends interrupted, then exit."""
+        self.notify("interrupting running turns…", timeout=self.QUIT_TIMEOUT)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.QUIT_TIMEOUT):
+                await asyncio.gather(
+                    *(self.fleet.interrupt(name, drain=True) for name in busy),
+                    return_exceptions=True,
+                )
+        self.exit()
 
     # -- members -------------------------------------------------------------------
 

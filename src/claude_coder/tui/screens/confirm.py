@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label
 
-__all__ = ["ConfirmDialog", "close_question"]
+__all__ = ["ConfirmDialog", "close_question", "quit_question"]
 
 
 def close_question(member: str) -> str:
@@ -19,6 +19,16 @@ def close_question(member: str) -> str:
     return (
         f"Close {member}? Its running turn stops and it leaves the fleet; "
         "its session stays in the catalog and can be resumed."
+    )
+
+
+def quit_question(busy: list[str]) -> str:
+    """What the person is asked before quitting while members run turns."""
+    who = ", ".join(busy[:3]) + (f" and {len(busy) - 3} more" if len(busy) > 3 else "")
+    verb = "is" if len(busy) == 1 else "are"
+    return (
+        f"Quit? {who} {verb} still working: the running turns are interrupted "
+        "(recorded as interrupted) and queued ones dropped."
     )
 
 
