@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from tests.tui.conftest import FakeFleet, wait_for
 from tests.tui.fakes import fixed_clock
+from textual.pilot import Pilot
+from textual.widgets import OptionList
 
 from claude_coder.events import Boundary
 from claude_coder.transports.fake import Ask, Say, Tool
 from claude_coder.tui import make_app
 from claude_coder.tui.app import FleetApp
-from claude_coder.tui.screens.approval import PermissionDialog, QuestionDialog
+from claude_coder.tui.screens.approval import PermissionDialog, QuestionDialog, WaitingList
 from claude_coder.tui.screens.member import MemberScreen
 
 SIZE = (100, 30)
@@ -144,3 +148,62 @@ async def test_question_pick_an_option_or_decline(fake_fleet: FakeFleet, decline
         assert expected in (tool.result or "")  # type: ignore[union-attr]
         answered = [e for e in app.model.log if "answered by person" in e.text]
         assert len(answered) == (0 if decline else 1)
+
+
+async def _on_member(pilot: Pilot[Any], app: FleetApp, name: str) -> MemberScreen:
+    table = app.fleet_screen.table
+    table.move_cursor(row=[m.name for m in app.fleet.members()].index(name))
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, MemberScreen))
+    assert isinstance(app.screen, MemberScreen) and app.screen.member == name
+    return app.screen
+
+
+async def test_a_request_never_pops_up_over_another_members_view(fake_fleet: FakeFleet) -> None:
+    fake_fleet.scripts["agent1"] = [[Tool("Bash", {"command": "make"}, output="built")]]
+    await fake_fleet.fleet.add("agent1")
+    await fake_fleet.fleet.add("writer")
+    app = _app(fake_fleet)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.fleet_screen.table.row_count == 2)
+        writer = await _on_member(pilot, app, "writer")
+        turn = fake_fleet.fleet.submit("agent1", "build")
+        await wait_for(pilot, lambda: bool(app.model.pending("agent1")), "pending request")
+        attention = writer.query_one("#attention")
+        await wait_for(pilot, lambda: "agent1 is waiting on you" in str(attention.render()))
+        assert app.screen is writer  # a badge on writer's view, no dialog over it
+        await pilot.press("escape")  # back to the fleet, then to agent1: its dialog opens
+        await wait_for(pilot, lambda: app.screen is app.fleet_screen)
+        await _on_member_then_dialog(pilot, app, "agent1")
+        await pilot.press("y")
+        assert (await turn).boundary is Boundary.COMPLETED
+
+
+async def _on_member_then_dialog(pilot: Pilot[Any], app: FleetApp, name: str) -> None:
+    table = app.fleet_screen.table
+    table.move_cursor(row=[m.name for m in app.fleet.members()].index(name))
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, PermissionDialog), "its dialog")
+    assert isinstance(app.screen, PermissionDialog) and app.screen.request.member == name
+    assert isinstance(app.screen_stack[-2], MemberScreen)
+
+
+async def test_ctrl_y_on_another_members_view_lists_what_waits(fake_fleet: FakeFleet) -> None:
+    fake_fleet.scripts["agent1"] = [[Tool("Bash", {"command": "make"}, output="built")]]
+    await fake_fleet.fleet.add("agent1")
+    await fake_fleet.fleet.add("writer")
+    app = _app(fake_fleet)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.fleet_screen.table.row_count == 2)
+        writer = await _on_member(pilot, app, "writer")
+        turn = fake_fleet.fleet.submit("agent1", "build")
+        await wait_for(pilot, lambda: bool(app.model.pending("agent1")), "pending request")
+        await pilot.press("ctrl+y")
+        await wait_for(pilot, lambda: isinstance(app.screen, WaitingList), "the list")
+        options = app.screen.query_one("#waiting", OptionList)
+        assert [str(options.get_option_at_index(0).prompt)] == ["agent1 asks to use Bash make"]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PermissionDialog), "the dialog")
+        await pilot.press("y")
+        assert (await turn).boundary is Boundary.COMPLETED
+        await wait_for(pilot, lambda: app.screen is writer)

@@ -34,6 +34,7 @@ from claude_coder.tui.screens.approval import (
     PermissionDialog,
     QuestionDialog,
     QuestionReply,
+    WaitingList,
 )
 from claude_coder.tui.screens.catalog import CatalogScreen, IntoFleet
 from claude_coder.tui.screens.confirm import ConfirmDialog, quit_question
@@ -190,6 +191,9 @@ class FleetApp(App[None]):
         screen = MemberScreen(message.name, self.model, self.actions, self.clock, blink=self.blink)
         self.push_screen(screen)
         screen.call_after_refresh(screen.show_member, self.member(message.name))
+        waiting = self.model.pending(message.name)
+        if waiting:  # what it deferred opens when the person comes to it
+            screen.call_after_refresh(self._open_next, waiting[0].request_id)
 
     def action_new_member(self) -> None:
         self._ask_member(NewMemberDialog(self.profiles, set(self._members), blink=self.blink))
@@ -233,28 +237,49 @@ class FleetApp(App[None]):
     # -- approvals -----------------------------------------------------------------
 
     def action_answer(self) -> None:
-        """Open the dialog for the request most relevant to what is on screen."""
+        """Open the request of the member on screen; elsewhere (or for several), a list."""
         if isinstance(self.screen, ModalScreen):
+            return
+        everyone = self.model.pending()
+        if not everyone:
+            self.notify("nothing is waiting on you", timeout=2)
             return
         context = None
         if isinstance(self.screen, MemberScreen):
             context = self.screen.member
         elif isinstance(self.screen, FleetScreen):
             context = self.screen.selected
-        pending = self.model.pending(context) or self.model.pending()
-        if not pending:
-            self.notify("nothing is waiting on you", timeout=2)
-            return
-        self._open_dialog(pending[0])
+        own = self.model.pending(context) if context is not None else []
+        if own:
+            self._open_dialog(own[0])
+        elif len(everyone) == 1 and not isinstance(self.screen, MemberScreen):
+            self._open_dialog(everyone[0])
+        else:
+            self._pick_waiting()
+
+    def _pick_waiting(self) -> None:
+        def picked(request: Pending | None) -> None:
+            if request is not None:
+                self.call_after_refresh(self._open_request, request.request_id)
+
+        self.push_screen(WaitingList(self.model.pending()), picked)
+
+    def _may_pop_up(self, request: Pending) -> bool:
+        """A dialog opens by itself only on the fleet view or the member's own view, and
+        never while the person types or another dialog is up."""
+        screen, focused = self.screen, self.focused
+        if isinstance(screen, ModalScreen):
+            return False
+        if isinstance(focused, Input) and bool(focused.value):
+            return False
+        return not isinstance(screen, MemberScreen) or screen.member == request.member
 
     def _raise(self, request: Pending) -> None:
-        """A member now waits on a person: open its dialog unless the person is busy."""
-        focused = self.focused
-        typing = isinstance(focused, Input) and bool(focused.value)
-        if isinstance(self.screen, ModalScreen) or typing:
-            self.notify(f"{request.member} is waiting on you: ctrl+y to answer", timeout=5)
+        """A member now waits on a person: open its dialog, or say so where it would intrude."""
+        if self._may_pop_up(request):
+            self._open_dialog(request)
             return
-        self._open_dialog(request)
+        self.notify(f"{request.member} is waiting on you: ctrl+y to answer", timeout=5)
 
     def _open_dialog(self, request: Pending) -> None:
         if isinstance(request, PendingPermission):
@@ -281,6 +306,12 @@ class FleetApp(App[None]):
             self.call_after_refresh(self._open_next, rest[0].request_id)
 
     def _open_next(self, request_id: str) -> None:
+        for request in self.model.pending():
+            if request.request_id == request_id and self._may_pop_up(request):
+                self._open_dialog(request)
+
+    def _open_request(self, request_id: str) -> None:
+        """Open the dialog of a request the person picked (if it still waits)."""
         if isinstance(self.screen, ModalScreen):
             return
         for request in self.model.pending():

@@ -20,9 +20,17 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from claude_coder.tui.model import PendingPermission, PendingQuestion
+from claude_coder.tui.format import tool_summary
+from claude_coder.tui.model import Pending, PendingPermission, PendingQuestion
 
-__all__ = ["PermissionChoice", "PermissionDialog", "QuestionDialog", "QuestionReply"]
+__all__ = [
+    "PermissionChoice",
+    "PermissionDialog",
+    "QuestionDialog",
+    "QuestionReply",
+    "WaitingList",
+    "describe_pending",
+]
 
 _DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -155,6 +163,48 @@ class QuestionDialog(ModalScreen[QuestionReply | None]):
 
     def action_decline(self) -> None:
         self.dismiss(QuestionReply(None))
+
+    def action_later(self) -> None:
+        self.dismiss(None)
+
+
+def describe_pending(request: Pending, width: int = 50) -> str:
+    """``asks to use Bash rm -rf build`` / ``asks a question``."""
+    if isinstance(request, PendingPermission):
+        return "asks to use " + tool_summary(request.tool, request.input, width)
+    return "asks a question"
+
+
+class WaitingList(ModalScreen[Pending | None]):
+    """Every request that waits on the person; enter opens one, escape closes the list."""
+
+    DEFAULT_CSS = (
+        _DIALOG_CSS.format(name="WaitingList")
+        + """
+    WaitingList OptionList { height: auto; max-height: 12; }
+    """
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "later", "Later")]
+
+    def __init__(self, requests: list[Pending]) -> None:
+        super().__init__()
+        self.requests = requests
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text("Waiting on you"), classes="title")
+            yield OptionList(
+                *(Option(Text(f"{r.member} {describe_pending(r)}")) for r in self.requests),
+                id="waiting",
+            )
+            yield Label(Text("enter opens · escape closes", style="dim"))
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.requests[event.option_index])
 
     def action_later(self) -> None:
         self.dismiss(None)

@@ -24,10 +24,10 @@ from claude_coder.tui.format import (
     format_resets,
     format_tokens,
     member_status,
-    tool_summary,
 )
-from claude_coder.tui.model import FleetModel, PendingPermission
+from claude_coder.tui.model import FleetModel
 from claude_coder.tui.ports import MemberPort
+from claude_coder.tui.screens.approval import describe_pending
 from claude_coder.tui.screens.confirm import ConfirmDialog, close_question
 from claude_coder.tui.widgets.conversation import Conversation
 from claude_coder.tui.widgets.prompt import PromptInput
@@ -142,14 +142,10 @@ class MemberScreen(Screen[None]):
     def _show_attention(self, info: MemberPort, last: str | None) -> None:
         attention = self.query_one("#attention", Label)
         pending = self._model.pending(self.member)
+        others = sorted({p.member for p in self._model.pending()} - {self.member})
         attention.set_class(False, "-shown", "-error")
         if pending:
-            req = pending[0]
-            what = (
-                "asks to use " + tool_summary(req.tool, req.input, 40)
-                if isinstance(req, PendingPermission)
-                else "asks a question"
-            )
+            what = describe_pending(pending[0], 40)
             attention.update(Text(f"! waiting on you: {what} — ctrl+y to answer"))
             attention.add_class("-shown")
         elif info.error:
@@ -159,6 +155,11 @@ class MemberScreen(Screen[None]):
             style = theme_style(self.app, "text-error")
             attention.update(Text(format_resets(info.resets_at, self._clock()), style=style))
             attention.add_class("-error")
+        elif others:
+            who = ", ".join(others[:3]) + (f" +{len(others) - 3}" if len(others) > 3 else "")
+            verb = "is" if len(others) == 1 else "are"
+            attention.update(Text(f"! {who} {verb} waiting on you — ctrl+y to see"))
+            attention.add_class("-shown")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "terminal":
