@@ -40,12 +40,8 @@ async def test_fleet_view_shows_members_and_their_turns_live(fake_fleet: FakeFle
     app = _app(fake_fleet)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.fleet_screen.table.row_count == 2, "two rows")
-        assert _row(app, "agent1")[:4] == [
-            "agent1",
-            "idle",
-            "fake",
-            "claude-code-expert"[:11] + "…",
-        ]
+        await wait_for(pilot, lambda: _row(app, "agent1")[3] == "claude-code-expert", "profile")
+        assert _row(app, "agent1")[:3] == ["agent1", "idle", "fake"]
         result = await fake_fleet.fleet.send("agent1", "run the tests")
         assert result.boundary is Boundary.COMPLETED
         await wait_for(pilot, lambda: _row(app, "agent1")[5] == "done", "last boundary")

@@ -43,8 +43,24 @@ MIN_CUT = 12
 """A name or profile is never cut shorter than this."""
 
 
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+Room = tuple[int, int] | None
+"""How wide a name and a profile may be (None: as wide as they are)."""
+
+
+def _cut(text: Text, width: int) -> Text:
+    if text.cell_len <= width:
+        return text
+    cut = text[: width - 1]
+    cut.append("…")
+    return cut
+
+
+def _fit(cells: list[Text], room: Room) -> list[Text]:
+    """``cells`` with the name and the profile cut to ``room``."""
+    if room is None:
+        return cells
+    name, profile = room
+    return [_cut(cells[0], name), *cells[1:3], _cut(cells[3], profile), *cells[4:]]
 
 
 class MemberTable(DataTable[Text]):
@@ -58,9 +74,12 @@ class MemberTable(DataTable[Text]):
         super().__init__(id=id, cursor_type="row", zebra_stripes=False)
         self._names: list[str] = []
         self._shown: tuple[Sequence[MemberPort], set[str]] = ((), set())
-        self._room = (MIN_CUT, MIN_CUT)
+        self._room: Room = None
 
     def on_mount(self) -> None:
+        self._add_columns()
+
+    def _add_columns(self) -> None:
         for label, key in _COLUMNS:
             self.add_column(label, key=key)
 
@@ -74,33 +93,49 @@ class MemberTable(DataTable[Text]):
     def show(self, members: Sequence[MemberPort], waiting: set[str]) -> None:
         """Render ``members``; ``waiting`` adds members the model knows wait on a person."""
         self._shown = (members, waiting)
-        names = [m.name for m in members]
-        room = self._name_room()
+        rows = [(m.name, self._cells(m, m.name in waiting)) for m in members]
+        room = self._room_for([cells for _, cells in rows])
+        names = [name for name, _ in rows]
         if names != self._names or room != self._room:
-            self._room = room
-            keep = self.selected
-            self.clear()
-            self._names = names
-            for m in members:
-                self.add_row(*self._cells(m, m.name in waiting), key=m.name)
-            if keep in names:
-                self.move_cursor(row=names.index(keep))
+            self._rebuild(rows, room)
             return
-        for m in members:
-            for (_, key), cell in zip(_COLUMNS, self._cells(m, m.name in waiting), strict=True):
-                self.update_cell(m.name, key, cell, update_width=True)
+        for name, cells in rows:
+            for (_, key), cell in zip(_COLUMNS, _fit(cells, room), strict=True):
+                self.update_cell(name, key, cell, update_width=True)
+
+    def _rebuild(self, rows: list[tuple[str, list[Text]]], room: Room) -> None:
+        """All rows anew, columns too: a column never shrinks otherwise."""
+        keep = self.selected
+        self._room = room
+        self.clear(columns=True)
+        self._add_columns()
+        self._names = [name for name, _ in rows]
+        for name, cells in rows:
+            self.add_row(*_fit(cells, room), key=name)
+        if keep in self._names:
+            self.move_cursor(row=self._names.index(keep))
 
     def on_resize(self) -> None:
-        if self._names and self._name_room() != self._room:
-            self.show(*self._shown)
+        members, waiting = self._shown
+        if self._names:
+            self.show(members, waiting)
 
-    def _name_room(self) -> tuple[int, int]:
-        """How wide names and profiles may be: what the other columns leave, 3:2."""
-        other = sum(
-            c.get_render_width(self) for k, c in self.columns.items() if k.value not in _CUT_KEYS
-        )
-        free = self.size.width - other - 2 * self.cell_padding * len(_CUT_KEYS) - 1
-        return max(MIN_CUT, free * 3 // 5), max(MIN_CUT, free * 2 // 5)
+    def _room_for(self, rows: list[list[Text]]) -> Room:
+        """None when every name and profile fits; else how wide each may be (3:2)."""
+        widths = [
+            max([len(label), *(row[i].cell_len for row in rows)])
+            for i, (label, _) in enumerate(_COLUMNS)
+        ]
+        pad = 2 * self.cell_padding
+        cut = [i for i, (_, key) in enumerate(_COLUMNS) if key in _CUT_KEYS]
+        other = sum(w + pad for i, w in enumerate(widths) if i not in cut)
+        scrollbar = 2 if len(rows) + 1 > self.size.height else 0
+        free = self.size.width - other - pad * len(cut) - scrollbar
+        name_need, profile_need = (widths[i] for i in cut)
+        if self.size.width == 0 or name_need + profile_need <= free:
+            return None
+        name = max(MIN_CUT, min(name_need, free * 3 // 5))
+        return name, max(MIN_CUT, min(profile_need, free - name))
 
     def _cells(self, m: MemberPort, waiting: bool) -> list[Text]:
         app = self.app
@@ -111,10 +146,10 @@ class MemberTable(DataTable[Text]):
         last_style = theme_style(app, "text-error") if last in ("error", "limit") else ""
         shown = f"! {label}" if is_waiting else label
         return [  # Text everywhere: a name or profile is never read as markup
-            Text(_cut(m.name, self._room[0])),
+            Text(m.name),
             Text(shown, style=state_style(app, key)),
             Text(m.transport),
-            Text(_cut(m.profile, self._room[1])),
+            Text(m.profile),
             Text(str(m.queued) if m.queued else ""),
             Text(BOUNDARY_SHORT.get(last, last) if last else "-", style=last_style),
             Text(tokens),
