@@ -166,4 +166,22 @@ async def test_brackets_in_a_summary_are_text_not_markup(fake_fleet: FakeFleet) 
         table = app.screen.query_one("#sessions", DataTable)
         await wait_for(pilot, lambda: table.row_count == 1)
         row = table.get_row_at(0)
-        assert (str(row[1]), str(row[2])) == ("fix [red]x[/red]", "/a/[b]")
+        assert (str(row[2]), str(row[3])) == ("fix [red]x[/red]", "/a/[b]")
+
+
+async def test_catalog_shows_each_sessions_id_and_finds_it_by_id(fake_fleet: FakeFleet) -> None:
+    catalog = scenes.catalog()
+    app = _app(fake_fleet, catalog)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        screen = app.screen
+        assert isinstance(screen, CatalogScreen)
+        table = screen.query_one("#sessions", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 4, "named sessions")
+        labels = [str(c.label) for c in table.columns.values()]
+        assert labels == ["name", "id", "summary", "cwd", "modified"]
+        named = catalog.list().sessions
+        assert [str(table.get_row_at(i)[1]) for i in range(4)] == [s.session_id[:8] for s in named]
+        screen.query_one("#search", Input).value = named[1].session_id[:8]
+        await wait_for(pilot, lambda: table.row_count == 1, "the one session with that id")
+        assert str(table.get_row_at(0)[0]) == named[1].name

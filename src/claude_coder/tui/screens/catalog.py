@@ -47,7 +47,7 @@ class IntoFleet(Message):
 
 
 class CatalogScreen(Screen[None]):
-    """Past sessions, newest first, filtered as you type."""
+    """Past sessions, newest first, filtered as you type (by name, id, summary or cwd)."""
 
     DEFAULT_CSS = """
     CatalogScreen #search { margin: 0; }
@@ -76,7 +76,7 @@ class CatalogScreen(Screen[None]):
         self._skipped = 0
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="/ search name, summary or cwd", id="search")
+        yield Input(placeholder="/ search name, id, summary or cwd", id="search")
         yield DataTable[Text](id="sessions", cursor_type="row")
         yield Label("reading the catalog…", id="status")
         yield Footer()
@@ -84,7 +84,7 @@ class CatalogScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#search", Input).cursor_blink = self._blink
         table = self.query_one("#sessions", DataTable)
-        table.add_columns("name", "summary", "cwd", "modified")
+        table.add_columns("name", "id", "summary", "cwd", "modified")
         table.focus()
         self.reload()
 
@@ -106,7 +106,8 @@ class CatalogScreen(Screen[None]):
         for s in self._shown:
             table.add_row(  # Text: a summary or cwd with brackets is not markup
                 Text(first_line(s.name or "(unnamed)", 12)),
-                Text(first_line(s.summary, 28)),
+                Text(s.session_id[:8]),  # what `claude-coder resume` takes as a prefix
+                Text(first_line(s.summary, 24)),
                 Text(first_line(s.cwd or "", 16)),
                 Text(f"{s.modified.astimezone(tz):%b %d %H:%M}"),
                 key=s.session_id,
