@@ -26,6 +26,7 @@ from claude_coder.errors import ClaudeCoderError
 from claude_coder.events import SessionState
 from claude_coder.tui.actions import FleetActions
 from claude_coder.tui.collector import CollectorPacer
+from claude_coder.tui.keys import ShownKeys
 from claude_coder.tui.model import FleetModel, Pending, PendingPermission
 from claude_coder.tui.ports import CatalogPort, FleetPort, MemberPort
 from claude_coder.tui.pump import EnvelopesArrived, EventBatcher, FleetStreamEnded
@@ -96,6 +97,7 @@ class FleetApp(App[None]):
         self._batcher = EventBatcher(lambda batch: self.post_message(EnvelopesArrived(batch)))
         self._members: dict[str, MemberPort] = {}
         self._pacer = CollectorPacer()
+        self._keys = ShownKeys(self, ("answer",))
 
     # -- the event worker ----------------------------------------------------------
 
@@ -144,6 +146,7 @@ class FleetApp(App[None]):
         """Re-read the fleet's members into every screen that shows them."""
         members = list(self.fleet.members())
         self._members = {m.name: m for m in members}
+        self._keys.refresh()
         # NoMatches: a screen being taken down (the app is exiting) has lost its widgets
         with contextlib.suppress(NoMatches):
             if self.fleet_screen.is_mounted:
@@ -156,6 +159,14 @@ class FleetApp(App[None]):
     def member(self, name: str) -> MemberPort | None:
         """The member's last known row."""
         return self._members.get(name)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """ctrl+y shows (and works) only while something waits; c only with a catalog."""
+        if action == "answer":
+            return bool(self.model.pending())
+        if action == "catalog":
+            return self.catalog is not None
+        return True
 
     # -- quitting ------------------------------------------------------------------
 

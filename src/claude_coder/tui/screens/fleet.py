@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
 
 from claude_coder.tui.actions import FleetActions
+from claude_coder.tui.keys import ShownKeys
 from claude_coder.tui.model import FleetModel
 from claude_coder.tui.ports import MemberPort
 from claude_coder.tui.screens.confirm import ConfirmDialog, close_question
@@ -72,6 +73,7 @@ class FleetScreen(Screen[None]):
         self._actions = actions
         self._clock = clock
         self._members: dict[str, MemberPort] = {}
+        self._keys = ShownKeys(self, ("open", "interrupt", "close_member", "restart"))
 
     def compose(self) -> ComposeResult:
         yield Label("", id="title")
@@ -104,6 +106,7 @@ class FleetScreen(Screen[None]):
         self.table.show(members, waiting)
         self._show_detail()
         self._show_title(members, waiting)
+        self._keys.refresh()
 
     def _show_title(self, members: Sequence[MemberPort], waiting: set[str]) -> None:
         busy = sum(1 for m in members if m.state.value == "busy")
@@ -127,6 +130,21 @@ class FleetScreen(Screen[None]):
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_detail()
+        self._keys.refresh()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Only keys that do something for the highlighted member are shown (and work)."""
+        name = self.selected
+        member = self._members.get(name) if name is not None else None
+        if action in ("open", "close_member"):
+            return member is not None
+        if action == "interrupt":
+            return member is not None and (
+                member.state.value in ("busy", "stalled") or member.queued > 0
+            )
+        if action == "restart":
+            return member is not None and member.state.value in ("error", "closed")
+        return True
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

@@ -25,7 +25,8 @@ from claude_coder.tui.format import (
     format_tokens,
     member_status,
 )
-from claude_coder.tui.model import FleetModel
+from claude_coder.tui.keys import ShownKeys
+from claude_coder.tui.model import FleetModel, ToolItem
 from claude_coder.tui.ports import MemberPort
 from claude_coder.tui.screens.approval import describe_pending
 from claude_coder.tui.screens.confirm import ConfirmDialog, close_question
@@ -76,7 +77,7 @@ class MemberScreen(Screen[None]):
         self._blink = blink
         self._info: MemberPort | None = None
         self._tools_open = False
-        self._enabled: tuple[bool | None, ...] = ()
+        self._keys = ShownKeys(self, ("terminal", "restart", "interrupt", "tools"))
 
     def compose(self) -> ComposeResult:
         yield Label("", id="status")
@@ -102,6 +103,7 @@ class MemberScreen(Screen[None]):
         """The member's conversation (or PTY screen) changed."""
         self.conversation.sync_soon()
         self._show_screen()
+        self._keys.refresh()
 
     def _show_screen(self) -> None:
         screen = self._model.conversation(self.member).screen
@@ -129,15 +131,7 @@ class MemberScreen(Screen[None]):
         )
         show_text(status, line)
         self._show_attention(info, last)
-        self._refresh_bindings_if_changed()
-
-    def _refresh_bindings_if_changed(self) -> None:
-        """Redraw the footer only when a key became (un)available: redrawing it costs a
-        recompose and a layout, far too much to do on every event of a busy member."""
-        enabled = tuple(self.check_action(a, ()) for a in ("terminal", "restart"))
-        if enabled != self._enabled:
-            self._enabled = enabled
-            self.refresh_bindings()
+        self._keys.refresh()
 
     def _show_attention(self, info: MemberPort, last: str | None) -> None:
         attention = self.query_one("#attention", Label)
@@ -162,10 +156,17 @@ class MemberScreen(Screen[None]):
             attention.add_class("-shown")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Only keys that do something now are shown (and work)."""
+        info = self._info
         if action == "terminal":
-            return self._info is not None and self._info.transport == "pty"
+            return info is not None and info.transport == "pty"
         if action == "restart":
-            return self._info is not None and self._info.state.value in ("error", "closed")
+            return info is not None and info.state.value in ("error", "closed")
+        if action == "interrupt":
+            return info is not None and (info.state.value in ("busy", "stalled") or info.queued > 0)
+        if action == "tools":
+            items = self._model.conversation(self.member).items
+            return any(isinstance(item, ToolItem) for item in items)
         return True
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
