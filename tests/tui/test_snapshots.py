@@ -13,12 +13,15 @@ from typing import Any
 from tests.tui import scenes
 from tests.tui.conftest import wait_for
 from tests.tui.fakes import ScriptedFleet, fixed_clock
+from textual import events
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from claude_coder.tui import make_app
 from claude_coder.tui.app import FleetApp
-from claude_coder.tui.screens.approval import PermissionDialog
+from claude_coder.tui.screens.approval import PermissionDialog, WaitingList
 from claude_coder.tui.screens.catalog import CatalogScreen
+from claude_coder.tui.screens.confirm import ConfirmDialog
 from claude_coder.tui.screens.member import MemberScreen
 
 PROFILES = ["claude-code-expert", "reviewer", "writer", "pty-expert"]
@@ -131,6 +134,41 @@ def test_catalog_browser(snap_compare: Compare) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, CatalogScreen))
         table = app.screen.query_one("#sessions")
         await wait_for(pilot, lambda: table.row_count == 4)  # type: ignore[attr-defined]
+
+    app = _app(scenes.mid_day_fleet())
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_run(steps))
+
+
+def test_quit_while_members_work_asks_first(snap_compare: Compare) -> None:
+    async def steps(pilot: Pilot[Any]) -> None:
+        app = await _on_fleet_view(pilot)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the question")
+
+    app = _app(scenes.mid_day_fleet())
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_run(steps))
+
+
+def test_waiting_list_on_another_members_view(snap_compare: Compare) -> None:
+    async def steps(pilot: Pilot[Any]) -> None:
+        app = await _on_fleet_view(pilot)
+        await pilot.press("enter")  # agent1's view; the reviewer waits
+        await wait_for(pilot, lambda: isinstance(app.screen, MemberScreen))
+        await pilot.press("ctrl+y")
+        await wait_for(pilot, lambda: isinstance(app.screen, WaitingList), "the list")
+
+    app = _app(scenes.mid_day_fleet())
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_run(steps))
+
+
+def test_multi_line_paste_in_the_prompt(snap_compare: Compare) -> None:
+    async def steps(pilot: Pilot[Any]) -> None:
+        app = await _on_fleet_view(pilot)
+        await pilot.press("down", "down", "enter")  # docs: idle
+        await wait_for(pilot, lambda: isinstance(app.screen, MemberScreen))
+        app.post_message(events.Paste("first line\nsecond line\nthird"))
+        prompt = app.screen.query_one("#prompt", Input)
+        await wait_for(pilot, lambda: prompt.value.count("\n") == 2, "the paste")
 
     app = _app(scenes.mid_day_fleet())
     assert snap_compare(app, terminal_size=(80, 24), run_before=_run(steps))

@@ -41,6 +41,7 @@ class ConfirmDialog(ModalScreen[bool]):
         width: 60; max-width: 100%; height: auto; border: thick $error;
         background: $panel; padding: 0 1;
     }
+    ConfirmDialog Label { width: 1fr; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes"),
