@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from tests.integration.repl_terminal import CTRL_C, CTRL_D, ESC_ENTER, UP, ReplTerminal
-from tests.integration.sdk_support import cli, cli_env
+from tests.integration.sdk_support import cli, cli_env, write_profiles
 from tests.support.fake_api import FakeApi
 
 
@@ -87,6 +87,37 @@ def test_ctrl_c_at_a_permission_prompt_denies_and_interrupts(
     repl.line("exit")  # a command again, not an answer to the cancelled question
     assert repl.wait_exit() == 0
     assert not (tmp_path / "nope.txt").exists()
+
+
+def test_ctrl_c_at_a_question_declines_and_interrupts(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path
+) -> None:
+    profiles = write_profiles(tmp_path, {"name": "q", "experimentalAskUserQuestionAnswering": True})
+    repl = ReplTerminal(
+        offline_claude, "--profiles", str(profiles), "repl", "q", "--cwd", str(tmp_path),
+        cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        _decline_by_ctrl_c(repl, fake_api)
+    finally:
+        repl.close()
+
+
+def _decline_by_ctrl_c(repl: ReplTerminal, fake_api: FakeApi) -> None:
+    repl.wait_prompt()
+    repl.line("ask:Which color?|Red|Blue")
+    repl.wait("(number, or empty to decline)")
+    repl.wait_prompt()
+    repl.send(CTRL_C)
+    repl.wait("cancelled: declined")
+    repl.wait("[interrupted")
+    repl.wait_prompt()
+    repl.line("2")  # a message now, not an answer to the cancelled question
+    repl.wait("[completed")
+    repl.wait_prompt()
+    repl.send(CTRL_D)
+    assert repl.wait_exit() == 0
+    assert fake_api.prompts_seen()[-1] == "2"
 
 
 def test_ctrl_c_while_a_turn_runs_interrupts_it(repl: ReplTerminal, fake_api: FakeApi) -> None:
