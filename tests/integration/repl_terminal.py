@@ -17,14 +17,13 @@ from pathlib import Path
 import ptyprocess
 from tests.integration.sdk_support import cli_env
 
+from claude_coder.transports.screen.keys import CTRL_C, CTRL_D, ENTER, ESC, UP
 from claude_coder.transports.screen.terminal import Snapshot, TerminalScreen
 
+__all__ = ["CTRL_C", "CTRL_D", "ENTER", "ESC_ENTER", "UP", "ReplTerminal"]
+
 CPR_QUERY = b"\x1b[6n"
-UP = b"\x1b[A"
-CTRL_C = b"\x03"
-CTRL_D = b"\x04"
-ENTER = b"\r"
-ESC_ENTER = b"\x1b\r"
+ESC_ENTER = ESC + ENTER
 COLUMNS, LINES = 120, 40
 
 

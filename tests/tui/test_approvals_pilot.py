@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from claude_coder.events import Boundary
+from claude_coder.fleet import FleetTurn
 from claude_coder.transports.fake import Ask, Say, Tool
 from claude_coder.tui import make_app
 from claude_coder.tui.app import FleetApp
@@ -150,54 +151,55 @@ async def test_question_pick_an_option_or_decline(fake_fleet: FakeFleet, decline
         assert len(answered) == (0 if decline else 1)
 
 
-async def _on_member(pilot: Pilot[Any], app: FleetApp, name: str) -> MemberScreen:
+async def _open(pilot: Pilot[Any], app: FleetApp, name: str) -> None:
+    """Highlight ``name`` in the fleet view and open it."""
     table = app.fleet_screen.table
     table.move_cursor(row=[m.name for m in app.fleet.members()].index(name))
     await pilot.press("enter")
+
+
+async def _on_writer_while_agent1_waits(
+    pilot: Pilot[Any], app: FleetApp, ff: FakeFleet
+) -> tuple[MemberScreen, FleetTurn]:
+    """writer's view is open when agent1 asks to run ``make``; returns it and agent1's turn."""
+    await wait_for(pilot, lambda: app.fleet_screen.table.row_count == 2)
+    await _open(pilot, app, "writer")
     await wait_for(pilot, lambda: isinstance(app.screen, MemberScreen))
-    assert isinstance(app.screen, MemberScreen) and app.screen.member == name
-    return app.screen
+    writer = app.screen
+    assert isinstance(writer, MemberScreen) and writer.member == "writer"
+    turn = ff.fleet.submit("agent1", "build")
+    await wait_for(pilot, lambda: bool(app.model.pending("agent1")), "pending request")
+    return writer, turn
+
+
+async def _two_members(ff: FakeFleet) -> FleetApp:
+    ff.scripts["agent1"] = [[Tool("Bash", {"command": "make"}, output="built")]]
+    await ff.fleet.add("agent1")
+    await ff.fleet.add("writer")
+    return _app(ff)
 
 
 async def test_a_request_never_pops_up_over_another_members_view(fake_fleet: FakeFleet) -> None:
-    fake_fleet.scripts["agent1"] = [[Tool("Bash", {"command": "make"}, output="built")]]
-    await fake_fleet.fleet.add("agent1")
-    await fake_fleet.fleet.add("writer")
-    app = _app(fake_fleet)
+    app = await _two_members(fake_fleet)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.fleet_screen.table.row_count == 2)
-        writer = await _on_member(pilot, app, "writer")
-        turn = fake_fleet.fleet.submit("agent1", "build")
-        await wait_for(pilot, lambda: bool(app.model.pending("agent1")), "pending request")
+        writer, turn = await _on_writer_while_agent1_waits(pilot, app, fake_fleet)
         attention = writer.query_one("#attention")
         await wait_for(pilot, lambda: "agent1 is waiting on you" in str(attention.render()))
         assert app.screen is writer  # a badge on writer's view, no dialog over it
         await pilot.press("escape")  # back to the fleet, then to agent1: its dialog opens
         await wait_for(pilot, lambda: app.screen is app.fleet_screen)
-        await _on_member_then_dialog(pilot, app, "agent1")
+        await _open(pilot, app, "agent1")
+        await wait_for(pilot, lambda: isinstance(app.screen, PermissionDialog), "its dialog")
+        assert isinstance(app.screen, PermissionDialog) and app.screen.request.member == "agent1"
+        assert isinstance(app.screen_stack[-2], MemberScreen)
         await pilot.press("y")
         assert (await turn).boundary is Boundary.COMPLETED
 
 
-async def _on_member_then_dialog(pilot: Pilot[Any], app: FleetApp, name: str) -> None:
-    table = app.fleet_screen.table
-    table.move_cursor(row=[m.name for m in app.fleet.members()].index(name))
-    await pilot.press("enter")
-    await wait_for(pilot, lambda: isinstance(app.screen, PermissionDialog), "its dialog")
-    assert isinstance(app.screen, PermissionDialog) and app.screen.request.member == name
-    assert isinstance(app.screen_stack[-2], MemberScreen)
-
-
 async def test_ctrl_y_on_another_members_view_lists_what_waits(fake_fleet: FakeFleet) -> None:
-    fake_fleet.scripts["agent1"] = [[Tool("Bash", {"command": "make"}, output="built")]]
-    await fake_fleet.fleet.add("agent1")
-    await fake_fleet.fleet.add("writer")
-    app = _app(fake_fleet)
+    app = await _two_members(fake_fleet)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.fleet_screen.table.row_count == 2)
-        writer = await _on_member(pilot, app, "writer")
-        turn = fake_fleet.fleet.submit("agent1", "build")
-        await wait_for(pilot, lambda: bool(app.model.pending("agent1")), "pending request")
+        writer, turn = await _on_writer_while_agent1_waits(pilot, app, fake_fleet)
         await pilot.press("ctrl+y")
         await wait_for(pilot, lambda: isinstance(app.screen, WaitingList), "the list")
         options = app.screen.query_one("#waiting", OptionList)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.tui import scenes
 from tests.tui.conftest import FakeFleet, wait_for
 from tests.tui.fakes import Info, StaticCatalog, fixed_clock
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select
 
 from claude_coder.tui import make_app
@@ -19,6 +22,16 @@ PROFILES = ["claude-code-expert", "reviewer"]
 
 def _app(ff: FakeFleet, catalog: StaticCatalog | None = None) -> FleetApp:
     return make_app(ff.fleet, catalog, PROFILES, clock=fixed_clock, blink=False)
+
+
+async def _catalog_open(pilot: Pilot[Any], app: FleetApp) -> tuple[CatalogScreen, DataTable[Any]]:
+    """Press c; returns the catalog screen and its table once the named sessions are in."""
+    await pilot.press("c")
+    screen = app.screen
+    assert isinstance(screen, CatalogScreen)
+    table = screen.query_one("#sessions", DataTable)
+    await wait_for(pilot, lambda: table.row_count == 4, "named sessions")
+    return screen, table
 
 
 def _names(ff: FakeFleet) -> list[str]:
@@ -75,11 +88,7 @@ async def test_failed_add_is_reported_and_the_fleet_is_unchanged(fake_fleet: Fak
 async def test_catalog_search_filters_by_name_summary_and_cwd(fake_fleet: FakeFleet) -> None:
     app = _app(fake_fleet, scenes.catalog())
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("c")
-        screen = app.screen
-        assert isinstance(screen, CatalogScreen)
-        table = screen.query_one("#sessions", DataTable)
-        await wait_for(pilot, lambda: table.row_count == 4, "named sessions")
+        screen, table = await _catalog_open(pilot, app)
         await pilot.press("slash", *"docs")
         assert table.row_count == 1  # cwd /home/dev/docs and summary "fleet docs"
         search = screen.query_one("#search", Input)
@@ -173,11 +182,7 @@ async def test_catalog_shows_each_sessions_id_and_finds_it_by_id(fake_fleet: Fak
     catalog = scenes.catalog()
     app = _app(fake_fleet, catalog)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("c")
-        screen = app.screen
-        assert isinstance(screen, CatalogScreen)
-        table = screen.query_one("#sessions", DataTable)
-        await wait_for(pilot, lambda: table.row_count == 4, "named sessions")
+        screen, table = await _catalog_open(pilot, app)
         labels = [str(c.label) for c in table.columns.values()]
         assert labels == ["name", "id", "summary", "cwd", "modified"]
         named = catalog.list().sessions
