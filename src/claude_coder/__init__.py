@@ -13,6 +13,7 @@ from claude_coder.catalog import Catalog, ListResult, ScanStats, SessionInfo
 from claude_coder.catalog.reader import FileFacts
 from claude_coder.errors import (
     AmbiguousSessionError,
+    BadNameError,
     BinaryNotFoundError,
     CatalogError,
     ChildExited,
@@ -108,6 +109,7 @@ __all__ = [
     "AmbiguousSessionError",
     "Ask",
     "AssistantText",
+    "BadNameError",
     "BinaryNotFoundError",
     "Boundary",
     "Catalog",

@@ -20,7 +20,8 @@
     ├── CatalogError                  exit 1 (2 for a bad SESSION argument)
     │   ├── SessionNotFoundError      no session matches a name, id or prefix
     │   ├── AmbiguousSessionError     several match; the candidates are listed
-    │   └── NameTakenError            a name is already used by another session
+    │   ├── NameTakenError            a name is already used by another session
+    │   └── BadNameError              exit 2: a session name that cannot be used
     └── FleetError                    exit 1
         ├── RosterLockedError         another process holds the roster
         ├── RosterCorruptError        the roster could not be read; a backup was kept
@@ -40,6 +41,7 @@ from typing import ClassVar
 
 __all__ = [
     "AmbiguousSessionError",
+    "BadNameError",
     "BinaryNotFoundError",
     "CatalogError",
     "ChildExited",
@@ -290,3 +292,9 @@ class MemberNameError(FleetError):
             "starting with a letter or digit"
         )
         self.name = name
+
+
+class BadNameError(CatalogError):
+    """A session name that cannot be used (control characters, a leading ``-``, ...)."""
+
+    exit_code = 2

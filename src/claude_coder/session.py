@@ -88,9 +88,13 @@ class Session:
         the first ``StateChanged``. ``policy``, ``stall_timeout`` and
         ``answer_questions`` override the profile's; ``start_timeout`` bounds the whole
         start and ``interrupt_timeout`` an interrupt (delivery and boundary together).
+        A bad ``name`` raises :class:`~claude_coder.errors.BadNameError`.
         """
+        from claude_coder.security import check_session_name
         from claude_coder.session_launch import launch_transport, resolve_profile
 
+        if name is not None:
+            check_session_name(name)
         prof = resolve_profile(profile, profiles, needed=transport is None)
         if persist is None:
             # The PTY transport always keeps a transcript (it reads the turn from it).

@@ -1,10 +1,11 @@
 """The session engine: the turn worker, the event pump, the stall watchdog, turn ends, close.
 
 :class:`SessionEngine` holds a session's state and runs it (the public ``Session`` holds
-one). Every event the transport yields passes the Redactor here and becomes an
-envelope. The engine alone ends turns (``_end_turn``): it completes the transport's
-report, or builds the result when the child is lost, an interrupt times out or the
-session closes, sets the state, then publishes exactly one ``TurnEnded``. Its tasks
+one). Every event the transport yields passes the Redactor here (an ``EventRedactor``:
+streamed text stays masked across pieces) and becomes an envelope. The engine alone
+ends turns (``_end_turn``): it completes the transport's report, or builds the result
+when the child is lost, an interrupt times out or the session closes, sets the state,
+then publishes exactly one ``TurnEnded``. Its tasks
 (pump, worker, watchdog, interrupts) belong to one ``TaskOwner`` (one TaskGroup).
 """
 
@@ -34,6 +35,7 @@ from claude_coder.events import (
     UserText,
 )
 from claude_coder.policy import Policy
+from claude_coder.security import EventRedactor, Redactor, watch_logs
 from claude_coder.session_decide import Decider, PermissionCallback, QuestionCallback
 from claude_coder.session_launch import start_error
 from claude_coder.session_stream import Broadcaster, EventCallback
@@ -43,7 +45,6 @@ from claude_coder.transports.base import Transport, TransportHooks
 
 if TYPE_CHECKING:
     from claude_coder.profiles import Profile
-    from claude_coder.security import Redactor
 
 __all__ = ["LIVE_STATES", "SessionEngine"]
 
@@ -86,14 +87,13 @@ class SessionEngine:
         start_timeout: float = 90.0,
         interrupt_timeout: float = 20.0,
     ) -> None:
-        if redactor is None:
-            from claude_coder.security import Redactor
-
-            redactor = Redactor()
+        redactor = redactor or Redactor()
+        watch_logs(redactor)
         self.transport = transport
         self.name = name
         self.profile = profile
         self.redactor = redactor
+        self._outgoing = EventRedactor(redactor)
         self.persisted = persisted
         self.cwd = cwd or (profile.cwd if profile is not None else None)
         if stall_timeout is None:
@@ -143,7 +143,8 @@ class SessionEngine:
     # -- publishing --------------------------------------------------------------------
 
     def publish(self, event: Event) -> None:
-        self.stream.publish(self.redactor.event(event))
+        for redacted in self._outgoing.feed(event):
+            self.stream.publish(redacted)
 
     def _set_state(self, new: SessionState) -> None:
         old = self.state

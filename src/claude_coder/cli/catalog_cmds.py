@@ -1,7 +1,10 @@
 """The catalog commands: ``list``, ``history``, ``resume`` and ``fork``.
 
 Each parses its arguments, asks :class:`claude_coder.catalog.Catalog`, and renders.
-``resume`` and ``fork`` hand over to the session commands' REPL.
+``resume`` and ``fork`` hand over to the session commands' REPL. Everything a
+transcript holds is shown with its control characters made visible
+(:mod:`claude_coder.security.terminal`); ``history`` also masks the secret values of
+every profile it can resolve.
 """
 
 from __future__ import annotations
@@ -16,8 +19,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from claude_coder.catalog import Catalog, ListResult, SessionInfo
-from claude_coder.cli.common import console, err_console
+from claude_coder.cli.common import console, err_console, load_profile_set
+from claude_coder.errors import ClaudeCoderError
 from claude_coder.events import AssistantText, Envelope, ToolCall, ToolResult, UserText
+from claude_coder.profiles import SecretRef, resolve_ref
+from claude_coder.security import Redactor, check_session_name, json_text, visible, visible_line
 
 __all__ = ["register"]
 
@@ -40,11 +46,11 @@ def _table(sessions: Iterable[SessionInfo]) -> Table:
         table.add_column(column, overflow="fold" if column == "SUMMARY" else "ellipsis")
     for s in sessions:
         table.add_row(
-            escape(s.name or "-"),
-            s.session_id[:8],
+            escape(visible_line(s.name or "-")),
+            escape(visible_line(s.session_id[:8])),
             _when(s.modified),
-            escape(s.cwd or "?"),
-            escape(s.summary),
+            escape(visible_line(s.cwd or "?")),
+            escape(visible_line(s.summary)),
         )
     return table
 
@@ -62,7 +68,11 @@ def list_cmd(show_all: bool, cwd: Path | None, as_json: bool) -> None:
     """List persisted sessions, newest first (named ones unless --all)."""
     result = Catalog().list(all=show_all, cwd=cwd)
     if as_json:
-        click.echo(json.dumps([s.to_json() for s in result.sessions], ensure_ascii=False, indent=2))
+        click.echo(
+            json_text(
+                json.dumps([s.to_json() for s in result.sessions], ensure_ascii=False, indent=2)
+            )
+        )
     elif not result.sessions:
         console().print("(no sessions)")
     else:
@@ -81,27 +91,58 @@ def _render(envelope: Envelope) -> str | None:
     event, stamp = envelope.event, envelope.time.astimezone(UTC).strftime("%H:%M:%S")
     head = f"[dim]{stamp}[/dim] "
     if isinstance(event, UserText):
-        return f"{head}[bold cyan]you[/bold cyan]  {escape(event.text)}"
+        return f"{head}[bold cyan]you[/bold cyan]  {escape(visible(event.text))}"
     if isinstance(event, AssistantText):
-        return f"{head}[bold green]claude[/bold green]  {escape(event.text)}"
+        return f"{head}[bold green]claude[/bold green]  {escape(visible(event.text))}"
     if isinstance(event, ToolCall):
         args = json.dumps(dict(event.input), ensure_ascii=False)
-        return f"{head}[yellow]tool[/yellow] {escape(event.name)} {escape(args)}"
+        name = escape(visible_line(event.name))
+        return f"{head}[yellow]tool[/yellow] {name} {escape(visible(args))}"
     if isinstance(event, ToolResult):
         mark = "[red]error[/red]" if event.is_error else "[dim]result[/dim]"
-        return f"{head}{mark} {escape(_clip(event.output))}"
+        return f"{head}{mark} {escape(visible(_clip(event.output)))}"
     return None
+
+
+def _profile_secrets(ctx: click.Context) -> Redactor:
+    """A Redactor holding every secret value the profiles resolve to, best effort.
+
+    A profiles file that cannot be read, or a reference that cannot be resolved, does
+    not stop ``history``: it is named on stderr (that value is not masked).
+    """
+    redactor, missed = Redactor(), []
+    try:
+        pset = load_profile_set(ctx)
+        for name in pset.names():
+            for var, value in pset.get(name).env.items():
+                if isinstance(value, SecretRef):
+                    try:
+                        redactor.add(resolve_ref(value, profile=name))
+                    except ClaudeCoderError:
+                        missed.append(f"{name}.env.{var}")
+    except ClaudeCoderError as exc:
+        missed.append(f"the profiles ({exc.message})")
+    if missed:
+        err_console().print(
+            f"note: not masked in this output, as they could not be resolved: {', '.join(missed)}",
+            markup=False,
+        )
+    return redactor
 
 
 @click.command("history")
 @click.argument("session")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines of events.")
-def history_cmd(session: str, as_json: bool) -> None:
+@click.pass_context
+def history_cmd(ctx: click.Context, session: str, as_json: bool) -> None:
     """Show a session's conversation (SESSION: a name, an id or a unique id prefix)."""
     out = console()
-    for envelope in Catalog().history(session):
+    events = Catalog().history(session)
+    redactor = _profile_secrets(ctx)
+    for raw in events:
+        envelope = redactor.obj(raw)
         if as_json:
-            click.echo(json.dumps(envelope.to_json(), ensure_ascii=False))
+            click.echo(json_text(json.dumps(envelope.to_json(), ensure_ascii=False)))
             continue
         line = _render(envelope)
         if line is not None:
@@ -135,7 +176,10 @@ def _open_repl(
 def resume_cmd(ctx: click.Context, session: str, profile: str | None) -> None:
     """Open a REPL on a persisted session, continuing the same conversation."""
     info = Catalog().resolve(session)
-    err_console().print(f"resuming {info.name or info.session_id} in {info.cwd or '.'}")
+    err_console().print(
+        f"resuming {visible_line(info.name or info.session_id)} in {visible_line(info.cwd or '.')}",
+        markup=False,
+    )
     _open_repl(ctx, profile=profile, info=info, fork=False, name=None)
 
 
@@ -148,9 +192,12 @@ def fork_cmd(ctx: click.Context, session: str, new_name: str | None, profile: st
     """Open a REPL on a new session forked from SESSION (the original is left as it is)."""
     catalog = Catalog()
     info = catalog.resolve(session)
-    name = new_name or catalog.fork_name(info)
+    name = check_session_name(new_name or catalog.fork_name(info))
     catalog.check_name_free(name)
-    err_console().print(f"forking {info.name or info.session_id} as {name!r}")
+    err_console().print(
+        f"forking {visible_line(info.name or info.session_id)} as {visible_line(name)!r}",
+        markup=False,
+    )
     _open_repl(ctx, profile=profile, info=info, fork=True, name=name)
 
 

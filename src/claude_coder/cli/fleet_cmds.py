@@ -16,6 +16,8 @@ from rich.table import Table
 
 from claude_coder.cli.common import console, state
 from claude_coder.fleet.rosterfile import RosterSnapshot, read_roster, snapshot_to_json
+from claude_coder.security import json_text, visible
+from claude_coder.security import visible_line as _cell
 
 __all__ = ["register"]
 
@@ -44,15 +46,15 @@ def _table(snapshot: RosterSnapshot) -> Table:
     for m in snapshot.members:
         cost = f"${m.cost_usd:.4f}" if m.cost_usd is not None else "-"
         table.add_row(
-            escape(m.name),
-            escape(m.state),
-            escape(m.profile),
-            escape(m.transport),
-            (m.session_id or "-")[:8],
-            escape(m.last_boundary or "-"),
+            escape(_cell(m.name)),
+            escape(_cell(m.state)),
+            escape(_cell(m.profile)),
+            escape(_cell(m.transport)),
+            escape(_cell((m.session_id or "-")[:8])),
+            escape(_cell(m.last_boundary or "-")),
             f"{_tokens(m.input_tokens)} in / {_tokens(m.output_tokens)} out",
             cost,
-            escape(m.cwd or "-"),
+            escape(_cell(m.cwd or "-")),
         )
     return table
 
@@ -64,7 +66,7 @@ def _header(snapshot: RosterSnapshot) -> str:
         who = f"not running (pid {snapshot.holder_pid} did not close cleanly); states as last seen"
     else:
         who = "not running; states as last seen"
-    return f"roster {escape(str(snapshot.path))}: {who}"
+    return f"roster {escape(_cell(str(snapshot.path)))}: {who}"
 
 
 @click.group("fleet", invoke_without_command=True)
@@ -89,7 +91,7 @@ def status_cmd(ctx: click.Context, roster_path: Path | None, as_json: bool) -> N
     path = roster_path or ctx.meta.get("fleet_roster")
     snapshot = read_roster(path)
     if as_json:
-        click.echo(json.dumps(snapshot_to_json(snapshot), ensure_ascii=False, indent=2))
+        click.echo(json_text(json.dumps(snapshot_to_json(snapshot), ensure_ascii=False, indent=2)))
         return
     out = console()
     out.print(_header(snapshot))
@@ -99,7 +101,7 @@ def status_cmd(ctx: click.Context, roster_path: Path | None, as_json: bool) -> N
         out.print(_table(snapshot))
     for m in snapshot.members:
         if m.error:
-            out.print(f"{escape(m.name)}: {escape(m.error)}")
+            out.print(f"{escape(_cell(m.name))}: {escape(visible(m.error))}")
 
 
 def register(group: click.Group) -> None:

@@ -17,6 +17,7 @@ from rich.markup import escape
 from claude_coder import __version__
 from claude_coder.cli.common import CliState, err_console
 from claude_coder.errors import ClaudeCoderError
+from claude_coder.security import visible
 
 __all__ = ["cli", "main"]
 
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return 2
     except ClaudeCoderError as exc:
-        err_console().print(f"[red]error:[/red] {escape(exc.message)}", highlight=False)
+        err_console().print(f"[red]error:[/red] {escape(visible(exc.message))}", highlight=False)
         return exc.exit_code
     # ``ctx.exit(n)`` returns n here instead of raising when standalone_mode is off.
     return rv if isinstance(rv, int) else 0

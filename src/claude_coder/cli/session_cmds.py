@@ -24,6 +24,7 @@ from claude_coder.cli.repl_input import open_input
 from claude_coder.cli.session_repl import glyphs_for, repl_loop
 from claude_coder.events import Boundary, TurnResult
 from claude_coder.profiles import BUILTIN_NAME, ProfileSet
+from claude_coder.security import check_session_name, json_text, visible, visible_line
 from claude_coder.session import Session
 from claude_coder.transports.base import PermissionDecision, PermissionRequest, QuestionRequest
 
@@ -72,6 +73,7 @@ def _resolve(query: str | None, cwd: Path | None) -> tuple[str | None, str | Non
 def _check_name(name: str | None, *, except_session: str | None = None) -> None:
     if name is None:
         return
+    check_session_name(name)
     from claude_coder.catalog import Catalog
 
     Catalog().check_name_free(name, except_session=except_session)
@@ -79,8 +81,8 @@ def _check_name(name: str | None, *, except_session: str | None = None) -> None:
 
 def _no_person(req: PermissionRequest) -> PermissionDecision:
     err_console().print(
-        f"denied {req.tool}: the profile's permissionPolicy says ask, and `run` cannot "
-        "ask a person (allow it in permissionPolicy, or use `claude-coder repl`)",
+        f"denied {visible_line(req.tool)}: the profile's permissionPolicy says ask, and `run` "
+        "cannot ask a person (allow it in permissionPolicy, or use `claude-coder repl`)",
         markup=False,
     )
     return PermissionDecision(
@@ -110,12 +112,12 @@ async def _run_once(
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signal.SIGINT)
     if as_json:
-        click.echo(json.dumps(turn_json(result), ensure_ascii=False))
+        click.echo(json_text(json.dumps(turn_json(result), ensure_ascii=False)))
     else:
         if result.text:
-            click.echo(result.text)
+            click.echo(visible(result.text))
         if result.error:
-            err_console().print(f"{result.boundary.value}: {result.error}", markup=False)
+            err_console().print(f"{result.boundary.value}: {visible(result.error)}", markup=False)
     return EXIT_CODES[result.boundary]
 
 
@@ -157,8 +159,9 @@ def run_cmd(
 def _repl_header(s: Session, profile: str, dot: str) -> str:
     """The REPL's first lines: where it runs, and how to leave."""
     sid = s.session_id or "(new: its id comes with the first reply)"
+    cwd = visible_line(s.cwd or ".")
     return (
-        f"claude-coder repl {dot} profile {profile} {dot} session {sid} {dot} {s.cwd or '.'}\n"
+        f"claude-coder repl {dot} profile {profile} {dot} session {sid} {dot} {cwd}\n"
         "(exit or Ctrl-D leaves; Ctrl-C stops a turn or clears the line; "
         "Esc+Enter or a trailing \\ for a new line)"
     )

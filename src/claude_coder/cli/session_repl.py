@@ -1,6 +1,7 @@
 """The REPL's terminal side: reading the person's messages, the live rendering of a turn.
 
-Everything shown comes from the session's (redacted) events: streamed text as it
+Everything shown comes from the session's (redacted) events, with control characters
+made visible (:func:`claude_coder.security.visible`): streamed text as it
 arrives, tool calls on one line each, permission requests and questions asked at the
 prompt (allow once / deny / always for this session; a numbered choice), and one
 summary line per turn (boundary, tokens, cost, time). Lines come from
@@ -41,6 +42,7 @@ from claude_coder.events import (
     TurnEnded,
     TurnResult,
 )
+from claude_coder.security import visible
 from claude_coder.session import Session
 
 __all__ = ["ASCII", "UNICODE", "Glyphs", "Renderer", "glyphs_for", "repl_loop", "summary_line"]
@@ -121,7 +123,7 @@ class Renderer:
         """Set when a turn's summary line has been printed."""
 
     def write(self, text: str) -> None:
-        self.out.write(text)
+        self.out.write(visible(text))
         self.out.flush()
         self._mid_line = not text.endswith("\n")
 

@@ -9,18 +9,24 @@ it can have inside a longer base64 blob).
 from __future__ import annotations
 
 import base64
-import dataclasses
-import enum
 import json
 import re
 import threading
-from collections.abc import Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote, quote_plus
 
-from claude_coder.events import Event
+from claude_coder.events import (
+    Event,
+    RateLimited,
+    ScreenChanged,
+    StateChanged,
+    StreamGap,
+    TextDelta,
+    Usage,
+)
+from claude_coder.security.walk import map_strings
 
-__all__ = ["MASK", "Redactor"]
+__all__ = ["BESIDE_TEXT", "MASK", "EventRedactor", "Redactor", "StreamRedactor"]
 
 MASK = "***"
 """What a secret becomes."""
@@ -31,6 +37,8 @@ _MIN_FORM = 4
 _E = TypeVar("_E", bound=Event)
 _X = TypeVar("_X", bound=BaseException)
 _PCT = re.compile(r"%[0-9A-F]{2}")
+_WRAP = r"(?:[ \t\u2502\u2503|]*\n[ \t\u2502\u2503|]*)?"
+"""Where a screen may break a line inside a secret: spaces and box edges around a newline."""
 
 
 def _url_forms(secret: str) -> set[str]:
@@ -71,6 +79,8 @@ class Redactor:
         self._secrets: set[str] = set()
         self._forms: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
+        self._wrapped: re.Pattern[str] | None = None
+        self._longest = 0
         for secret in secrets or ():
             self.add(secret)
 
@@ -93,6 +103,15 @@ class Redactor:
             self._forms |= _forms(secret)
             ordered = sorted(self._forms, key=len, reverse=True)
             self._pattern = re.compile("|".join(re.escape(f) for f in ordered))
+            self._wrapped = re.compile(
+                "|".join(_WRAP.join(re.escape(c) for c in f) for f in ordered)
+            )
+            self._longest = len(ordered[0])
+
+    @property
+    def longest(self) -> int:
+        """The length of the longest form a secret can take (0 with no secrets)."""
+        return self._longest
 
     def text(self, s: str) -> str:
         """``s`` with every registered secret, in every form, replaced by ``***``."""
@@ -100,6 +119,40 @@ class Redactor:
         if pattern is None or not s:
             return s
         return pattern.sub(MASK, s)
+
+    def screen(self, s: str) -> str:
+        """:meth:`text` for a terminal screen: also masks a secret that the screen wrapped
+        onto the next line (spaces and box edges around the break), keeping the line
+        count."""
+        wrapped = self._wrapped
+        if wrapped is None or not s:
+            return s
+        return wrapped.sub(lambda m: MASK + "\n" * m.group(0).count("\n"), s)
+
+    def split(self, s: str) -> tuple[str, str]:
+        """``s`` cut where no secret form can still be completed by what follows.
+
+        Returns ``(redacted head, raw tail)``: the head is final; the tail (shorter than
+        the longest form) must be prefixed to the next piece of the stream.
+        """
+        pattern, keep = self._pattern, self._longest - 1
+        if pattern is None or not s:
+            return s, ""
+        cut = max(len(s) - keep, 0)
+        out: list[str] = []
+        pos = 0
+        for m in pattern.finditer(s):
+            if m.start() >= cut:
+                break
+            out += (s[pos : m.start()], MASK)
+            pos = m.end()
+        end = max(pos, cut)
+        out.append(s[pos:end])
+        return "".join(out), s[end:]
+
+    def stream(self) -> StreamRedactor:
+        """A :class:`StreamRedactor` over this Redactor's secrets."""
+        return StreamRedactor(self)
 
     def obj(self, x: Any) -> Any:
         """A copy of ``x`` with every string (keys too) redacted.
@@ -110,29 +163,7 @@ class Redactor:
         """
         if self._pattern is None:
             return x
-        return self._walk(x)
-
-    def _walk(self, x: Any) -> Any:
-        if isinstance(x, enum.Enum):
-            return x  # a StrEnum is a str, but its value is ours, never a secret
-        if isinstance(x, str):
-            return self.text(x)
-        if isinstance(x, bytes | bytearray):
-            return self.text(bytes(x).decode("utf-8", "replace")).encode("utf-8")
-        if isinstance(x, Mapping):
-            return {self._walk(k): self._walk(v) for k, v in x.items()}
-        if isinstance(x, list):
-            return [self._walk(v) for v in x]
-        if isinstance(x, tuple) and not hasattr(x, "_fields"):
-            return tuple(self._walk(v) for v in x)
-        if isinstance(x, set | frozenset):
-            return type(x)(self._walk(v) for v in x)
-        if dataclasses.is_dataclass(x) and not isinstance(x, type):
-            changes = {
-                f.name: self._walk(getattr(x, f.name)) for f in dataclasses.fields(x) if f.init
-            }
-            return dataclasses.replace(x, **changes)
-        return x
+        return map_strings(x, self.text)
 
     def event(self, e: _E) -> _E:
         """The event ``e`` with every string inside it redacted (same type)."""
@@ -148,8 +179,73 @@ class Redactor:
         """Redact ``exc`` in place (its args and a ``message`` attribute) and return it."""
         if self._pattern is None:
             return exc
-        exc.args = tuple(self._walk(a) for a in exc.args)
+        exc.args = tuple(map_strings(a, self.text) for a in exc.args)
         message = getattr(exc, "message", None)
         if isinstance(message, str):
             exc.message = self.text(message)  # type: ignore[attr-defined]
         return exc
+
+
+class StreamRedactor:
+    """Redacts a text stream piece by piece (pure ``feed()``/``flush()``).
+
+    A secret split over several pieces is masked as if the stream were redacted whole:
+    ``"".join(feed(p) for p in pieces) + flush() == redactor.text("".join(pieces))``.
+    What could still be the start of a secret is held back until the next piece or
+    :meth:`flush` (at most ``redactor.longest - 1`` characters; nothing when no secret
+    is registered).
+    """
+
+    def __init__(self, redactor: Redactor) -> None:
+        self._redactor = redactor
+        self._held = ""
+
+    def __repr__(self) -> str:
+        return f"StreamRedactor({len(self._held)} chars held)"
+
+    @property
+    def holding(self) -> bool:
+        """True while text is held back."""
+        return bool(self._held)
+
+    def feed(self, piece: str) -> str:
+        """The redacted text that is now safe to publish (may be empty)."""
+        head, self._held = self._redactor.split(self._held + piece)
+        return head
+
+    def flush(self) -> str:
+        """Everything still held, redacted (the stream, or this part of it, ended)."""
+        held, self._held = self._held, ""
+        return self._redactor.text(held)
+
+
+BESIDE_TEXT = (ScreenChanged, StateChanged, RateLimited, Usage, StreamGap)
+"""Events that can come between two pieces of one streamed text (they do not end it)."""
+
+
+class EventRedactor:
+    """A session's events, redacted, in order (pure ``feed()``): what the session publishes.
+
+    ``TextDelta`` pieces go through a :class:`StreamRedactor`; the text it holds back is
+    published as one more ``TextDelta`` just before the next event that ends the text
+    (any event but those in :data:`BESIDE_TEXT`). A ``ScreenChanged`` is redacted with
+    :meth:`Redactor.screen` (wrapped lines), everything else with :meth:`Redactor.event`.
+    """
+
+    def __init__(self, redactor: Redactor) -> None:
+        self._redactor = redactor
+        self._text = StreamRedactor(redactor)
+
+    def feed(self, event: Event) -> list[Event]:
+        """The events to publish for ``event`` (none while a piece of text is held)."""
+        if isinstance(event, TextDelta):
+            text = self._text.feed(event.text)
+            return [TextDelta(text)] if text else []
+        out: list[Event] = []
+        if self._text.holding and not isinstance(event, BESIDE_TEXT):
+            out.append(TextDelta(self._text.flush()))
+        if isinstance(event, ScreenChanged):
+            out.append(ScreenChanged(self._redactor.screen(event.text)))
+        else:
+            out.append(self._redactor.event(event))
+        return out

@@ -208,7 +208,7 @@ class PtyTransport(Transport):
         """The current screen as fixture text, redacted (for errors and logs)."""
         if self._proc is None:
             return ""
-        return self.spec.redactor.text(format_fixture(self._proc.snapshot(), "pty", "now", 0.0))
+        return self.spec.redactor.screen(format_fixture(self._proc.snapshot(), "pty", "now", 0.0))
 
     # -- internals -----------------------------------------------------------------------
 
@@ -254,6 +254,7 @@ class PtyTransport(Transport):
             self._transcript.read_new()  # between turns: nothing there belongs to this one
         watcher.reader.since = time.time()
         await proc.write(keys.paste(text))
+        text = keys.pasted_text(text)
         try:
             await proc.wait_for(lambda r: r.kind.idle_like and echoed(r.prompt, text), 10)
         except TimeoutError:

@@ -70,7 +70,9 @@ class SdkTransport(Transport):
         control_timeout: float = 15.0,
     ) -> None:
         self.spec = spec
-        self._child_factory = child_factory or (lambda: ChildProcess(spec.argv, spec.env, spec.cwd))
+        self._child_factory = child_factory or (
+            lambda: ChildProcess(spec.argv, spec.env, spec.cwd, redact=spec.redactor.screen)
+        )
         self._ready_timeout = ready_timeout
         self._control_timeout = control_timeout
         self._session_id = spec.session_id

@@ -4,7 +4,8 @@ claude-agent-sdk's own subprocess transport merges ``os.environ`` into the child
 environment; claude-coder must not (the security module builds the environment). So
 :class:`ChildProcess` implements the SDK's ``Transport`` ABC over a child started with
 exactly the LaunchSpec's argv, environment and cwd: newline-delimited JSON both ways,
-lines up to :data:`MAX_LINE` bytes, stderr kept as a short tail for error messages,
+lines up to :data:`MAX_LINE` bytes, stderr kept as a short tail for error messages
+(passed through the session's Redactor before it is shown anywhere),
 its own process group (a Ctrl-C at the terminal reaches claude-coder, which interrupts
 in protocol, not the child), and a bounded close: stdin closed, then terminate, then
 kill, always reaped.
@@ -17,7 +18,7 @@ import collections
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
 from claude_agent_sdk import Transport as SdkTransportABC
@@ -43,8 +44,10 @@ class ChildProcess(SdkTransportABC):
         *,
         max_line: int = MAX_LINE,
         grace: float = 3.0,
+        redact: Callable[[str], str] = str,
     ) -> None:
         self._argv = tuple(argv)
+        self._redact = redact
         self._env = dict(env)
         self._cwd = cwd
         self._max_line = max_line
@@ -68,7 +71,9 @@ class ChildProcess(SdkTransportABC):
 
     @property
     def stderr_tail(self) -> str:
-        return "\n".join(self._stderr)
+        """The last lines Claude Code wrote to stderr, redacted (joined first, so a secret
+        cut by a line break is still found)."""
+        return self._redact("\n".join(self._stderr))
 
     async def connect(self) -> None:
         if self._proc is not None:

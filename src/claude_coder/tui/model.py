@@ -33,6 +33,7 @@ from claude_coder.events import (
     TurnEnded,
     UserText,
 )
+from claude_coder.security import visible_line, visible_obj
 from claude_coder.tui.format import format_cost, log_text
 
 __all__ = [
@@ -139,8 +140,12 @@ class ConversationLog:
         return self.offset + len(self.items)
 
     def apply(self, event: Event) -> bool:
-        """Fold one event in; True if the conversation or screen changed."""
-        match event:
+        """Fold one event in; True if the conversation or screen changed.
+
+        What the event carries is kept with its control characters made visible: the
+        widgets show it as it is, and a terminal must never receive the model's ESC.
+        """
+        match visible_obj(event):
             case TextDelta(text=text):
                 self._assistant().text += text
             case AssistantText(text=text):
@@ -250,7 +255,7 @@ class FleetModel:
             self._track_pending(member, env.event, result)
             text = log_text(env)
             if text is not None:
-                entry = LogEntry(member, text)
+                entry = LogEntry(member, visible_line(text))
                 self.log.append(entry)
                 result.log.append(entry)
         # a request the policy settled within the same batch never reaches a person

@@ -2,10 +2,14 @@
 
 Text is never typed raw: :func:`paste` wraps it in bracketed paste (the TUI turns on
 ``CSI ? 2004 h``) so newlines and long text land in the prompt as one paste and are not
-taken as Enter; :data:`ENTER` then submits, sent separately.
+taken as Enter; :data:`ENTER` then submits, sent separately. What goes inside the paste
+has passed :func:`claude_coder.security.typed`: no ESC, no other control character but
+newline and tab, so nothing in it can end the paste or press a key.
 """
 
 from __future__ import annotations
+
+from claude_coder.security.terminal import typed
 
 __all__ = [
     "CTRL_C",
@@ -22,6 +26,7 @@ __all__ = [
     "UP",
     "digit",
     "paste",
+    "pasted_text",
 ]
 
 ESC = b"\x1b"
@@ -39,11 +44,18 @@ PASTE_END = b"\x1b[201~"
 
 
 def paste(text: str) -> bytes:
-    """``text`` as one bracketed paste. An embedded end marker is removed (it would end
-    the paste early and let the rest be read as keys)."""
-    body = text.replace("\x1b[201~", "").replace("\x1b[200~", "")
-    body = body.replace("\r\n", "\n").replace("\r", "\n")
-    return PASTE_START + body.encode("utf-8") + PASTE_END
+    """``text`` as exactly one bracketed paste with no sequence inside it.
+
+    Control characters (ESC among them, so also any paste marker in ``text``) become
+    visible stand-ins (:func:`claude_coder.security.typed`); the prompt box then shows
+    what :func:`pasted_text` returns.
+    """
+    return PASTE_START + typed(text).encode("utf-8") + PASTE_END
+
+
+def pasted_text(text: str) -> str:
+    """What the prompt box holds after :func:`paste` of ``text``."""
+    return typed(text)
 
 
 def digit(n: int) -> bytes:

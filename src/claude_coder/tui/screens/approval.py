@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from claude_coder.security import visible, visible_line
 from claude_coder.tui.format import tool_summary
 from claude_coder.tui.model import Pending, PendingPermission, PendingQuestion
 
@@ -77,9 +78,9 @@ class PermissionDialog(ModalScreen[PermissionChoice | None]):
     def compose(self) -> ComposeResult:
         req = self.request
         with Vertical():
-            yield Label(Text(f"{req.member} asks to use {req.tool}"), classes="title")
+            yield Label(Text(visible_line(f"{req.member} asks to use {req.tool}")), classes="title")
             with VerticalScroll(classes="detail"):
-                yield Static(Text(_describe_input(dict(req.input))))
+                yield Static(Text(visible(_describe_input(dict(req.input)))))
             with Horizontal():
                 yield Button(Text("Allow once [y]"), id="allow", variant="success")
                 yield Button(Text("Always [a]"), id="always", variant="primary")
@@ -141,12 +142,14 @@ class QuestionDialog(ModalScreen[QuestionReply | None]):
         head = f"{self.request.member} asks"
         if len(questions) > 1:
             head += f" ({self._index + 1}/{len(questions)})"
-        self.query_one("#q-title", Label).update(Text(head + (f": {q.header}" if q.header else "")))
-        self.query_one("#q-text", Static).update(Text(q.question))
+        self.query_one("#q-title", Label).update(
+            Text(visible_line(head + (f": {q.header}" if q.header else "")))
+        )
+        self.query_one("#q-text", Static).update(Text(visible(q.question)))
         options = self.query_one("#q-options", OptionList)
         options.clear_options()
         options.add_options(
-            Option(Text(o.label + (f" — {o.description}" if o.description else "")))
+            Option(Text(visible(o.label + (f" — {o.description}" if o.description else ""))))
             for o in q.options
         )
         options.highlighted = 0 if q.options else None

@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label
 
+from claude_coder.security import visible_line
 from claude_coder.tui.format import first_line
 from claude_coder.tui.model import ConversationLog
 from claude_coder.tui.ports import CatalogPort, SessionInfoPort
@@ -105,10 +106,10 @@ class CatalogScreen(Screen[None]):
         tz = self._clock().tzinfo
         for s in self._shown:
             table.add_row(  # Text: a summary or cwd with brackets is not markup
-                Text(first_line(s.name or "(unnamed)", 12)),
+                Text(first_line(visible_line(s.name or "(unnamed)"), 12)),
                 Text(s.session_id[:8]),  # what `claude-coder resume` takes as a prefix
-                Text(first_line(s.summary, 24)),
-                Text(first_line(s.cwd or "", 16)),
+                Text(first_line(visible_line(s.summary), 24)),
+                Text(first_line(visible_line(s.cwd or ""), 16)),
                 Text(f"{s.modified.astimezone(tz):%b %d %H:%M}"),
                 key=s.session_id,
             )
@@ -180,7 +181,7 @@ class HistoryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         title = f"{self.info.name or '(unnamed)'} · {self.info.session_id[:8]} · read-only"
-        yield Label(Text(title), id="title")
+        yield Label(Text(visible_line(title)), id="title")
         yield Conversation(ConversationLog(), id="history")
         yield Footer()
 

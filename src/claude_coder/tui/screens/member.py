@@ -18,6 +18,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Input, Label, Static
 
+from claude_coder.security import visible_line
 from claude_coder.tui.actions import FleetActions
 from claude_coder.tui.format import (
     format_cost,
@@ -143,7 +144,7 @@ class MemberScreen(Screen[None]):
             attention.update(Text(f"! waiting on you: {what} — ctrl+y to answer"))
             attention.add_class("-shown")
         elif info.error:
-            attention.update(Text(f"error: {info.error} — ctrl+r restarts"))
+            attention.update(Text(visible_line(f"error: {info.error} — ctrl+r restarts")))
             attention.add_class("-error")
         elif last == "limit":
             style = theme_style(self.app, "text-error")

@@ -14,6 +14,7 @@ from typing import assert_never
 
 from rich.text import Text
 from textual.containers import VerticalScroll
+from textual.markup import escape
 from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
@@ -67,7 +68,7 @@ class ToolLine(Collapsible):
     def _heading(self) -> str:
         item = self.item
         mark = "…" if item.result is None else ("✗" if item.is_error else "✓")
-        return f"{tool_summary(item.name, item.input, 56)}  {mark}"
+        return f"{escape(tool_summary(item.name, item.input, 56))}  {mark}"  # a str title is markup
 
     def catch_up(self) -> None:
         """Show the result once it arrived."""

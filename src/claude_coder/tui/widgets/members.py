@@ -13,6 +13,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
+from claude_coder.security import visible_line
 from claude_coder.tui.format import (
     BOUNDARY_SHORT,
     format_cost,
@@ -149,7 +150,7 @@ class MemberTable(DataTable[Text]):
             Text(m.name),
             Text(shown, style=state_style(app, key)),
             Text(m.transport),
-            Text(m.profile),
+            Text(visible_line(m.profile)),
             Text(str(m.queued) if m.queued else ""),
             Text(BOUNDARY_SHORT.get(last, last) if last else "-", style=last_style),
             Text(tokens),
@@ -172,10 +173,12 @@ class MemberDetail(Static):
         text = Text()
         text.append(member.name, style="bold")
         sid = member.session_id[:8] if member.session_id else "no id yet"
-        text.append(f"  {member.transport} · {member.profile} · {member.cwd or '.'} · {sid}")
+        text.append(
+            visible_line(f"  {member.transport} · {member.profile} · {member.cwd or '.'} · {sid}")
+        )
         if member.error:
             text.append("\nerror: ", style=theme_style(self.app, "text-error", bold=True))
-            text.append(member.error)
+            text.append(visible_line(member.error))
             text.append("  (R restarts it)")
         elif member.last_boundary is not None and member.last_boundary.value == "limit":
             text.append("\n")
