@@ -34,6 +34,10 @@ prompt                     reply
                            default options ``Red``/``Blue``)
 ``slow:N[:SECONDS]``       N text deltas, SECONDS (default 0.2) apart: ``chunk0 chunk1 ..``
 ``deltas:N``               N text deltas with no delay: ``d0 d1 ...`` (benchmarks)
+``split:N:TEXT``           ``TEXT`` streamed as N text deltas (cut between words, or inside
+                           one word when TEXT has fewer than N: a secret in pieces)
+``hostile:``               ``fake_scripts.HOSTILE_TEXT``: terminal escapes (OSC 52, OSC 0,
+                           CSI 2J, 8-bit CSI, bidi override, BEL, CR) and Rich markup
 ``stall:[SECONDS]``        stream starts (``message_start``, an empty text block) then
                            sends nothing until ``release_stalls()`` or SECONDS (default
                            60) pass; then ``Released after a stall.``

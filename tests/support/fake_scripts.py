@@ -18,6 +18,12 @@ DEFAULT_WRITE_CONTENT = "hello from the fake API\n"
 DEFAULT_STALL_TIMEOUT = 60.0
 INTERRUPT_MARK = "[Request interrupted by user"
 _ANSWER = re.compile(r'"[^"]*"="([^"]*)"')
+HOSTILE_TEXT = (
+    "clip\x1b]52;c;cHduZWQ=\x07 title\x1b]0;pwned\x07 clear\x1b[2J\x1b[H red\x1b[31m"
+    " csi8\u009b2J bidi\u202eevil\u202c bell\x07 cr\rfake [bold]markup[/bold] end"
+)
+"""What ``hostile:`` makes the model answer: OSC 52 (clipboard), OSC 0 (title), CSI
+clear/home/colour, an 8-bit CSI, a bidi override, BEL, a lone CR and Rich markup."""
 
 ERROR_TYPES = {
     400: "invalid_request_error",
@@ -232,6 +238,11 @@ def _from_prompt(prompt: str) -> Plan:
         return _ask(arg)
     if key == "slow":
         return _slow(arg)
+    if key == "split":
+        n, _, rest = arg.partition(":")
+        return _text("split", rest, chunks=int(n or "2"))
+    if key == "hostile":
+        return _text("hostile", HOSTILE_TEXT)
     if key == "deltas":
         n = int(arg.strip() or "100")
         return _text("deltas", "".join(f"d{i} " for i in range(n)).rstrip(), chunks=n)

@@ -47,15 +47,18 @@ def paste(text: str) -> bytes:
     """``text`` as exactly one bracketed paste with no sequence inside it.
 
     Control characters (ESC among them, so also any paste marker in ``text``) become
-    visible stand-ins (:func:`claude_coder.security.typed`); the prompt box then shows
-    what :func:`pasted_text` returns.
+    visible stand-ins (:func:`claude_coder.security.typed`), and a leading ``!`` gets a
+    space before it: pasted first into an empty prompt, ``!`` switches the TUI to shell
+    mode, where a command runs with no permission check at all. The prompt box then
+    shows what :func:`pasted_text` returns.
     """
-    return PASTE_START + typed(text).encode("utf-8") + PASTE_END
+    return PASTE_START + pasted_text(text).encode("utf-8") + PASTE_END
 
 
 def pasted_text(text: str) -> str:
     """What the prompt box holds after :func:`paste` of ``text``."""
-    return typed(text)
+    body = typed(text)
+    return " " + body if body.startswith("!") else body
 
 
 def digit(n: int) -> bytes:
