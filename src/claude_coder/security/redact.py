@@ -103,9 +103,7 @@ class Redactor:
             self._forms |= _forms(secret)
             ordered = sorted(self._forms, key=len, reverse=True)
             self._pattern = re.compile("|".join(re.escape(f) for f in ordered))
-            self._wrapped = re.compile(
-                "|".join(_WRAP.join(re.escape(c) for c in f) for f in ordered)
-            )
+            self._wrapped = None  # compiled when a screen is first redacted
             self._longest = len(ordered[0])
 
     @property
@@ -124,10 +122,17 @@ class Redactor:
         """:meth:`text` for a terminal screen: also masks a secret that the screen wrapped
         onto the next line (spaces and box edges around the break), keeping the line
         count."""
-        wrapped = self._wrapped
-        if wrapped is None or not s:
+        if self._pattern is None or not s:
             return s
+        wrapped = self._wrapped or self._compile_wrapped()
         return wrapped.sub(lambda m: MASK + "\n" * m.group(0).count("\n"), s)
+
+    def _compile_wrapped(self) -> re.Pattern[str]:
+        with self._lock:
+            ordered = sorted(self._forms, key=len, reverse=True)
+            wrapped = re.compile("|".join(_WRAP.join(map(re.escape, f)) for f in ordered))
+            self._wrapped = wrapped
+            return wrapped
 
     def split(self, s: str) -> tuple[str, str]:
         """``s`` cut where no secret form can still be completed by what follows.

@@ -103,14 +103,26 @@ class ChildProcess(SdkTransportABC):
     async def write(self, data: str) -> None:
         proc = self._proc
         if proc is None or proc.stdin is None or proc.stdin.is_closing():
-            raise TransportError("Claude Code's input is closed")
+            raise await self._input_lost("Claude Code's input is closed")
         async with self._write_lock:
             try:
                 proc.stdin.write(data.encode("utf-8"))
                 await proc.stdin.drain()
             except (BrokenPipeError, ConnectionResetError) as exc:
                 self._ready = False
-                raise TransportError(f"Claude Code stopped reading its input: {exc}") from exc
+                raise await self._input_lost(
+                    f"Claude Code stopped reading its input: {exc}"
+                ) from exc
+
+    async def _input_lost(self, why: str) -> TransportError:
+        """Why writing failed: the child's exit and stderr tail if it exited, else ``why``."""
+        if self._proc is None or await self._wait(1.0) is None:
+            return TransportError(why)
+        if self._stderr_task is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(1.0):
+                    await asyncio.shield(self._stderr_task)
+        return ChildExited(self._proc.returncode, self.stderr_tail)
 
     def read_messages(self) -> AsyncIterator[dict[str, Any]]:
         return self._read()
