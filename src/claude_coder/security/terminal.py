@@ -43,8 +43,8 @@ _TYPED = str.maketrans({**{c: v for c, v in _C0.items() if c not in (0x09, 0x0A)
 _BLOCK = str.maketrans(
     {**{c: v for c, v in _C0.items() if c not in (0x09, 0x0A)}, **_C1, **_LAYOUT}
 )
-_LINE = str.maketrans({**_C0, **_C1, **_LAYOUT})
-_JSON_ESCAPE = re.compile("[\u0080-\u009f\u2028-\u202e\u2066-\u2069]")
+_LINE = str.maketrans({**_C0, 0x0A: "\u2424", **_C1, **_LAYOUT})  # newline: ␤
+_JSON_ESCAPE = re.compile("[\u007f-\u009f\u2028-\u202e\u2066-\u2069]")
 
 
 def _newlines(text: str) -> str:
@@ -69,7 +69,7 @@ def typed(text: str) -> str:
 
 
 def json_text(document: str) -> str:
-    """A JSON document with C1 and layout characters written as ``\\uXXXX`` escapes.
+    """A JSON document with DEL, C1 and layout characters written as ``\\uXXXX`` escapes.
 
     ``json.dumps(..., ensure_ascii=False)`` already escapes C0 and ``"``; these characters
     can only stand inside strings, where the escape means the same character.

@@ -7,7 +7,6 @@ session it starts from). It checks the form and dismisses with a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -19,9 +18,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Select
 
-__all__ = ["NewMemberDialog", "NewMemberRequest", "check_member_name"]
+from claude_coder.fleet import MemberNameError
+from claude_coder.fleet.rosterfile import validate_member_name
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+__all__ = ["NewMemberDialog", "NewMemberRequest", "check_member_name"]
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,10 @@ def check_member_name(name: str, taken: Collection[str]) -> str | None:
     """Why ``name`` cannot be a new member's name, or None if it can."""
     if not name:
         return "a member needs a name"
-    if not _NAME.match(name):
-        return "use letters, digits, '.', '_' or '-' (up to 64), starting with a letter or digit"
+    try:
+        validate_member_name(name)  # the fleet's own rule, so the dialog never disagrees
+    except MemberNameError as exc:
+        return exc.message
     if name in taken:
         return f"a member named {name!r} is already in the fleet"
     return None

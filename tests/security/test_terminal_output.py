@@ -1,0 +1,168 @@
+"""Only claude-coder's own styling reaches a terminal.
+
+Findings: model text and tool output were printed raw by the REPL (``ESC]52`` writes the
+clipboard, ``ESC]0`` the title, ``ESC[2J`` clears), and a transcript's ``custom-title``
+with CSI codes or a newline printed raw in ``list`` (a newline faked a row).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from tests.integration.sdk_support import cli
+from tests.support.fake_api import FakeApi
+from tests.support.fake_scripts import HOSTILE_TEXT
+from tests.tui.conftest import wait_for
+
+from claude_coder.catalog import Catalog
+from claude_coder.fleet import Fleet, Roster, RosterMember
+from claude_coder.security import json_text, visible, visible_line
+from claude_coder.tui import make_app
+from claude_coder.tui.screens.member import MemberScreen
+from claude_coder.tui.widgets.conversation import AnswerBlock
+
+_RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]")
+"""What must never reach a terminal from outside text (newline and tab aside)."""
+
+
+def _no_raw(out: str) -> None:
+    found = _RAW.search(out)
+    assert found is None, f"raw {found.group(0)!r} in {out[max(found.start() - 30, 0) :][:80]!r}"
+
+
+# -- the functions -------------------------------------------------------------------
+
+
+@given(st.text())
+def test_visible_leaves_nothing_a_terminal_acts_on(text: str) -> None:
+    _no_raw(visible(text))
+    line = visible_line(text)
+    _no_raw(line)
+    assert "\n" not in line and "\t" not in line
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=["Cc", "Zl", "Zp", "Cf"])))
+def test_ordinary_text_is_shown_unchanged(text: str) -> None:
+    assert visible(text) == text == visible_line(text)
+
+
+@given(st.recursive(st.text(), lambda kids: st.lists(kids) | st.dictionaries(st.text(), kids)))
+def test_json_text_is_the_same_json_with_no_raw_control(value: Any) -> None:
+    document = json_text(json.dumps(value, ensure_ascii=False))
+    _no_raw(document)
+    assert json.loads(document) == value
+
+
+def test_the_visible_forms() -> None:
+    assert visible("a\x1b]52;c;eA==\x07b") == "a␛]52;c;eA==␇b"
+    assert visible("\x9b2J \u202eevil\r\nok\rno\x7f") == "\\x9b2J \\u202eevil\nok␍no␡"
+    assert visible_line("title\nfake row\t") == "title␤fake row␉"
+
+
+# -- the CLI against the real binary ---------------------------------------------------
+
+
+def _run(launcher: Path, cwd: Path, *args: str) -> str:
+    done = cli(launcher, *args, cwd=cwd, stdin="hostile:\nexit\n" if args[0] == "repl" else "")
+    assert done.returncode == 0, done.stderr
+    return done.stdout + done.stderr
+
+
+def test_run_repl_and_history_show_model_escapes_made_visible(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path
+) -> None:
+    outputs = {
+        "run": _run(offline_claude, tmp_path, "run", "--name", "hostile", "hostile:"),
+        "run --json": _run(offline_claude, tmp_path, "run", "--json", "hostile:"),
+        "repl": _run(offline_claude, tmp_path, "repl"),
+        "history": _run(offline_claude, tmp_path, "history", "hostile"),
+        "history --json": _run(offline_claude, tmp_path, "history", "--json", "hostile"),
+    }
+    for what, out in outputs.items():
+        _no_raw(out)
+        assert "\x1b" not in out, what
+    for what in ("run", "repl", "history"):
+        assert "clip␛]52;c;cHduZWQ=␇" in outputs[what] and "\\u202eevil" in outputs[what], what
+        assert "[bold]markup[/bold]" in outputs[what], what  # markup is text, not style
+    assert json.loads(outputs["run --json"])["text"] == HOSTILE_TEXT  # same JSON value
+
+
+def _retitle(session_id: str, title: str) -> None:
+    """Append a ``custom-title`` record, as something other than claude-coder might."""
+    config = Path(os.environ["CLAUDE_CONFIG_DIR"])
+    (path,) = (config / "projects").glob(f"*/{session_id}.jsonl")
+    record = {"type": "custom-title", "customTitle": title, "sessionId": session_id}
+    with path.open("a") as fh:
+        fh.write(json.dumps(record) + "\n")
+
+
+def test_list_shows_a_hostile_title_on_one_row_and_names_are_checked(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path
+) -> None:
+    done = cli(offline_claude, "run", "--json", "--name", "plain", "reply:hi", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    _retitle(json.loads(done.stdout)["session_id"], "evil\x1b[2J\x1b]0;pwned\x07\nfake-row  x")
+    listed = cli(offline_claude, "list", cwd=tmp_path, extra_env={"COLUMNS": "200"})
+    as_json = cli(offline_claude, "list", "--json", cwd=tmp_path)
+    assert listed.returncode == 0 and as_json.returncode == 0
+    for out in (listed.stdout, as_json.stdout):
+        _no_raw(out)
+    rows = [line for line in listed.stdout.splitlines() if line.strip()]
+    assert len(rows) == 2 and rows[1].startswith("evil␛[2J␛]0;pwned␇␤fake-row")
+    assert json.loads(as_json.stdout)[0]["name"].startswith("evil\x1b[2J")
+    for bad in ("../../x", "-p", "a\x1b[2Jb", "line\nbreak", "x" * 101, " "):
+        refused = cli(offline_claude, "run", "--name", bad, "reply:no", cwd=tmp_path)
+        assert refused.returncode == 2, bad
+        assert refused.stderr.startswith("error: bad session name") and "\x1b" not in refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert fake_api.prompts_seen() == ["reply:hi"]  # nothing was started for a bad name
+
+
+def test_fleet_status_shows_roster_text_made_visible(tmp_path: Path) -> None:
+    path = tmp_path / "fleet.json"
+    with Roster.open(path) as roster:
+        roster.add(RosterMember("agent1", profile="p\x1b]0;x\x07", cwd="/w\x1b[2J\nrow"))
+        roster.update("agent1", state="error", error="boom \x1b]52;c;eA==\x07 \u202eevil")
+    for args in (("fleet", "status"), ("fleet", "status", "--json")):
+        done = cli(Path("/nonexistent"), *args, "--roster", str(path), cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        _no_raw(done.stdout)
+    shown = cli(Path("/x"), "fleet", "status", "--roster", str(path), cwd=tmp_path).stdout
+    assert "agent1: boom ␛]52;c;eA==␇ \\u202eevil" in shown and "/w␛[2J␤row" in shown
+
+
+# -- the TUI against the real binary ---------------------------------------------------
+
+
+@pytest.mark.timeout(240)
+async def test_tui_shows_model_escapes_made_visible_and_markup_as_text(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    async with Fleet.open(tmp_path / "fleet.json", boot_spacing=0.0) as fleet:
+        await fleet.add("agent1", cwd=str(work))
+        app = make_app(fleet, Catalog(), ["claude-code-expert"], blink=False)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_for(pilot, lambda: app.fleet_screen.table.row_count == 1)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, MemberScreen))
+            screen = app.screen
+            await pilot.press(*"hostile:", "enter")
+            await wait_for(
+                pilot,
+                lambda: any(b.final and "clip" in b.shown for b in screen.query(AnswerBlock)),
+                "the answer",
+            )
+            (answer,) = [b for b in screen.query(AnswerBlock) if "clip" in b.shown]
+            shot = app.export_screenshot()
+    assert answer.shown == visible(HOSTILE_TEXT)
+    assert "\x1b" not in shot and "␛]52" in shot
+    assert "[bold]markup[/bold]" in answer.shown
