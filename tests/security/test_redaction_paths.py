@@ -25,6 +25,7 @@ from tests.integration.pty_support import pty_project
 from tests.integration.sdk_support import Events, cli, write_profiles
 from tests.support.fake_api import FakeApi
 
+from claude_coder.catalog import Catalog
 from claude_coder.errors import SessionError, TransportError
 from claude_coder.events import (
     AssistantText,
@@ -33,10 +34,12 @@ from claude_coder.events import (
     SessionState,
     TextDelta,
 )
+from claude_coder.profiles import known_secrets, load_profiles
 from claude_coder.security import MASK, Redactor, redact_record, watch_logs
 from claude_coder.session import Session
 from claude_coder.transports.fake import FakeTransport, Say
-from claude_coder.tui.model import AssistantItem, FleetModel
+from claude_coder.tui.model import AssistantItem, ConversationLog, FleetModel
+from claude_coder.tui.ports import RedactedCatalog
 
 SECRET = "sk-fake-secret-VALUE-7f3a9c0d1e2f"
 LONG_SECRET = "sk-ant-oat01-" + "".join(f"{i:02d}Zq" for i in range(34))  # 149 chars, no spaces
@@ -278,7 +281,7 @@ async def test_pty_a_secret_wrapped_on_screen_is_masked_in_screens_and_dumps(
 
 
 def test_history_masks_the_profiles_secrets_and_says_what_it_could_not_resolve(
-    offline_claude: Path, fake_api: FakeApi, tmp_path: Path
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     profiles = write_profiles(
         tmp_path,
@@ -297,3 +300,14 @@ def test_history_masks_the_profiles_secrets_and_says_what_it_could_not_resolve(
         assert "the token is ***" in shown.stdout
         assert SECRET not in shown.stdout + shown.stderr
         assert "q.env.OTHER" in shown.stderr  # named, not fatal
+    # the TUI's history view reads the catalog through the same masking
+    monkeypatch.setenv(SOURCE, SECRET)
+    values, missed = known_secrets(load_profiles(profiles))
+    assert values == [SECRET] and missed == ["q.env.OTHER"]
+    catalog = RedactedCatalog(Catalog(), Redactor(values))
+    info = Catalog().resolve("leaky")
+    log = ConversationLog()
+    for env in catalog.history(info.session_id):
+        assert SECRET not in json.dumps(env.to_json())
+        log.apply(env.event)
+    assert any(getattr(i, "text", "") == f"the token is {MASK}" for i in log.items)

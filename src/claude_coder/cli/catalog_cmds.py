@@ -22,7 +22,7 @@ from claude_coder.catalog import Catalog, ListResult, SessionInfo
 from claude_coder.cli.common import console, err_console, load_profile_set
 from claude_coder.errors import ClaudeCoderError
 from claude_coder.events import AssistantText, Envelope, ToolCall, ToolResult, UserText
-from claude_coder.profiles import SecretRef, resolve_ref
+from claude_coder.profiles import known_secrets
 from claude_coder.security import Redactor, check_session_name, json_text, visible, visible_line
 
 __all__ = ["register"]
@@ -110,24 +110,16 @@ def _profile_secrets(ctx: click.Context) -> Redactor:
     A profiles file that cannot be read, or a reference that cannot be resolved, does
     not stop ``history``: it is named on stderr (that value is not masked).
     """
-    redactor, missed = Redactor(), []
     try:
-        pset = load_profile_set(ctx)
-        for name in pset.names():
-            for var, value in pset.get(name).env.items():
-                if isinstance(value, SecretRef):
-                    try:
-                        redactor.add(resolve_ref(value, profile=name))
-                    except ClaudeCoderError:
-                        missed.append(f"{name}.env.{var}")
+        values, missed = known_secrets(load_profile_set(ctx))
     except ClaudeCoderError as exc:
-        missed.append(f"the profiles ({exc.message})")
+        values, missed = [], [f"the profiles ({exc.message})"]
     if missed:
         err_console().print(
             f"note: not masked in this output, as they could not be resolved: {', '.join(missed)}",
             markup=False,
         )
-    return redactor
+    return Redactor(values)
 
 
 @click.command("history")

@@ -30,7 +30,7 @@ from claude_coder.profiles.model import (
     SecretRef,
     Transport,
 )
-from claude_coder.profiles.secrets import ResolvedEnv, resolve_env, resolve_ref
+from claude_coder.profiles.secrets import ResolvedEnv, known_secrets, resolve_env, resolve_ref
 
 __all__ = [
     "BUILTIN_NAME",
@@ -53,6 +53,7 @@ __all__ = [
     "default_profiles_path",
     "find_profiles_file",
     "inspect_profiles",
+    "known_secrets",
     "load_profiles",
     "merge",
     "profiles_from_data",

@@ -1,4 +1,7 @@
-"""Secret references: ``{"secretRef": ...}`` env values, resolved only when a session is created.
+"""Secret references: ``{"secretRef": ...}`` env values, resolved when a session is created.
+
+They are also resolved, best effort, to mask them where a transcript is shown
+(:func:`known_secrets`: ``history`` and the TUI's history view).
 
 Schemes: ``env:NAME`` (a variable of the creating process), ``file:PATH`` (a file only its
 owner may read: mode ``0600`` or stricter; ``~`` expanded; one trailing newline dropped)
@@ -13,11 +16,15 @@ import os
 import stat
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from claude_coder.errors import SecretError
+from claude_coder.errors import ClaudeCoderError, SecretError
 from claude_coder.profiles.model import EnvValue, SecretRef
 
-__all__ = ["ResolvedEnv", "resolve_env", "resolve_ref"]
+if TYPE_CHECKING:
+    from claude_coder.profiles.load import ProfileSet
+
+__all__ = ["ResolvedEnv", "known_secrets", "resolve_env", "resolve_ref"]
 
 
 def _from_env(name: str, ref: str, environ: Mapping[str, str], profile: str | None) -> str:
@@ -138,3 +145,27 @@ def resolve_env(
         else:
             values[name] = value
     return ResolvedEnv(values, secrets, sources)
+
+
+def known_secrets(pset: ProfileSet) -> tuple[list[str], list[str]]:
+    """Every secret value the profiles of ``pset`` resolve to, for masking what is shown.
+
+    Best effort: returns ``(values, missed)``, ``missed`` naming each reference that
+    could not be resolved (``PROFILE.env.VAR``) or each profile that could not be
+    resolved at all; nothing is raised.
+    """
+    values: list[str] = []
+    missed: list[str] = []
+    for name in pset.names():
+        try:
+            env = pset.get(name).env
+        except ClaudeCoderError:
+            missed.append(name)
+            continue
+        for var, value in env.items():
+            if isinstance(value, SecretRef):
+                try:
+                    values.append(resolve_ref(value, profile=name))
+                except ClaudeCoderError:
+                    missed.append(f"{name}.env.{var}")
+    return values, missed

@@ -28,7 +28,7 @@ from claude_coder.tui.actions import FleetActions
 from claude_coder.tui.collector import CollectorPacer
 from claude_coder.tui.keys import ShownKeys
 from claude_coder.tui.model import FleetModel, Pending, PendingPermission
-from claude_coder.tui.ports import CatalogPort, FleetPort, MemberPort
+from claude_coder.tui.ports import CatalogPort, FleetPort, MemberPort, RedactedCatalog
 from claude_coder.tui.pump import EnvelopesArrived, EventBatcher, FleetStreamEnded
 from claude_coder.tui.screens.approval import (
     PermissionChoice,
@@ -357,9 +357,12 @@ def run_fleet_tui(roster_path: Path | None, profiles_path: Path | None) -> None:
 async def _run(roster_path: Path | None, profiles_path: Path | None) -> None:
     from claude_coder.catalog import Catalog
     from claude_coder.fleet import Fleet
-    from claude_coder.profiles import load_profiles
+    from claude_coder.profiles import known_secrets, load_profiles
+    from claude_coder.security import Redactor
 
     profile_set = load_profiles(profiles_path)
+    secrets, _ = known_secrets(profile_set)  # masked in the history view, best effort
+    catalog = RedactedCatalog(Catalog(), Redactor(secrets))
     async with Fleet.open(roster=roster_path, profiles=profile_set) as fleet:
-        app = make_app(fleet, Catalog(), profile_set.names())
+        app = make_app(fleet, catalog, profile_set.names())
         await app.run_async()

@@ -3,6 +3,7 @@
 The screens and widgets are written against these, not against the concrete classes,
 so the real :class:`claude_coder.fleet.Fleet` and :class:`claude_coder.catalog.Catalog`
 plug in through the factory in ``app.py`` and tests can pass a small in-memory double.
+:class:`RedactedCatalog` wraps a catalog so that history shows no profile secret.
 Every member is read-only here: the UI only looks at members and asks the fleet to act.
 """
 
@@ -10,15 +11,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from claude_coder.events import Boundary, Envelope, SessionState
+
+if TYPE_CHECKING:
+    from claude_coder.security import Redactor
 
 __all__ = [
     "CatalogPort",
     "FleetPort",
     "ListResultPort",
     "MemberPort",
+    "RedactedCatalog",
     "SessionInfoPort",
 ]
 
@@ -118,3 +123,17 @@ class CatalogPort(Protocol):
     def list(self, all: bool = False, cwd: str | None = None) -> ListResultPort: ...
 
     def history(self, session_id: str) -> Iterator[Envelope]: ...
+
+
+class RedactedCatalog:
+    """A catalog whose history has ``redactor``'s secrets masked (the profiles' secrets)."""
+
+    def __init__(self, catalog: CatalogPort, redactor: Redactor) -> None:
+        self._catalog = catalog
+        self._redactor = redactor
+
+    def list(self, all: bool = False, cwd: str | None = None) -> ListResultPort:
+        return self._catalog.list(all=all, cwd=cwd)
+
+    def history(self, session_id: str) -> Iterator[Envelope]:
+        return (self._redactor.obj(env) for env in self._catalog.history(session_id))
