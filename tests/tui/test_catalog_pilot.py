@@ -65,7 +65,7 @@ async def test_new_member_form_refuses_bad_and_taken_names(fake_fleet: FakeFleet
         name = dialog.query_one("#name", Input)
         name.value = "has space"
         await pilot.press("ctrl+s")
-        assert "use letters" in str(dialog.query_one("#problem").render())
+        assert "letters, digits" in str(dialog.query_one("#problem").render())
         assert name.value == "has space"  # nothing typed is lost
         await pilot.press("escape")
         assert app.screen is app.fleet_screen
