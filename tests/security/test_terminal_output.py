@@ -19,13 +19,10 @@ from hypothesis import strategies as st
 from tests.integration.sdk_support import cli
 from tests.support.fake_api import FakeApi
 from tests.support.fake_scripts import HOSTILE_TEXT
-from tests.tui.conftest import wait_for
+from tests.tui.conftest import real_member_view, wait_for
 
-from claude_coder.catalog import Catalog
-from claude_coder.fleet import Fleet, Roster, RosterMember
+from claude_coder.fleet import Roster, RosterMember
 from claude_coder.security import json_text, visible, visible_line
-from claude_coder.tui import make_app
-from claude_coder.tui.screens.member import MemberScreen
 from claude_coder.tui.widgets.conversation import AnswerBlock
 
 _RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]")
@@ -145,24 +142,17 @@ def test_fleet_status_shows_roster_text_made_visible(tmp_path: Path) -> None:
 async def test_tui_shows_model_escapes_made_visible_and_markup_as_text(
     offline_claude: Path, fake_api: FakeApi, tmp_path: Path
 ) -> None:
-    work = tmp_path / "work"
-    work.mkdir()
-    async with Fleet.open(tmp_path / "fleet.json", boot_spacing=0.0) as fleet:
-        await fleet.add("agent1", cwd=str(work))
-        app = make_app(fleet, Catalog(), ["claude-code-expert"], blink=False)
-        async with app.run_test(size=(120, 30)) as pilot:
-            await wait_for(pilot, lambda: app.fleet_screen.table.row_count == 1)
-            await pilot.press("enter")
-            await wait_for(pilot, lambda: isinstance(app.screen, MemberScreen))
-            screen = app.screen
-            await pilot.press(*"hostile:", "enter")
-            await wait_for(
-                pilot,
-                lambda: any(b.final and "clip" in b.shown for b in screen.query(AnswerBlock)),
-                "the answer",
-            )
-            (answer,) = [b for b in screen.query(AnswerBlock) if "clip" in b.shown]
-            shot = app.export_screenshot()
+    async with real_member_view(tmp_path, size=(120, 30)) as view:
+        app, pilot, screen = view.app, view.pilot, view.screen
+        await pilot.press(*"hostile:", "enter")
+        await wait_for(
+            pilot,
+            lambda: any(b.final and "clip" in b.shown for b in screen.query(AnswerBlock)),
+            "the answer",
+            deadline=60,  # a real Claude Code turn on a busy machine
+        )
+        (answer,) = [b for b in screen.query(AnswerBlock) if "clip" in b.shown]
+        shot = app.export_screenshot()
     assert answer.shown == visible(HOSTILE_TEXT)
     assert "\x1b" not in shot and "␛]52" in shot
     assert "[bold]markup[/bold]" in answer.shown

@@ -9,6 +9,7 @@ transport of each boot is kept in ``transports[name]``, the specs in ``specs``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +18,14 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from claude_coder.catalog import Catalog
 from claude_coder.fleet import Fleet, MemberSpec
 from claude_coder.policy import Policy
 from claude_coder.session import Session
 from claude_coder.transports.fake import FakeTransport, Script
+from claude_coder.tui import make_app
+from claude_coder.tui.app import FleetApp
+from claude_coder.tui.screens.member import MemberScreen
 
 DEADLINE = 10.0
 
@@ -63,12 +68,44 @@ async def fake_fleet(tmp_path: Path) -> AsyncIterator[FakeFleet]:
         yield ff
 
 
-async def wait_for(pilot: Pilot[Any], check: Callable[[], object], what: str = "") -> None:
-    """Let the app run until ``check()`` is truthy (fails after a deadline)."""
+async def wait_for(
+    pilot: Pilot[Any], check: Callable[[], object], what: str = "", deadline: float = DEADLINE
+) -> None:
+    """Let the app run until ``check()`` is truthy (fails after ``deadline`` seconds)."""
     try:
-        async with asyncio.timeout(DEADLINE):
+        async with asyncio.timeout(deadline):
             while not check():
                 await pilot.pause()
                 await asyncio.sleep(0.005)
     except TimeoutError:
         raise AssertionError(f"timed out waiting for {what or check}") from None
+
+
+@dataclass
+class MemberView:
+    """A real fleet with one member ``agent1`` (working in ``work``), its view open."""
+
+    fleet: Fleet
+    app: FleetApp
+    pilot: Pilot[Any]
+    screen: MemberScreen
+    work: Path
+
+
+@contextlib.asynccontextmanager
+async def real_member_view(
+    where: Path, size: tuple[int, int] = (100, 30)
+) -> AsyncIterator[MemberView]:
+    """The TUI on a real fleet (the real binary through the offline launcher), showing
+    member ``agent1``'s view."""
+    work = where / "work"
+    work.mkdir()
+    async with Fleet.open(where / "fleet.json", boot_spacing=0.0) as fleet:
+        await fleet.add("agent1", cwd=str(work))
+        app = make_app(fleet, Catalog(), ["claude-code-expert"], blink=False)
+        async with app.run_test(size=size) as pilot:
+            await wait_for(pilot, lambda: app.fleet_screen.table.row_count == 1)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, MemberScreen))
+            assert isinstance(app.screen, MemberScreen)
+            yield MemberView(fleet, app, pilot, app.screen, work)
