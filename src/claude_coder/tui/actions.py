@@ -14,6 +14,7 @@ from typing import Any
 from textual.app import App
 
 from claude_coder.errors import ClaudeCoderError
+from claude_coder.security import visible
 from claude_coder.tui.model import FleetModel, PendingPermission, PendingQuestion
 from claude_coder.tui.ports import FleetPort
 from claude_coder.tui.screens.approval import PermissionChoice, QuestionReply
@@ -39,7 +40,8 @@ class FleetActions:
             try:
                 await make()
             except ClaudeCoderError as exc:
-                self._app.notify(exc.message, title=what, severity="error", timeout=8)
+                message = visible(exc.message)  # outside text: never markup, never ESC
+                self._app.notify(message, title=what, severity="error", timeout=8, markup=False)
             finally:
                 self.on_change()
 

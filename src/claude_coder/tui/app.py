@@ -24,6 +24,7 @@ from textual.widgets import Input
 
 from claude_coder.errors import ClaudeCoderError
 from claude_coder.events import SessionState
+from claude_coder.security import visible
 from claude_coder.tui.actions import FleetActions
 from claude_coder.tui.collector import CollectorPacer
 from claude_coder.tui.keys import ShownKeys
@@ -139,7 +140,8 @@ class FleetApp(App[None]):
 
     def on_fleet_stream_ended(self, message: FleetStreamEnded) -> None:
         if message.error:
-            self.notify(message.error, title="fleet events stopped", severity="error")
+            error = visible(message.error)
+            self.notify(error, title="fleet events stopped", severity="error", markup=False)
         self.refresh_members()
 
     def refresh_members(self) -> None:
