@@ -87,7 +87,7 @@ def test_run_repl_and_history_show_model_escapes_made_visible(
         assert "\x1b" not in out, what
     for what in ("run", "repl", "history"):
         assert "clip␛]52;c;cHduZWQ=␇" in outputs[what] and "\\u202eevil" in outputs[what], what
-        assert "[bold]markup[/bold]" in outputs[what], what  # markup is text, not style
+        assert "[bold]markup[/bold] :warning:" in outputs[what], what  # text, not style
     assert json.loads(outputs["run --json"])["text"] == HOSTILE_TEXT  # same JSON value
 
 

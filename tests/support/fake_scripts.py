@@ -20,10 +20,11 @@ INTERRUPT_MARK = "[Request interrupted by user"
 _ANSWER = re.compile(r'"[^"]*"="([^"]*)"')
 HOSTILE_TEXT = (
     "clip\x1b]52;c;cHduZWQ=\x07 title\x1b]0;pwned\x07 clear\x1b[2J\x1b[H red\x1b[31m"
-    " csi8\u009b2J bidi\u202eevil\u202c bell\x07 cr\rfake [bold]markup[/bold] end"
+    " csi8\u009b2J bidi\u202eevil\u202c bell\x07 cr\rfake [bold]markup[/bold] :warning: end"
 )
 """What ``hostile:`` makes the model answer: OSC 52 (clipboard), OSC 0 (title), CSI
-clear/home/colour, an 8-bit CSI, a bidi override, BEL, a lone CR and Rich markup."""
+clear/home/colour, an 8-bit CSI, a bidi override, BEL, a lone CR, Rich markup and an
+emoji code."""
 
 ERROR_TYPES = {
     400: "invalid_request_error",

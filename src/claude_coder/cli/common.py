@@ -32,12 +32,12 @@ def state(ctx: click.Context) -> CliState:
 
 def console() -> Console:
     """Where results go (stdout). Plain when not a terminal, so output pipes cleanly."""
-    return Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    return Console(file=sys.stdout, highlight=False, soft_wrap=True, emoji=False)
 
 
 def err_console() -> Console:
     """Where errors and diagnostics go (stderr)."""
-    return Console(file=sys.stderr, highlight=False, soft_wrap=True)
+    return Console(file=sys.stderr, highlight=False, soft_wrap=True, emoji=False)
 
 
 def load_profile_set(ctx: click.Context) -> ProfileSet:
