@@ -37,15 +37,16 @@ def _no_raw(out: str) -> None:
 # -- the functions -------------------------------------------------------------------
 
 
-@given(st.text())
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=())))
 def test_visible_leaves_nothing_a_terminal_acts_on(text: str) -> None:
     _no_raw(visible(text))
     line = visible_line(text)
     _no_raw(line)
     assert "\n" not in line and "\t" not in line
+    visible(text).encode("utf-8")  # writable at all, even from undecodable input
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=["Cc", "Zl", "Zp", "Cf"])))
+@given(st.text(alphabet=st.characters(blacklist_categories=["Cc", "Zl", "Zp", "Cf", "Cs"])))
 def test_ordinary_text_is_shown_unchanged(text: str) -> None:
     assert visible(text) == text == visible_line(text)
 

@@ -13,7 +13,9 @@ fake a row of a table:
 - characters that reorder or break what is shown without being controls, the bidi
   embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069) and the line and
   paragraph separators (U+2028, U+2029), become ``\\u202e``;
-- ``\\r\\n`` is a newline; a lone ``\\r`` (which would overwrite the line) becomes ``␍``.
+- ``\\r\\n`` is a newline; a lone ``\\r`` (which would overwrite the line) becomes ``␍``;
+- a lone surrogate (what undecodable bytes become) becomes U+FFFD, so the text can be
+  written as UTF-8 at all.
 
 :func:`visible` keeps newlines and tabs; :func:`visible_line` shows them as ``␤`` and
 ``␉``. :func:`typed` is the same rule for text claude-coder types into Claude Code's
@@ -39,11 +41,15 @@ _LAYOUT = {
     c: f"\\u{c:04x}" for c in (0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
 }
 
-_TYPED = str.maketrans({**{c: v for c, v in _C0.items() if c not in (0x09, 0x0A)}, **_C1})
+_SURROGATE = dict.fromkeys(range(0xD800, 0xE000), "\ufffd")
+"""A lone surrogate (from undecodable bytes) cannot be written as UTF-8: shown as U+FFFD."""
+_KEEP = (0x09, 0x0A)
+
+_TYPED = str.maketrans({**{c: v for c, v in _C0.items() if c not in _KEEP}, **_C1, **_SURROGATE})
 _BLOCK = str.maketrans(
-    {**{c: v for c, v in _C0.items() if c not in (0x09, 0x0A)}, **_C1, **_LAYOUT}
+    {**{c: v for c, v in _C0.items() if c not in _KEEP}, **_C1, **_LAYOUT, **_SURROGATE}
 )
-_LINE = str.maketrans({**_C0, 0x0A: "\u2424", **_C1, **_LAYOUT})  # newline: ␤
+_LINE = str.maketrans({**_C0, 0x0A: "\u2424", **_C1, **_LAYOUT, **_SURROGATE})  # newline: ␤
 _JSON_ESCAPE = re.compile("[\u007f-\u009f\u2028-\u202e\u2066-\u2069]")
 
 
