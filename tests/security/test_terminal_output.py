@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,10 @@ from hypothesis import strategies as st
 from tests.integration.sdk_support import cli
 from tests.support.fake_api import FakeApi
 from tests.support.fake_scripts import HOSTILE_TEXT
+from tests.support.transcripts import TranscriptBuilder, real_usage
 from tests.tui.conftest import real_member_view, wait_for
 
+from claude_coder.cli.main import main
 from claude_coder.fleet import Roster, RosterMember
 from claude_coder.security import json_text, visible, visible_line
 from claude_coder.tui.widgets.conversation import AnswerBlock
@@ -157,3 +160,21 @@ async def test_tui_shows_model_escapes_made_visible_and_markup_as_text(
     assert answer.shown == visible(HOSTILE_TEXT)
     assert "\x1b" not in shot and "␛]52" in shot
     assert "[bold]markup[/bold]" in answer.shown
+
+
+def test_usage_shows_transcript_model_and_project_names_made_visible(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    hostile = TranscriptBuilder(
+        start=datetime(2026, 11, 3, 9, tzinfo=UTC), cwd="/w\x1b]0;t\x07\nrow"
+    )
+    hostile.user("hi")
+    hostile.assistant("x", usage=real_usage(1, 1), model="evil\x1b[2J\u202emodel")
+    hostile.write()
+    for args in (["usage", "model"], ["usage", "project"], ["usage", "--json", "project"]):
+        assert main(args) == 0
+        out, err = capsys.readouterr()
+        _no_raw(out + err)
+        assert not any(line.startswith("row") for line in out.splitlines())  # no faked row
+    assert main(["usage", "model"]) == 0
+    assert "evil␛[2J\\u202emodel" in capsys.readouterr().out

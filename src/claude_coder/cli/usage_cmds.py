@@ -24,6 +24,7 @@ from claude_coder.catalog.usage_read import KINDS
 from claude_coder.catalog.usage_report import VIEWS, Report, ReportRow, Totals, build_report
 from claude_coder.catalog.usage_report import parse_day as _parse_day
 from claude_coder.cli.common import console, err_console
+from claude_coder.security import json_text, visible_line
 
 __all__ = ["register"]
 
@@ -102,13 +103,13 @@ def _print_table(report: Report) -> None:
     header, lines = _header(report), _lines(report)
     if not sys.stdout.isatty():
         for cells in (header, *lines):
-            click.echo("\t".join(c.replace("\t", " ").replace("\n", " ") for c in cells))
+            click.echo("\t".join(visible_line(c) for c in cells))  # a tab or newline shows
         return
     table = Table(box=None, pad_edge=False, show_edge=False)
     for i, column in enumerate(header):
         table.add_column(column, justify="right" if i >= len(header) - 6 else "left")
     for cells in lines:
-        table.add_row(*(escape(c) for c in cells))
+        table.add_row(*(escape(visible_line(c)) for c in cells))
     out = console()
     out.print(table)
     out.print(f"[dim]costs priced with the table of {PRICES_AS_OF} ({PRICES_SOURCE})[/dim]")
@@ -152,13 +153,13 @@ def usage_cmd(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--timezone'") from None
     if as_json:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        click.echo(json_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2)))
     elif not report.rows:
-        console().print(f"(no usage in {escape(str(projects))})")
+        console().print(f"(no usage in {escape(visible_line(str(projects)))})")
     else:
         _print_table(report)
     if report.unpriced_models:
-        names = ", ".join(report.unpriced_models)
+        names = visible_line(", ".join(report.unpriced_models))
         err_console().print(f"no price for {escape(names)}: their tokens are counted, cost unknown")
 
 

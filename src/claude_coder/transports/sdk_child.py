@@ -122,7 +122,7 @@ class ChildProcess(SdkTransportABC):
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(1.0):
                     await asyncio.shield(self._stderr_task)
-        return ChildExited(self._proc.returncode, self.stderr_tail)
+        return ChildExited.with_code(self._proc.returncode, self.stderr_tail)
 
     def read_messages(self) -> AsyncIterator[dict[str, Any]]:
         return self._read()
