@@ -87,7 +87,7 @@ from claude_coder.profiles import (
     SecretRef,
     load_profiles,
 )
-from claude_coder.security import Redactor
+from claude_coder.security import Redactor, StreamRedactor
 from claude_coder.session import Session
 from claude_coder.session_decide import PermissionCallback, QuestionCallback
 from claude_coder.session_stream import EventCallback, Subscription
@@ -182,6 +182,7 @@ __all__ = [
     "Stall",
     "StateChanged",
     "StreamGap",
+    "StreamRedactor",
     "Subscription",
     "TextDelta",
     "Tool",
