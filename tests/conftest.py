@@ -146,11 +146,17 @@ def make_offline_claude(
         unset: tuple[str, ...] = (),
         name: str | None = None,
         base_url: str | None = None,
+        tui_only_env: Mapping[str, str] | None = None,
     ) -> Path:
         where = tmp_path_factory.mktemp("launcher")
         path = where / (name or f"claude-offline-{next(counter)}")
         return write_launcher(
-            path, claude_binary, base_url or fake_api.url, extra_env=extra_env, unset=unset
+            path,
+            claude_binary,
+            base_url or fake_api.url,
+            extra_env=extra_env,
+            unset=unset,
+            tui_only_env=tui_only_env,
         )
 
     return make

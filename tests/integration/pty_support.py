@@ -58,12 +58,17 @@ def version_stub(where: Path, version: str) -> tuple[Path, Path]:
     return stub, log
 
 
+_ROOT = str(Path(__file__).resolve().parents[2])
+
 _STUB_TUI = """
 import os, sys, termios, tty
+sys.path.insert(0, {root!r})
+from tests.support.stub_claude import answer_preflight
 log = open({log!r}, "ab", buffering=0)
 if sys.argv[1:2] == ["--version"]:
     print("2.1.331 (Claude Code)")
     sys.exit(0)
+answer_preflight()
 tty.setraw(0)
 rule = "\\u2500" * 120
 
@@ -101,7 +106,7 @@ def unknown_screen_stub(where: Path) -> tuple[Path, Path]:
     log = where / "after-enter.log"
     log.write_bytes(b"")
     script = where / "stub_tui.py"
-    script.write_text(textwrap.dedent(_STUB_TUI.format(log=str(log))))
+    script.write_text(textwrap.dedent(_STUB_TUI.format(log=str(log), root=_ROOT)))
     stub = where / "claude-stub-tui"
     stub.write_text(f'#!/bin/sh\nexec {sys.executable} {script} "$@"\n')
     stub.chmod(0o755)

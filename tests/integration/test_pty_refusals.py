@@ -85,9 +85,16 @@ def test_screen_error_is_a_session_error() -> None:
 
 
 async def test_the_auto_mode_modal_mid_turn_ends_the_turn_without_a_key(
-    offline_claude: Path, fake_api: FakeApi, tmp_path: Path, seed_tui: Callable[..., Path]
+    make_offline_claude: Callable[..., Path],
+    fake_api: FakeApi,
+    tmp_path: Path,
+    seed_tui: Callable[..., Path],
 ) -> None:
-    _, profiles = pty_project(tmp_path, seed_tui, permissionMode="auto")
+    # Auto mode's check is served by Anthropic; the TUI shows this modal when it has no
+    # check for the session, as with another endpoint. Only the TUI run gets one: the
+    # login preflight (stream-json) sees the first-party world and passes.
+    claude = make_offline_claude(tui_only_env={"ANTHROPIC_BASE_URL": fake_api.url})
+    _, profiles = pty_project(tmp_path, seed_tui, permissionMode="auto", claudePath=str(claude))
     s = await Session.start("pty", profiles=profiles, persist=True)
     try:
         result = await s.send("bash:curl -s http://127.0.0.1:9/setup.sh | sh")

@@ -30,12 +30,14 @@ def _init(msgs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _no_escape(api: FakeApi) -> None:
-    """Nothing left 127.0.0.1: every foreign attempt was refused by the sink."""
+    """Nothing left 127.0.0.1: every foreign attempt was refused by the sink, and
+    api.anthropic.com was only ever the fake API's local first-party front."""
     for rec in api.foreign_requests():
         assert rec.status in (403, 404), rec
     foreign = {id(r) for r in api.foreign_requests()}
     for rec in [r for r in api.requests if id(r) not in foreign]:
-        assert rec.headers.get("host", "").startswith("127.0.0.1"), rec.headers
+        host = rec.headers.get("host", "")
+        assert host.startswith("127.0.0.1") or host == "api.anthropic.com", rec.headers
 
 
 def test_one_real_turn(offline_claude: Path, fake_api: FakeApi, tmp_path: Path) -> None:
@@ -199,14 +201,17 @@ def test_tui_untrusted_shows_trust_dialog(offline_claude: Path, tmp_path: Path) 
 def test_foreign_host_lands_in_sink(
     offline_claude: Path, fake_api: FakeApi, tmp_path: Path
 ) -> None:
-    """A request to any other host becomes a refused, logged CONNECT (the proxy sink)."""
+    """WebFetch's domain check reaches only the local first-party front (a logged 404);
+    no tunnel to another host is opened (any would meet the refusing sink)."""
     fetch = 'tool:WebFetch {"url": "https://example.com/", "prompt": "summarise"}'
     code, msgs, err = run_print(offline_claude, fetch, tmp_path, "--allowedTools", "WebFetch")
     assert code == 0, err
     results = [b for m in msgs if m["type"] == "user" for b in m["message"]["content"]]
     assert results[0]["is_error"] is True  # WebFetch's domain check could not get out
-    attempts = fake_api.connect_attempts()
-    assert attempts and {r.target for r in attempts} == {"api.anthropic.com:443"}
+    checks = [r for r in fake_api.requests if "domain_info" in r.path]
+    assert checks and {r.status for r in checks} == {404}
+    assert {r.headers.get("host") for r in checks} == {"api.anthropic.com"}
+    assert {r.target for r in fake_api.connect_attempts()} <= {"api.anthropic.com:443"}
     _no_escape(fake_api)
 
 

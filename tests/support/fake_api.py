@@ -2,7 +2,9 @@
 
 ``FakeApi`` runs an aiohttp server on its own thread and event loop, so sync tests,
 async tests (each with its own function-scoped loop) and subprocesses can all use it.
-It serves:
+Its port is the first-party front (``tests/support/first_party.py``): a
+``CONNECT api.anthropic.com:443`` through it reaches this server over TLS with the test
+certificate, anything else is relayed as is. It serves:
 
 - ``POST /v1/messages`` (``?beta=true`` or not): SSE when the body says ``stream: true``
   (``message_start``, ``content_block_start``, ``content_block_delta`` with
@@ -84,8 +86,11 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.support import fake_scripts, fake_wire
+from tests.support import fake_scripts, fake_wire, first_party
 from tests.support.fake_scripts import Plan
+
+FIRST_PARTY_ANSWERS: dict[str, Any] = {"/api/claude_code/policy_limits": {"restrictions": {}}}
+"""What the first-party side endpoints answer (an account with no organization policy)."""
 
 REDACTED_HEADERS = {"authorization", "x-api-key", "proxy-authorization", "cookie"}
 
@@ -132,6 +137,9 @@ class FakeApi:
         self._runner: web.AppRunner | None = None
         self._release: asyncio.Event | None = None
         self._ready = threading.Event()
+        self._front: asyncio.Server | None = None
+        self.front: first_party.Front | None = None
+        """The first-party front on :attr:`port` (see ``tests/support/first_party.py``)."""
 
     # ---- lifecycle -------------------------------------------------------------------
     @property
@@ -166,20 +174,30 @@ class FakeApi:
             app, access_log=None, shutdown_timeout=1.0, handler_cancellation=True
         )
         await self._runner.setup()
-        await web.SockSite(self._runner, sock).start()
+        backend = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        backend.bind((self.host, 0))
+        await web.SockSite(self._runner, backend).start()
+        self._front, self.front = await first_party.start_front(sock, backend.getsockname()[1])
 
     def stop(self) -> None:
         loop = self._loop
         if loop is None or self._thread is None:
             return
         self.release_stalls()
-        if self._runner is not None:
-            fut = asyncio.run_coroutine_threadsafe(self._runner.cleanup(), loop)
-            with contextlib.suppress(Exception):
-                fut.result(timeout=10)
+        fut = asyncio.run_coroutine_threadsafe(self._shutdown(), loop)
+        with contextlib.suppress(Exception):
+            fut.result(timeout=10)
         loop.call_soon_threadsafe(loop.stop)
         self._thread.join(timeout=10)
         self._loop = None
+
+    async def _shutdown(self) -> None:
+        if self._front is not None:
+            self._front.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self.front is not None:
+            await self.front.close()
 
     def __enter__(self) -> FakeApi:
         return self.start()
@@ -311,6 +329,10 @@ class FakeApi:
             rec = self._log(request, body, "count_tokens")
             rec.status = 200
             return web.json_response({"input_tokens": fake_wire.approx_tokens(body)})
+        if request.method == "GET" and path in FIRST_PARTY_ANSWERS:
+            rec = self._log(request, body, "other")
+            rec.status = 200
+            return web.json_response(FIRST_PARTY_ANSWERS[path])
         rec = self._log(request, body, "other")
         rec.status = 404
         err = {"type": "not_found_error", "message": f"fake API: no route {request.path}"}

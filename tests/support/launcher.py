@@ -5,18 +5,23 @@ sets the reference's section-2 environment INSIDE the child (claude-coder's secu
 module strips such variables from what it passes on, so the launcher is where the test
 world adds them back) and ``exec``s the real binary with all its arguments:
 
-- ``ANTHROPIC_BASE_URL`` = the fake API; ``CLAUDE_CODE_OAUTH_TOKEN`` = a dummy, so the
-  subscription path is taken (``apiKeySource: "none"``);
+- no ``ANTHROPIC_BASE_URL``: Claude Code talks to ``https://api.anthropic.com`` as on a
+  real machine, through ``HTTPS_PROXY`` = the fake API's first-party front, which
+  terminates that TLS with a test certificate (``NODE_EXTRA_CA_CERTS`` = the test CA,
+  see ``tests/support/first_party.py``); so Claude Code reports ``served_by_anthropic:
+  true`` and claude-coder's login proof holds with no switch in product code;
+- ``CLAUDE_CODE_OAUTH_TOKEN`` = a dummy, so the subscription path is taken
+  (``tokenSource: "CLAUDE_CODE_OAUTH_TOKEN"``, ``apiKeySource: "none"``);
 - the ``DISABLE_*`` variables (no side traffic);
-- ``HTTPS_PROXY``/``HTTP_PROXY`` (+ lower case) = the fake API as a sink, ``NO_PROXY``
-  = ``127.0.0.1,localhost``;
+- ``HTTPS_PROXY``/``HTTP_PROXY`` (+ lower case) = the fake API (any host but
+  api.anthropic.com meets its refusing sink), ``NO_PROXY`` = ``127.0.0.1,localhost``;
 - ``XDG_RUNTIME_DIR`` and ``CLAUDE_CODE_TMPDIR`` = temp dirs made for the launcher;
 - ``HOME`` and ``CLAUDE_CONFIG_DIR`` come from the environment the launcher receives
   (``CLAUDE_CONFIG_DIR`` defaults to ``$HOME/.claude``). As a guard, it refuses (exit
   97) to run with the real user's home or its ``.claude``.
 
 ``extra_env`` adds variables (e.g. ``ANTHROPIC_API_KEY`` to prove a runtime refusal);
-``unset`` removes some before exec.
+``unset`` removes some before exec; ``tui_only_env`` adds some to interactive runs only.
 
 ``seed_claude_json()`` writes ``$CLAUDE_CONFIG_DIR/.claude.json`` so the interactive TUI
 skips onboarding, the trust dialog (unless ``trusted=False``) and the auto-mode notice.
@@ -33,6 +38,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from tests.support.first_party import CA_FILE
+
 DUMMY_OAUTH_TOKEN = "sk-ant-oat01-fake-offline-test-token-0000000000"
 REFUSED_EXIT = 97
 
@@ -48,8 +55,8 @@ QUIET_ENV = {
 def offline_env(base_url: str, runtime_dir: Path, tmp_dir: Path) -> dict[str, str]:
     """The variables the launcher sets (HOME / CLAUDE_CONFIG_DIR excluded)."""
     env = {
-        "ANTHROPIC_BASE_URL": base_url,
         "CLAUDE_CODE_OAUTH_TOKEN": DUMMY_OAUTH_TOKEN,
+        "NODE_EXTRA_CA_CERTS": str(CA_FILE),
         **QUIET_ENV,
         "NO_PROXY": "127.0.0.1,localhost",
         "no_proxy": "127.0.0.1,localhost",
@@ -72,8 +79,14 @@ def write_launcher(
     *,
     extra_env: Mapping[str, str] | None = None,
     unset: Iterable[str] = (),
+    tui_only_env: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write the launcher script at ``path`` (executable) and return it."""
+    """Write the launcher script at ``path`` (executable) and return it.
+
+    ``tui_only_env`` is exported only when the run is not stream-json (no
+    ``--input-format`` in the argv): the interactive TUI gets it, claude-coder's login
+    preflight does not.
+    """
     work = path.parent / f"{path.name}.d"
     runtime_dir, tmp_dir = work / "runtime", work / "tmp"
     for d in (runtime_dir, tmp_dir):
@@ -97,6 +110,9 @@ def write_launcher(
     ]
     lines += [f"unset {shlex.quote(name)}" for name in unset]
     lines += [f"export {k}={shlex.quote(v)}" for k, v in env.items()]
+    if tui_only_env:
+        exports = "; ".join(f"export {k}={shlex.quote(v)}" for k, v in tui_only_env.items())
+        lines.append(f'case " $* " in *" --input-format "*) ;; *) {exports};; esac')
     lines.append(f'exec {shlex.quote(str(binary))} "$@"')
     path.write_text("\n".join(lines) + "\n")
     path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IRUSR)

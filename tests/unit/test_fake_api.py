@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 import time
 import urllib.error
@@ -14,6 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 from tests.support.fake_api import FakeApi
+from tests.support.first_party import CA_FILE
 
 TOOLS = [{"name": "Bash", "description": "run", "input_schema": {"type": "object"}}]
 
@@ -263,14 +265,41 @@ def test_auth_headers_never_logged(api: FakeApi) -> None:
 
 def test_connect_refused_and_logged(api: FakeApi) -> None:
     with socket.create_connection((api.host, api.port), timeout=10) as sock:
-        sock.sendall(
-            b"CONNECT api.anthropic.com:443 HTTP/1.1\r\nHost: api.anthropic.com:443\r\n\r\n"
-        )
+        sock.sendall(b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
         head = sock.recv(4096)
     assert head.startswith(b"HTTP/1.1 403")
     [rec] = api.connect_attempts()
-    assert rec.target == "api.anthropic.com:443"
+    assert rec.target == "example.com:443"
     assert api.foreign_requests() == [rec]
+
+
+def test_first_party_tunnel_reaches_the_fake_over_tls(api: FakeApi) -> None:
+    """CONNECT api.anthropic.com:443 is served locally, with a certificate only the test CA
+    vouches for."""
+    ctx = ssl.create_default_context(cafile=str(CA_FILE))
+    with socket.create_connection((api.host, api.port), timeout=10) as raw:
+        raw.sendall(b"CONNECT api.anthropic.com:443 HTTP/1.1\r\nHost: api.anthropic.com\r\n\r\n")
+        assert raw.recv(4096).startswith(b"HTTP/1.1 200")
+        with ctx.wrap_socket(raw, server_hostname="api.anthropic.com") as tls:
+            body = json.dumps(body_for("reply:over tls", stream=False)).encode()
+            tls.sendall(
+                b"POST /v1/messages HTTP/1.1\r\nHost: api.anthropic.com\r\n"
+                b"Content-Type: application/json\r\nConnection: close\r\n"
+                + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+            reply = b""
+            while chunk := tls.recv(65536):
+                reply += chunk
+    assert reply.startswith(b"HTTP/1.1 200") and b"over tls" in reply
+    assert api.connect_attempts() == [] and api.front is not None and api.front.tunnels == 1
+    with (
+        pytest.raises(ssl.SSLCertVerificationError),
+        socket.create_connection((api.host, api.port), timeout=10) as raw,
+    ):
+        raw.sendall(b"CONNECT api.anthropic.com:443 HTTP/1.1\r\nHost: x\r\n\r\n")
+        raw.recv(4096)
+        ssl.create_default_context().wrap_socket(raw, server_hostname="api.anthropic.com")
 
 
 def test_wait_and_reset(api: FakeApi) -> None:

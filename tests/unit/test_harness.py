@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from tests.support.first_party import CA_FILE
 from tests.support.launcher import REFUSED_EXIT, seed_claude_json, write_launcher
 from tests.support.transcripts import (
     TranscriptBuilder,
@@ -58,7 +59,8 @@ def test_launcher_sets_offline_env(tmp_path: Path) -> None:
     out = _run(launcher, "-p", 'it\'s a "test"', "--flag")
     assert out["argv"] == ["-p", 'it\'s a "test"', "--flag"]
     env = out["env"]
-    assert env["ANTHROPIC_BASE_URL"] == "http://127.0.0.1:9"
+    assert "ANTHROPIC_BASE_URL" not in env  # first party: api.anthropic.com via the front
+    assert env["NODE_EXTRA_CA_CERTS"] == str(CA_FILE)
     for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
         assert env[name] == "http://127.0.0.1:9"
     assert env["NO_PROXY"] == "127.0.0.1,localhost"
