@@ -10,6 +10,9 @@
     │   └── SecretError               a ``secretRef`` cannot be resolved (names the ref only)
     ├── SecurityRefusal               exit 2: the fail-closed posture said no
     │   ├── CredentialRefused         an API key, base URL, cloud credential or helper
+    │   │   ├── SettingsRefused       a settings file Claude Code would load sets one
+    │   │   └── LoginNotProven        Claude Code did not report the subscription login
+    │   ├── UnsafeFileRefused         a profiles file or roster others can write
     │   └── VersionRefused            Claude Code outside the PTY band
     ├── BinaryNotFoundError           exit 2: no Claude Code binary could be found
     ├── SessionError                  exit 1: a session could not do what was asked
@@ -49,6 +52,7 @@ __all__ = [
     "ConfigError",
     "CredentialRefused",
     "FleetError",
+    "LoginNotProven",
     "MemberExistsError",
     "MemberNameError",
     "MemberNotFoundError",
@@ -64,7 +68,9 @@ __all__ = [
     "SessionClosedError",
     "SessionError",
     "SessionNotFoundError",
+    "SettingsRefused",
     "TransportError",
+    "UnsafeFileRefused",
     "VersionRefused",
 ]
 
@@ -148,6 +154,39 @@ class CredentialRefused(SecurityRefusal):
         super().__init__(message)
         self.variable = variable
         self.source = source
+
+
+class SettingsRefused(CredentialRefused):
+    """A settings file Claude Code would load sets a refused variable or login key.
+
+    ``file`` is the settings file, ``variable`` the key (``env.NAME`` for its ``env``
+    block); the value is never kept. An unreadable or unparseable file is refused too,
+    with ``variable`` None.
+    """
+
+    def __init__(self, message: str, *, file: str, variable: str | None = None) -> None:
+        super().__init__(message, variable=variable, source=file)
+        self.file = file
+
+
+class LoginNotProven(CredentialRefused):
+    """Claude Code's own report does not show the subscription login from Anthropic.
+
+    ``variable`` names the reported field (``account.tokenSource``,
+    ``system/init.served_by_anthropic``, ...).
+    """
+
+
+class UnsafeFileRefused(SecurityRefusal):
+    """A file that decides what runs (profiles, fleet roster) is writable by others.
+
+    ``path`` is the file or directory at fault, ``fix`` the command that fixes it.
+    """
+
+    def __init__(self, message: str, *, path: str, fix: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.fix = fix
 
 
 class VersionRefused(SecurityRefusal):

@@ -1,8 +1,10 @@
 """SDK message -> event mapping, on stream-json shapes recorded from Claude Code 2.1.331.
 
 The recordings (``data/sdk_shapes/*.jsonl``) were made by driving the real bundled
-binary against the fake Messages API; each is parsed by claude-agent-sdk's own parser
-(the same one ``ClaudeSDKClient.receive_messages`` uses) and fed to TurnMapper.
+binary against the fake Messages API (their ``system/init`` carries
+``served_by_anthropic: true``, as 2.1.331 reports in the first-party offline world); each
+is parsed by claude-agent-sdk's own parser (the same one
+``ClaudeSDKClient.receive_messages`` uses) and fed to TurnMapper.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 import pytest
 from claude_agent_sdk._internal.message_parser import parse_message  # the SDK's own parser
 
-from claude_coder.errors import CredentialRefused
+from claude_coder.errors import CredentialRefused, LoginNotProven
 from claude_coder.events import (
     AssistantText,
     Boundary,
@@ -27,11 +29,8 @@ from claude_coder.events import (
     TurnResult,
     Usage,
 )
-from claude_coder.transports.sdk_map import (
-    TurnMapper,
-    check_initialize_answer,
-    questions_from_input,
-)
+from claude_coder.security import check_account
+from claude_coder.transports.sdk_map import TurnMapper, questions_from_input
 
 SHAPES = Path(__file__).parent / "data" / "sdk_shapes"
 
@@ -152,18 +151,12 @@ def test_init_with_an_api_key_source_is_refused() -> None:
         mapper.feed(parse_message({**init, "apiKeySource": "ANTHROPIC_API_KEY"}))
 
 
-def test_initialize_answer_check() -> None:
-    answer = frames("text")[0]["response"]["response"]
-    check_initialize_answer(answer)  # the subscription path: no apiKeySource
-    with pytest.raises(CredentialRefused, match="ANTHROPIC_API_KEY"):
-        check_initialize_answer(
-            {"account": {"tokenSource": "x", "apiKeySource": "ANTHROPIC_API_KEY"}}
-        )
-    with pytest.raises(CredentialRefused, match="apiKeyHelper"):
-        check_initialize_answer(
-            {"account": {}, "auth_conflict": {"api_key_source": "apiKeyHelper"}}
-        )
-    with pytest.raises(CredentialRefused, match="no initialize answer"):
-        check_initialize_answer(None)
-    with pytest.raises(CredentialRefused, match="bedrock"):
-        check_initialize_answer({"account": {"apiProvider": "bedrock"}})
+def test_init_served_elsewhere_is_refused() -> None:
+    init = next(f for f in frames("text") if f.get("subtype") == "init")
+    mapper = TurnMapper()
+    with pytest.raises(LoginNotProven, match="served_by_anthropic"):
+        mapper.feed(parse_message({**init, "served_by_anthropic": False}))
+
+
+def test_recorded_initialize_answer_passes_the_login_proof() -> None:
+    check_account(frames("text")[0]["response"]["response"])

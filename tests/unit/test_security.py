@@ -14,7 +14,6 @@ from claude_coder.security import (
     PTY_BAND,
     SETTINGS_INJECTION_KEYS,
     Version,
-    check_api_key_source,
     check_env,
     check_profile_env,
     check_pty_version,
@@ -61,25 +60,66 @@ REFERENCE_SECTION_6 = [
 ]
 
 
+REFERENCE_SECTION_6B = [
+    "ANTHROPIC_UNIX_SOCKET",
+    "CLAUDE_CODE_USE_GATEWAY",
+    "CLAUDE_CODE_GATEWAY_TOKEN",
+    "CLAUDE_CODE_USE_ANTHROPIC_GOOGLE_CLOUD",
+    "ANTHROPIC_GOOGLE_CLOUD_BASE_URL",
+    "_CLAUDE_CODE_ASSUME_FIRST_PARTY_BASE_URL",
+    "CLAUDE_CODE_HOST_AUTH_ENV_VAR",
+    "CLAUDE_CODE_PROVIDER_MANAGED_BY_HOST",
+    "CLAUDE_CODE_API_KEY_FILE_DESCRIPTOR",
+    "CLAUDE_CODE_OAUTH_TOKEN_FILE_DESCRIPTOR",
+    "CLAUDE_CODE_OAUTH_REFRESH_TOKEN",
+    "CLAUDE_CODE_CUSTOM_OAUTH_URL",
+    "ANTHROPIC_IDENTITY_TOKEN",
+    "ANTHROPIC_BETAS",
+]
+
+
 def test_denylist_holds_every_variable_of_the_reference() -> None:
-    assert set(REFERENCE_SECTION_6) <= DENYLIST
+    assert set(REFERENCE_SECTION_6) | set(REFERENCE_SECTION_6B) <= DENYLIST
     assert OAUTH_TOKEN_VAR not in DENYLIST
+
+
+@pytest.mark.parametrize("name", REFERENCE_SECTION_6 + REFERENCE_SECTION_6B)
+def test_every_reference_name_falls_under_the_rule(name: str) -> None:
+    assert is_denied(name) and is_denied(name.lower())
 
 
 @pytest.mark.parametrize(
     "name",
     [
-        "CLAUDE_CODE_SKIP_BEDROCK_AUTH",
-        "CLAUDE_CODE_SKIP_VERTEX_AUTH",
-        "CLAUDE_CODE_SKIP_NEWCLOUD_AUTH",
+        "CLAUDE_CODE_SKIP_NEWCLOUD_AUTH",  # a provider of a later release
+        "ANTHROPIC_SOMETHING_NEW",
+        "CLAUDE_CODE_SOMETHING_NEW",
+        "_CLAUDE_CODE_SOMETHING_NEW",
+        "CLAUDE_BRIDGE_OAUTH_TOKEN",
+        "CCR_OAUTH_TOKEN_FILE",
+        "ANTHROPIC_MODEL",
+        "USE_STAGING_OAUTH",
+        "Anthropic_Base_Url",
     ],
 )
-def test_skip_auth_family_by_pattern(name: str) -> None:
+def test_the_rule_refuses_by_prefix_in_any_case(name: str) -> None:
     assert is_denied(name)
 
 
-@pytest.mark.parametrize("name", ["PATH", "HOME", "CLAUDE_CODE_SKIP_X", "ANTHROPIC_MODEL", "FOO"])
-def test_ordinary_names_pass(name: str) -> None:
+@pytest.mark.parametrize(
+    "name",
+    [
+        "PATH",
+        "HOME",
+        "FOO",
+        "DISABLE_TELEMETRY",
+        "CLAUDE_CONFIG_DIR",
+        "CLAUDE_CODER_PROFILES",
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
+        "HTTPS_PROXY",
+    ],
+)
+def test_ordinary_names_and_the_allowlist_pass(name: str) -> None:
     assert not is_denied(name)
 
 
@@ -105,7 +145,7 @@ def test_denylisted_name_refused_even_as_a_secret_ref() -> None:
 def test_settings_injection_by_name_and_by_value(key: str) -> None:
     assert [p.variable for p in profile_env_problems({key: "x"})] == [key]
     doc = json.dumps({key: "/usr/bin/print-my-key"})
-    (problem,) = profile_env_problems({"CLAUDE_CODE_SETTINGS": doc})
+    (problem,) = profile_env_problems({"MY_SETTINGS": doc})
     assert key in problem.reason
 
 
@@ -123,11 +163,17 @@ def test_null_entries_are_removals_not_problems() -> None:
     assert profile_env_problems({"ANTHROPIC_API_KEY": None}) == []
 
 
-def test_child_env_strips_denylist_claudecode_and_inherited_oauth() -> None:
+def test_child_env_strips_by_rule_claudecode_and_inherited_oauth() -> None:
     parent = {name: "x" for name in DENYLIST}
     parent |= {"CLAUDECODE": "1", OAUTH_TOKEN_VAR: "inherited", "PATH": "/bin", "KEEP": "k"}
-    parent |= {"CLAUDE_CODE_SKIP_FOO_AUTH": "1", "apiKeyHelper": "x"}
-    assert child_env({}, parent) == {"PATH": "/bin", "KEEP": "k"}
+    parent |= {"CLAUDE_CODE_SKIP_FOO_AUTH": "1", "apiKeyHelper": "x", "anthropic_x": "1"}
+    parent |= {"CLAUDE_CONFIG_DIR": "/c", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"}
+    assert child_env({}, parent) == {
+        "PATH": "/bin",
+        "KEEP": "k",
+        "CLAUDE_CONFIG_DIR": "/c",
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+    }
 
 
 def test_child_env_adds_profile_env_and_passes_oauth_from_profile() -> None:
@@ -150,14 +196,6 @@ def test_check_env_start_time() -> None:
     check_env({"PATH": "/bin", OAUTH_TOKEN_VAR: "t"})
     with pytest.raises(CredentialRefused, match="CLAUDE_CODE_USE_VERTEX"):
         check_env({"CLAUDE_CODE_USE_VERTEX": "1"})
-
-
-def test_api_key_source_must_be_none() -> None:
-    check_api_key_source("none")
-    for source in ("ANTHROPIC_API_KEY", "apiKeyHelper", "/login managed key", None, ""):
-        with pytest.raises(CredentialRefused) as info:
-            check_api_key_source(source)
-        assert info.value.source == "apiKeySource"
 
 
 def test_mcp_args_exactly_the_servers() -> None:

@@ -42,6 +42,7 @@ from claude_coder.fleet.rosterfile import (
     stamp,
     validate_member_name,
 )
+from claude_coder.security.files import check_private
 
 __all__ = ["Roster"]
 
@@ -84,6 +85,7 @@ class Roster:
             p.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise FleetError(f"cannot create the roster directory {p.parent}: {exc}") from exc
+        check_private(p, what="fleet roster")
         lock = filelock.FileLock(str(p) + ".lock", timeout=timeout, thread_local=False)
         try:
             lock.acquire()

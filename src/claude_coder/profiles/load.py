@@ -28,6 +28,7 @@ from claude_coder.errors import (
 from claude_coder.profiles.inherit import chain, resolve
 from claude_coder.profiles.model import Profile, ProfileSpec
 from claude_coder.security.auth import check_profile_env, profile_env_problems
+from claude_coder.security.files import private_problem
 
 __all__ = [
     "BUILTIN_NAME",
@@ -344,6 +345,10 @@ def inspect_profiles(
             else []
         )
         return ProfileSet(_builtin_entries(), origin=origin), problems
+    unsafe = private_problem(file)
+    if unsafe is not None:
+        problem = ProfileProblem(str(file), "$", unsafe.message("profiles file"))
+        return ProfileSet(_builtin_entries(), path=file, origin=origin), [problem]
     data, problems = _read(file)
     if problems:
         return ProfileSet(_builtin_entries(), path=file, origin=origin), problems

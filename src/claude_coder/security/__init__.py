@@ -1,21 +1,24 @@
 """The fail-closed security core: the one place that decides what reaches a Claude Code child.
 
-Auth invariant (:mod:`.auth`), child environment (:mod:`.env`), MCP isolation
-(:mod:`.mcp`), the PTY version band (:mod:`.version`), the Redactor (:mod:`.redact`) and
-its log hook (:mod:`.logs`), what reaches a terminal (:mod:`.terminal`) and what a
-session may be named (:mod:`.names`).
+The variable rule (:mod:`.auth`), child environment (:mod:`.env`), settings files
+(:mod:`.settings`), the login proof (:mod:`.proof`, run by :mod:`.preflight`), private
+files (:mod:`.files`), MCP isolation (:mod:`.mcp`), the PTY version band
+(:mod:`.version`), the Redactor (:mod:`.redact`) and its log hook (:mod:`.logs`), what
+reaches a terminal (:mod:`.terminal`) and what a session may be named (:mod:`.names`).
 See ``docs/security.md``.
 """
 
 from __future__ import annotations
 
 from claude_coder.security.auth import (
+    ALLOWED_SWITCHES,
+    DENIED_PREFIXES,
     DENYLIST,
+    KEPT_NAMES,
     OAUTH_TOKEN_VAR,
     SETTINGS_INJECTION_KEYS,
-    SKIP_AUTH_PATTERN,
+    UNPREFIXED_DENIED,
     EnvProblem,
-    check_api_key_source,
     check_env,
     check_profile_env,
     denied_names,
@@ -23,34 +26,52 @@ from claude_coder.security.auth import (
     profile_env_problems,
 )
 from claude_coder.security.env import STRIPPED_ALWAYS, child_env, inherited_environ, stripped_names
+from claude_coder.security.files import check_private, private_problem
 from claude_coder.security.logs import redact_record, watch_logs
 from claude_coder.security.mcp import mcp_args, mcp_config_json
 from claude_coder.security.names import MAX_NAME, check_session_name, name_problem
+from claude_coder.security.preflight import prove_login
+from claude_coder.security.proof import SUBSCRIPTION_TOKEN_SOURCES, check_account, check_system_init
 from claude_coder.security.redact import BESIDE_TEXT, MASK, EventRedactor, Redactor, StreamRedactor
+from claude_coder.security.settings import (
+    SettingsProblem,
+    check_settings,
+    config_dir,
+    settings_problems,
+)
 from claude_coder.security.terminal import json_text, typed, visible, visible_line, visible_obj
 from claude_coder.security.version import PTY_BAND, Version, check_pty_version, parse_version
 
 __all__ = [
+    "ALLOWED_SWITCHES",
     "BESIDE_TEXT",
+    "DENIED_PREFIXES",
     "DENYLIST",
+    "KEPT_NAMES",
     "MASK",
     "MAX_NAME",
     "OAUTH_TOKEN_VAR",
     "PTY_BAND",
     "SETTINGS_INJECTION_KEYS",
-    "SKIP_AUTH_PATTERN",
     "STRIPPED_ALWAYS",
+    "SUBSCRIPTION_TOKEN_SOURCES",
+    "UNPREFIXED_DENIED",
     "EnvProblem",
     "EventRedactor",
     "Redactor",
+    "SettingsProblem",
     "StreamRedactor",
     "Version",
-    "check_api_key_source",
+    "check_account",
     "check_env",
+    "check_private",
     "check_profile_env",
     "check_pty_version",
     "check_session_name",
+    "check_settings",
+    "check_system_init",
     "child_env",
+    "config_dir",
     "denied_names",
     "inherited_environ",
     "is_denied",
@@ -59,8 +80,11 @@ __all__ = [
     "mcp_config_json",
     "name_problem",
     "parse_version",
+    "private_problem",
     "profile_env_problems",
+    "prove_login",
     "redact_record",
+    "settings_problems",
     "stripped_names",
     "typed",
     "visible",

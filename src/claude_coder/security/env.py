@@ -1,9 +1,11 @@
 """The child environment: the only place claude-coder builds the environment of a child process.
 
-``child_env`` starts from the inherited environment, drops every denylisted variable
-(:mod:`claude_coder.security.auth`), ``CLAUDECODE`` (a parent Claude Code would make the
-child refuse to start) and an inherited ``CLAUDE_CODE_OAUTH_TOKEN`` (the token passes
-only when a profile asks for it through a ``secretRef``), then adds the compiled profile
+``child_env`` starts from the inherited environment, drops every variable the rule of
+:mod:`claude_coder.security.auth` refuses (every ``ANTHROPIC_*``, ``CLAUDE_*``,
+``_CLAUDE_*`` and ``CCR_*`` name but a short allowlist, plus a few unprefixed
+credential switches), ``CLAUDECODE`` (a parent Claude Code would make the child refuse
+to start) and an inherited ``CLAUDE_CODE_OAUTH_TOKEN`` (the token passes only when a
+profile asks for it through a ``secretRef``), then adds the compiled profile
 environment and checks the result once more before anyone may start a process with it.
 """
 
@@ -17,7 +19,7 @@ from claude_coder.security.auth import OAUTH_TOKEN_VAR, check_env, denied_names
 __all__ = ["STRIPPED_ALWAYS", "child_env", "inherited_environ", "stripped_names"]
 
 STRIPPED_ALWAYS: frozenset[str] = frozenset({"CLAUDECODE", OAUTH_TOKEN_VAR})
-"""Inherited variables removed besides the denylist."""
+"""Inherited variables removed besides those the rule refuses."""
 
 
 def inherited_environ() -> Mapping[str, str]:
@@ -39,14 +41,14 @@ def child_env(
     drop: Iterable[str] = (),
     term: str | None = None,
 ) -> dict[str, str]:
-    """Build a child environment: inherited minus the denylist, plus ``profile_env``.
+    """Build a child environment: inherited minus what the rule refuses, plus ``profile_env``.
 
     ``profile_env`` must be a compiled profile environment (secrets resolved, already
     through the compile-time check). ``environ`` defaults to this process's environment.
     ``drop`` names more inherited variables to leave out (the sources of ``env:``
     secret references, so a secret reaches the child only under the profile's name).
     Raises :class:`~claude_coder.errors.CredentialRefused` if the result still holds a
-    denylisted variable (a profile env that skipped the compile step).
+    refused variable (a profile env that skipped the compile step).
     """
     base = inherited_environ() if environ is None else environ
     dropped = set(stripped_names(base)) | set(drop)

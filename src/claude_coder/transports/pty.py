@@ -1,6 +1,8 @@
 """The PTY transport: the real interactive Claude Code TUI in a pseudo-terminal.
 
-Start: ``<binary> --version`` must fall in the PTY band before the TUI is ever started;
+Start: ``<binary> --version`` must fall in the PTY band and the security preflight must
+prove the subscription login (:func:`claude_coder.security.prove_login`: settings
+files, then Claude Code's own report over stream-json) before the TUI is ever started;
 then the child is spawned (argv, cwd and environment from the LaunchSpec only; the
 transport sets ``TERM`` to the terminal it emulates) and driven to its idle prompt. A
 workspace-trust dialog is accepted only when the profile says ``trustWorkspace: true``;
@@ -36,7 +38,7 @@ from claude_coder.events import (
     TurnEnded,
 )
 from claude_coder.launch import aread_version
-from claude_coder.security import check_pty_version
+from claude_coder.security import check_pty_version, prove_login
 from claude_coder.transports.base import Transport, TransportHooks, cancel_and_wait
 from claude_coder.transports.pty_io import ChildExited, TerminalProcess
 from claude_coder.transports.pty_life import clear_restored, echoed, goodbye, reach_prompt
@@ -117,6 +119,7 @@ class PtyTransport(Transport):
         spec = self.spec
         version = check_pty_version(await aread_version(spec.binary, environ=spec.env))
         self.claude_version = str(version)
+        await prove_login(spec.binary, spec.argv, spec.env, spec.cwd, timeout=self.start_timeout)
         proc = TerminalProcess(
             spec.argv, dict(spec.env), spec.cwd, columns=self.columns, lines=self.lines
         )

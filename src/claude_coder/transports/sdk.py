@@ -4,9 +4,11 @@
 callbacks); the child under it is claude-coder's own :class:`ChildProcess`, started
 from the LaunchSpec alone (argv with the stream-json flags, MCP isolation, the explicit
 permission mode and the pre-assigned session id; the environment built by
-``claude_coder.security``). Before any prompt is sent, the initialize answer must show
-the subscription login, else the start is refused (``CredentialRefused``) and the child
-stopped; every ``system/init`` is checked again. Messages become events through
+``claude_coder.security``). Before the child starts, the security preflight proves the
+subscription login (settings files, then Claude Code's own report:
+:func:`claude_coder.security.prove_login`); the session's own initialize answer must
+show it too, else the start is refused (``LoginNotProven``) and the child stopped;
+every ``system/init`` is checked again. Messages become events through
 :class:`~claude_coder.transports.sdk_map.TurnMapper`. A child that exits, is killed or
 breaks the stream makes ``events()`` raise a ``TransportError`` (the session ends the
 turn); the start and interrupt deadlines are the session's.
@@ -31,13 +33,10 @@ from claude_agent_sdk import Transport as SdkTransportABC
 
 from claude_coder.errors import ClaudeCoderError, TransportError
 from claude_coder.events import Event, PermissionRequest, QuestionRequest, SessionStarted
+from claude_coder.security import check_account, prove_login
 from claude_coder.transports.base import Transport, cancel_and_wait
 from claude_coder.transports.sdk_child import ChildProcess
-from claude_coder.transports.sdk_map import (
-    TurnMapper,
-    check_initialize_answer,
-    questions_from_input,
-)
+from claude_coder.transports.sdk_map import TurnMapper, questions_from_input
 
 if TYPE_CHECKING:
     from claude_coder.launch import LaunchSpec
@@ -100,6 +99,8 @@ class SdkTransport(Transport):
     # -- start -------------------------------------------------------------------------
 
     async def start(self) -> None:
+        spec = self.spec
+        await prove_login(spec.binary, spec.argv, spec.env, spec.cwd, timeout=self._ready_timeout)
         self._child = self._child_factory()
         options = ClaudeAgentOptions(can_use_tool=self._can_use_tool)
         self._client = ClaudeSDKClient(options, transport=self._child)
@@ -107,7 +108,7 @@ class SdkTransport(Transport):
             async with asyncio.timeout(self._ready_timeout):  # None: the session's deadline
                 await self._client.connect()
                 self.server_info = await self._client.get_server_info()
-            check_initialize_answer(self.server_info)
+            check_account(self.server_info)
         except BaseException as exc:
             await self.close()
             if isinstance(exc, TimeoutError):

@@ -41,31 +41,13 @@ from claude_coder.events import (
     TurnResult,
     Usage,
 )
-from claude_coder.security import check_api_key_source
+from claude_coder.security import check_system_init
 from claude_coder.transports.base import content_text
 
-__all__ = ["TurnMapper", "check_initialize_answer", "questions_from_input", "usage_from_result"]
+__all__ = ["TurnMapper", "questions_from_input", "usage_from_result"]
 
 _ABORTED = frozenset({"aborted_streaming", "aborted_tools"})
 _LIMIT_SUBTYPES = frozenset({"error_max_turns", "error_max_budget_usd"})
-
-
-def check_initialize_answer(answer: Mapping[str, Any] | None) -> None:
-    """Refuse (``CredentialRefused``) unless the initialize answer shows the subscription.
-
-    On the subscription path the ``account`` block names no ``apiKeySource`` and no
-    ``auth_conflict``; with an API key, a helper or a cloud provider it does.
-    """
-    if answer is None:
-        check_api_key_source("no initialize answer")
-        return
-    account = answer.get("account") or {}
-    conflict = answer.get("auth_conflict") or {}
-    source = account.get("apiKeySource") or conflict.get("api_key_source") or "none"
-    check_api_key_source(source)
-    provider = account.get("apiProvider")
-    if provider not in (None, "firstParty"):
-        check_api_key_source(f"apiProvider {provider}")
 
 
 def usage_from_result(msg: ResultMessage) -> Usage:
@@ -149,7 +131,7 @@ class TurnMapper:
         return True
 
     def feed(self, msg: object) -> list[Event]:
-        """The events ``msg`` means (raises ``CredentialRefused`` on a bad init)."""
+        """The events ``msg`` means (raises ``LoginNotProven`` on a bad ``system/init``)."""
         if isinstance(msg, StreamEvent):
             return self._stream_event(msg)
         if isinstance(msg, AssistantMessage):
@@ -172,7 +154,7 @@ class TurnMapper:
         if msg.subtype != "init":
             return
         data = msg.data
-        check_api_key_source(data.get("apiKeySource"))
+        check_system_init(data)
         self.session_id = data.get("session_id") or self.session_id
         self.model = data.get("model") or self.model
         self.claude_version = data.get("claude_code_version") or self.claude_version
