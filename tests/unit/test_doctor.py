@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,21 @@ def run(*args: str) -> tuple[int, str, str]:
     return code, out.getvalue().decode(), err.getvalue().decode()
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
 def stub_claude(tmp_path: Path, version: str = "2.1.331") -> Path:
+    """A stand-in binary: prints its version, answers the login preflight as the genuine
+    subscription path does (``tests/support/stub_claude.py``)."""
     path = tmp_path / "claude"
-    path.write_text(f'#!/bin/sh\necho "{version} (Claude Code)"\n')
+    answer = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+        "from tests.support.stub_claude import answer_preflight; answer_preflight()"
+    )
+    path.write_text(
+        f'#!/bin/sh\nif [ "$1" = --version ]; then echo "{version} (Claude Code)"; exit 0; fi\n'
+        f'exec {sys.executable} -c "{answer}" "$@"\n'
+    )
     path.chmod(0o755)
     return path
 
@@ -60,6 +73,7 @@ def test_with_a_login_everything_is_ok(claude: Path) -> None:
     assert f"binary       {claude}  (from $CLAUDE_CODER_CLAUDE)" in out
     assert "2.1.331; the PTY band [2.1.0, 2.2.0) admits it" in out
     assert "logged in" in out
+    assert "proof        ok: Claude Code reports the subscription login" in out
     assert "ok: a session could start" in out
     for secret in ("sk-ant-oat01-ACCESS", "sk-ant-ort01-REFRESH", "me@example.com"):
         assert secret not in out
@@ -109,8 +123,8 @@ def test_login_changing_settings_are_reported(claude: Path) -> None:
     (config_dir() / "settings.json").write_text(json.dumps(settings))
     code, out, _ = run("doctor")
     assert code == 1
-    assert "settings.json: apiKeyHelper changes the login" in out
-    assert "settings.json: env.ANTHROPIC_BASE_URL changes the login" in out
+    assert "settings.json: apiKeyHelper replaces the subscription login" in out
+    assert "settings.json: env.ANTHROPIC_BASE_URL sets a variable" in out
     assert "/bin/print-key" not in out and "http://x" not in out
 
 
@@ -137,13 +151,20 @@ def test_doctor_with_the_real_bundled_binary(claude_binary: Path) -> None:
     assert code == 1
 
 
-def test_login_through_a_profile_secret_ref(claude: Path, tmp_path: Path) -> None:
+def test_login_through_a_profile_secret_ref(
+    claude: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     profiles = tmp_path / "profiles.json"
     env = {"CLAUDE_CODE_OAUTH_TOKEN": {"secretRef": "env:MY_SUB_TOKEN"}}
     profiles.write_text(json.dumps([{"name": "tok", "env": env}]))
     code, out, _ = run("--profiles", str(profiles), "doctor", "--profile", "tok")
+    assert code == 1  # the secret cannot be resolved: a start would fail, doctor says so
+    assert "launch       refused:" in out and "MY_SUB_TOKEN" in out
+    monkeypatch.setenv("MY_SUB_TOKEN", "sk-ant-oat01-FROM-THE-SECRET")
+    code, out, _ = run("--profiles", str(profiles), "doctor", "--profile", "tok")
     assert code == 0, out
     assert "passes CLAUDE_CODE_OAUTH_TOKEN from secretRef:env:MY_SUB_TOKEN" in out
+    assert "FROM-THE-SECRET" not in out
 
 
 def test_invalid_profiles_file_is_reported(claude: Path, tmp_path: Path) -> None:

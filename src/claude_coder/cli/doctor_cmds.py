@@ -1,13 +1,19 @@
 """``claude-coder doctor``: what would run, on which login, and what the environment holds.
 
 Reports the binary a session would run and why, its version and whether the PTY band
-admits it, whether Claude Code has a login in the config dir it would use, settings
-that would change that login, and the names (never values) of denylisted variables in
-the environment. Never prints a credential.
+admits it, whether Claude Code has a login in the config dir it would use, and every
+refusal a session start would make, found by the same functions the start calls:
+the profile's compile step (``build_launch``: its env, its secrets, its cwd), every
+settings file the child would load (``security.settings``), the profiles file and the
+fleet roster being private (``security.files``), and the login proof itself (the
+preflight of ``security.preflight``, run against the binary: no model request). It
+also lists the names (never values) of the variables the child environment strips.
+Never prints a credential.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from collections.abc import Mapping
@@ -18,26 +24,24 @@ import click
 
 from claude_coder.cli.common import console, state
 from claude_coder.errors import ClaudeCoderError
-from claude_coder.launch import find_claude, read_version
+from claude_coder.fleet.rosterfile import default_roster_path
+from claude_coder.launch import LaunchSpec, build_launch, find_claude, read_version
 from claude_coder.profiles import BUILTIN_NAME, Profile, inspect_profiles
 from claude_coder.security import (
-    DENYLIST,
+    DENIED_PREFIXES,
     OAUTH_TOKEN_VAR,
     PTY_BAND,
-    SETTINGS_INJECTION_KEYS,
     check_pty_version,
+    config_dir,
     denied_names,
     inherited_environ,
+    private_problem,
+    prove_login,
+    settings_problems,
     stripped_names,
 )
 
-__all__ = ["config_dir", "login_status", "register"]
-
-
-def config_dir(environ: Mapping[str, str]) -> Path:
-    """Claude Code's config dir: ``$CLAUDE_CONFIG_DIR``, else ``~/.claude``."""
-    raw = environ.get("CLAUDE_CONFIG_DIR")
-    return Path(raw).expanduser() if raw else Path.home() / ".claude"
+__all__ = ["login_status", "register"]
 
 
 def _global_config(environ: Mapping[str, str]) -> Path:
@@ -95,24 +99,40 @@ def login_status(environ: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def _settings_problems(environ: Mapping[str, str], cwd: Path) -> list[str]:
-    """Settings files that would change the login (names of keys/variables only)."""
-    files = [
-        config_dir(environ) / "settings.json",
-        cwd / ".claude" / "settings.json",
-        cwd / ".claude" / "settings.local.json",
-        Path("/etc/claude-code/managed-settings.json"),
-    ]
-    found: list[str] = []
-    for path in files:
-        _, data = _read_json(path)
-        if not isinstance(data, dict):
-            continue
-        keys = [k for k in SETTINGS_INJECTION_KEYS if k in data]
-        env = data.get("env")
-        names = denied_names(env) if isinstance(env, dict) else []
-        found += [f"{path}: {name}" for name in keys + [f"env.{n}" for n in names]]
-    return found
+def _launch(profile: Profile) -> tuple[LaunchSpec | None, str | None]:
+    """The LaunchSpec a session start would build, or why building it is refused."""
+    try:
+        return build_launch(profile), None
+    except ClaudeCoderError as exc:
+        return None, exc.message
+
+
+def _settings_report(spec: LaunchSpec | None, environ: Mapping[str, str]) -> list[str]:
+    """Every settings entry a start would refuse (names of files and keys only)."""
+    if spec is not None:
+        found = settings_problems(spec.cwd, spec.env, spec.argv)
+    else:
+        found = settings_problems(Path.cwd(), environ)
+    return [p.message() for p in found]
+
+
+def _proof_report(spec: LaunchSpec | None, blocked: bool) -> dict[str, Any]:
+    """Run the login preflight a start runs (Claude Code's own report, no prompt)."""
+    if spec is None or blocked:
+        return {"ran": False, "ok": False, "detail": "not run: fix the problems above first"}
+    try:
+        asyncio.run(prove_login(spec.binary, spec.argv, spec.env, spec.cwd, timeout=60.0))
+    except ClaudeCoderError as exc:
+        return {"ran": True, "ok": False, "detail": exc.message}
+    detail = "Claude Code reports the subscription login, served by Anthropic"
+    return {"ran": True, "ok": True, "detail": detail}
+
+
+def _files_report() -> list[str]:
+    """The fleet roster must be private, as opening a fleet requires (the profiles file's
+    own check is among the profiles problems)."""
+    problem = private_problem(default_roster_path())
+    return [] if problem is None else [problem.message("fleet roster")]
 
 
 def _login_report(profile: Profile, environ: Mapping[str, str]) -> dict[str, Any]:
@@ -162,7 +182,7 @@ def _environment_report(environ: Mapping[str, str]) -> dict[str, Any]:
         "denylisted": denied_names(environ),
         "stripped": stripped_names(environ),
         "oauthTokenInherited": OAUTH_TOKEN_VAR in environ,
-        "denylistSize": len(DENYLIST),
+        "deniedPrefixes": list(DENIED_PREFIXES),
     }
 
 
@@ -182,21 +202,29 @@ def diagnose(ctx: click.Context, profile_name: str) -> dict[str, Any]:
         profiles["problems"].append(exc.message)
         profile = pset.get(BUILTIN_NAME)
     binary = _binary_report(profile, environ)
+    spec, launch_error = _launch(profile)
     report: dict[str, Any] = {
         "profile": profile.name,
         "binary": binary,
         "version": _version_report(binary["path"]),
         "login": _login_report(profile, environ),
         "environment": _environment_report(environ),
-        "settings": _settings_problems(environ, Path.cwd()),
+        "launch": launch_error,
+        "settings": _settings_report(spec, environ),
+        "files": _files_report(),
         "profiles": profiles,
     }
+    blocked = bool(report["settings"] or report["files"] or not report["version"]["version"])
+    report["proof"] = _proof_report(spec, blocked)
     report["ok"] = bool(
         binary["path"]
         and report["version"]["version"]
         and report["login"]["loggedIn"]
+        and not launch_error
         and not report["settings"]
+        and not report["files"]
         and not profiles["problems"]
+        and report["proof"]["ok"]
     )
     return report
 
@@ -219,18 +247,23 @@ def _render(report: dict[str, Any]) -> list[str]:
     lines.append(f"login        {login['detail']}")
     if env["denylisted"]:
         names = ", ".join(env["denylisted"])
-        lines.append(f"environment  denylisted, stripped from every session: {names}")
+        lines.append(f"environment  stripped from every session (never refused): {names}")
     else:
-        lines.append("environment  no denylisted variables")
+        lines.append("environment  no Claude Code login or endpoint variables")
     if env["oauthTokenInherited"]:
         lines.append(
             f"             {OAUTH_TOKEN_VAR} is set; it is stripped unless a profile's "
             "env passes it with a secretRef"
         )
+    if report["launch"]:
+        lines.append(f"launch       refused: {report['launch']}")
     for item in report["settings"]:
-        lines.append(f"settings     {item} changes the login; sessions would be refused")
+        lines.append(f"settings     refused: {item}")
     if not report["settings"]:
-        lines.append("settings     no login-changing settings found")
+        lines.append("settings     no settings file sets a refused key or variable")
+    lines += [f"files        refused: {item}" for item in report["files"]]
+    proof = report["proof"]
+    lines.append(f"proof        {'ok: ' if proof['ok'] else ''}{proof['detail']}")
     where = profiles["file"] or f"no file ({profiles['origin']})"
     lines.append(f"profiles     {where}: {len(profiles['names'])} profiles")
     lines += [f"             {problem}" for problem in profiles["problems"]]
