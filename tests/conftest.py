@@ -1,11 +1,13 @@
 """Shared fixtures: a temp home for every test, the real binary, the fake API, the launcher.
 
 - autouse ``_isolated_home``: every test gets a temp ``HOME`` and ``CLAUDE_CONFIG_DIR``
-  (and XDG dirs), and loses ``CLAUDECODE`` plus every denylisted credential variable that
-  might sit in the developer's shell. No test can touch the real ``~/.claude``. The
-  caller's terminal and locale (``NO_COLOR``, ``COLUMNS``, ``TERM``, ``LANG``,
-  ``TEXTUAL_*``, ...) are replaced by fixed ones (:mod:`tests.support.hermetic`), here
-  at import for what Textual reads once, and again for every test.
+  (and XDG dirs), and loses ``CLAUDECODE``, every variable the product's rule refuses
+  (``security.is_denied``: every ``ANTHROPIC_*``, ``CLAUDE_*``, ``_CLAUDE_*``, ``CCR_*``
+  but the allowlist) and claude-coder's own settings that might sit in the developer's
+  shell. No test can touch the real ``~/.claude``. The caller's terminal and locale
+  (``NO_COLOR``, ``COLUMNS``, ``TERM``, ``LANG``, ``TEXTUAL_*``, ...) are replaced by fixed
+  ones (:mod:`tests.support.hermetic`), here at import for what Textual reads once, and
+  again for every test.
 - ``claude_binary``: the real Claude Code bundled in claude-agent-sdk; a missing binary
   FAILS the test (never skips).
 - ``fake_api``: a running ``tests.support.fake_api.FakeApi`` (see its docstring for the
@@ -25,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from claude_coder.security import DENYLIST
+from claude_coder.security import is_denied
 from tests.support.fake_api import FakeApi
 from tests.support.hermetic import FIXED, neutral_environ, reload_textual_constants, unwanted
 from tests.support.launcher import seed_claude_json, write_launcher
@@ -39,6 +41,7 @@ _SCRUB_EXACT = {
     "CLAUDE_CODE_ENTRYPOINT",
     "CLAUDE_CODER_CLAUDE",
     "CLAUDE_CODER_PROFILES",
+    "CLAUDE_CODER_ROSTER",
     "CLAUDE_CODE_TMPDIR",
     "HTTPS_PROXY",
     "HTTP_PROXY",
@@ -47,12 +50,11 @@ _SCRUB_EXACT = {
     "ALL_PROXY",
     "all_proxy",
 }
-_SCRUB_PREFIXES = ("CLAUDE_CODE_SKIP_", "CLAUDE_CODE_USE_", "ANTHROPIC_")
 
 
-def _denylist() -> set[str]:
-    """The product's denylist; ``_SCRUB_PREFIXES`` also catches whole families."""
-    return set(DENYLIST)
+def _scrubbed(name: str) -> bool:
+    """The product's own rule, plus the exact names above (proxies, claude-coder's own)."""
+    return name in _SCRUB_EXACT or is_denied(name)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -80,9 +82,8 @@ def _isolated_home(
     ):
         (home / sub).mkdir(parents=True, exist_ok=True)
         monkeypatch.setenv(var, str(home / sub))
-    scrub = _denylist() | _SCRUB_EXACT
     for name in list(os.environ):
-        if name in scrub or name.startswith(_SCRUB_PREFIXES):
+        if _scrubbed(name):
             monkeypatch.delenv(name, raising=False)
     for name in list(unwanted(os.environ)):
         monkeypatch.delenv(name)
