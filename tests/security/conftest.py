@@ -22,6 +22,8 @@ from tests.integration.sdk_support import cli
 from tests.support.fake_api import FakeApi
 from tests.support.launcher import DUMMY_OAUTH_TOKEN
 
+Completed = subprocess.CompletedProcess[str]
+
 SECRET = "sk-ant-api03-RED-TEAM-SECRET-must-never-show-0123456789"
 """A credential an attacker plants; it must never appear in any output."""
 
@@ -52,38 +54,24 @@ class Project:
     launcher: Path
     transport: str
 
-    def run(
-        self,
-        prompt: str = "reply:hello",
-        *,
-        extra_env: dict[str, str] | None = None,
-        profile: str = "p",
-    ) -> subprocess.CompletedProcess[str]:
+    def cli(self, *args: str, extra_env: dict[str, str] | None = None) -> Completed:
+        """``claude-coder --profiles <file> *args`` in the project dir."""
         return cli(
             self.launcher,
             "--profiles",
             str(self.profiles),
-            "run",
-            prompt,
-            "--profile",
-            profile,
+            *args,
             cwd=self.work,
             extra_env=extra_env,
         )
 
-    def doctor(
-        self, *, profile: str = "p", extra_env: dict[str, str] | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        return cli(
-            self.launcher,
-            "--profiles",
-            str(self.profiles),
-            "doctor",
-            "--profile",
-            profile,
-            cwd=self.work,
-            extra_env=extra_env,
-        )
+    def run(
+        self, prompt: str = "reply:hello", *, extra_env: dict[str, str] | None = None
+    ) -> Completed:
+        return self.cli("run", prompt, "--profile", "p", extra_env=extra_env)
+
+    def doctor(self, *, extra_env: dict[str, str] | None = None) -> Completed:
+        return self.cli("doctor", "--profile", "p", extra_env=extra_env)
 
     def settings(self, name: str, data: Any, *, where: Path | None = None) -> Path:
         """Write ``<where or work>/.claude/<name>`` with ``data`` (JSON, or raw text)."""
