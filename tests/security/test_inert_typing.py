@@ -14,14 +14,14 @@ from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.integration.pty_support import pty_project
-from tests.integration.sdk_support import write_profiles
-from tests.support.fake_api import FakeApi
 
 from claude_coder.events import Boundary
 from claude_coder.security import typed
 from claude_coder.session import Session
 from claude_coder.transports.screen import keys
+from tests.integration.pty_support import pty_project
+from tests.integration.sdk_support import write_profiles
+from tests.support.fake_api import FakeApi
 
 _FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 """Every C0 control but newline and tab, DEL, and every C1 control (0x9b is 8-bit CSI)."""

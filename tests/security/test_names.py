@@ -9,8 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.integration.sdk_support import cli
-from tests.support.fake_api import FakeApi
 
 from claude_coder.errors import BadNameError
 from claude_coder.fleet import Fleet, MemberNameError
@@ -18,6 +16,8 @@ from claude_coder.security import MAX_NAME, check_session_name, name_problem
 from claude_coder.session import Session
 from claude_coder.transports.fake import FakeTransport
 from claude_coder.tui.screens.new_member import check_member_name
+from tests.integration.sdk_support import cli
+from tests.support.fake_api import FakeApi
 
 BAD = {
     "": "empty",

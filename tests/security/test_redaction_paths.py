@@ -21,9 +21,6 @@ import psutil
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.integration.pty_support import pty_project
-from tests.integration.sdk_support import Events, cli, write_profiles
-from tests.support.fake_api import FakeApi
 
 from claude_coder.catalog import Catalog
 from claude_coder.errors import SessionError, TransportError
@@ -40,6 +37,9 @@ from claude_coder.session import Session
 from claude_coder.transports.fake import FakeTransport, Say
 from claude_coder.tui.model import AssistantItem, ConversationLog, FleetModel
 from claude_coder.tui.ports import RedactedCatalog
+from tests.integration.pty_support import pty_project
+from tests.integration.sdk_support import Events, cli, write_profiles
+from tests.support.fake_api import FakeApi
 
 SECRET = "sk-fake-secret-VALUE-7f3a9c0d1e2f"
 LONG_SECRET = "sk-ant-oat01-" + "".join(f"{i:02d}Zq" for i in range(34))  # 149 chars, no spaces

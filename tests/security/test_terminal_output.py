@@ -17,16 +17,16 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.integration.sdk_support import cli
-from tests.support.fake_api import FakeApi
-from tests.support.fake_scripts import HOSTILE_TEXT
-from tests.support.transcripts import TranscriptBuilder, real_usage
-from tests.tui.conftest import real_member_view, wait_for
 
 from claude_coder.cli.main import main
 from claude_coder.fleet import Roster, RosterMember
 from claude_coder.security import json_text, visible, visible_line
 from claude_coder.tui.widgets.conversation import AnswerBlock
+from tests.integration.sdk_support import cli
+from tests.support.fake_api import FakeApi
+from tests.support.fake_scripts import HOSTILE_TEXT
+from tests.support.transcripts import TranscriptBuilder, real_usage
+from tests.tui.conftest import real_member_view, wait_for
 
 _RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]")
 """What must never reach a terminal from outside text (newline and tab aside)."""
