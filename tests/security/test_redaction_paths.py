@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from claude_coder.catalog import Catalog
-from claude_coder.errors import SessionError, TransportError
+from claude_coder.errors import LoginNotProven, SessionError
 from claude_coder.events import (
     AssistantText,
     Boundary,
@@ -204,9 +204,11 @@ async def test_sdk_a_child_that_dies_at_start_names_no_secret(
     dies.chmod(0o755)
     profiles = _secret_profile(tmp_path, claudePath=str(dies))
     caplog.set_level(logging.DEBUG)
-    with pytest.raises(TransportError) as raised:
+    # The login preflight is the first child a session runs: it reports the early exit.
+    with pytest.raises(LoginNotProven) as raised:
         await Session.start("p", profiles=profiles, cwd=str(tmp_path))
-    assert f"exited with code 3: cannot start: {MASK}" in str(raised.value)
+    assert "exited with code 3" in str(raised.value)
+    assert f"cannot start: {MASK}" in str(raised.value)
     assert SECRET not in str(raised.value) and SECRET not in caplog.text
 
 

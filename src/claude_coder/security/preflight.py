@@ -14,8 +14,9 @@ the SDK child gets its first message and before the PTY child gets its first key
    :func:`~claude_coder.security.proof.check_system_init`). Then the child is killed.
 
 Claude Code sends ``system/init`` only with a turn, so this is the only way to read
-``served_by_anthropic`` before a prompt could leave. Nothing here sends a prompt; the
-child's stderr is discarded (never shown, so never a leak).
+``served_by_anthropic`` before a prompt could leave. Nothing here sends a prompt. The
+child's stderr is kept only as a short tail for the error when the child dies early, and
+only when the caller gives a ``redact`` function for it (else it is never shown).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import contextlib
 import json
 import os
 import signal
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from claude_coder.errors import LoginNotProven
@@ -68,32 +69,71 @@ def _line(obj: dict[str, Any]) -> bytes:
     return (json.dumps(obj) + "\n").encode()
 
 
-async def _next(proc: asyncio.subprocess.Process) -> dict[str, Any]:
+_TAIL = 2048
+"""Bytes of the child's stderr kept for an early-exit error."""
+
+
+class _Child:
+    """The preflight child and the tail of what it wrote to stderr."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, redact: Callable[[str], str] | None):
+        self.proc = proc
+        self.redact = redact
+        self.tail = b""
+        self.drained = asyncio.Event()
+
+    async def drain_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        try:
+            while chunk := await self.proc.stderr.read(4096):
+                self.tail = (self.tail + chunk)[-_TAIL:]
+        finally:
+            self.drained.set()
+
+    async def exited(self) -> LoginNotProven:
+        code = await self.proc.wait()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(1.0):
+                await self.drained.wait()
+        text = self.tail.decode("utf-8", "replace").strip()
+        said = f": {self.redact(text)}" if text and self.redact is not None else ""
+        return LoginNotProven(
+            f"Claude Code exited with code {code} before reporting its login{said}; "
+            "run `claude-coder doctor`",
+            variable="preflight",
+            source="Claude Code",
+        )
+
+    async def write(self, line: bytes) -> None:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(line)
+            await self.proc.stdin.drain()
+        except (BrokenPipeError, ConnectionResetError):
+            raise await self.exited() from None
+
+
+async def _next(child: _Child) -> dict[str, Any]:
+    proc = child.proc
     assert proc.stdout is not None
     while True:
         raw = await proc.stdout.readline()
         if not raw:
-            code = await proc.wait()
-            raise LoginNotProven(
-                f"Claude Code exited (code {code}) before reporting its login; "
-                "run `claude-coder doctor`",
-                variable="preflight",
-                source="Claude Code",
-            )
+            raise await child.exited()
         with contextlib.suppress(json.JSONDecodeError):
             msg = json.loads(raw)
             if isinstance(msg, dict):
                 return msg
 
 
-async def _converse(proc: asyncio.subprocess.Process) -> dict[str, Any]:
-    assert proc.stdin is not None
+async def _converse(child: _Child) -> dict[str, Any]:
     init = {"subtype": "initialize", "hooks": None}
-    proc.stdin.write(_line({"type": "control_request", "request_id": "preflight", "request": init}))
-    await proc.stdin.drain()
+    await child.write(
+        _line({"type": "control_request", "request_id": "preflight", "request": init})
+    )
     answer: Any = None
     while True:
-        msg = await _next(proc)
+        msg = await _next(child)
         if msg.get("type") == "control_response":
             response = msg.get("response") or {}
             answer = response.get("response") if isinstance(response, dict) else None
@@ -101,10 +141,9 @@ async def _converse(proc: asyncio.subprocess.Process) -> dict[str, Any]:
             break
     user = {"role": "user", "content": PREFLIGHT_COMMAND}
     turn = {"type": "user", "message": user, "parent_tool_use_id": None, "session_id": "default"}
-    proc.stdin.write(_line(turn))
-    await proc.stdin.drain()
+    await child.write(_line(turn))
     while True:
-        msg = await _next(proc)
+        msg = await _next(child)
         if msg.get("type") == "system" and msg.get("subtype") == "init":
             check_system_init(msg)
             return dict(answer or {})
@@ -123,12 +162,14 @@ async def prove_login(
     cwd: str,
     *,
     timeout: float | None = 60.0,  # noqa: ASYNC109
+    redact: Callable[[str], str] | None = None,
 ) -> dict[str, Any]:
     """Check the settings files, then run the preflight; return the initialize answer.
 
     Raises :class:`~claude_coder.errors.SettingsRefused` or
     :class:`~claude_coder.errors.LoginNotProven` (both exit 2). The child is killed and
-    reaped on every path.
+    reaped on every path. ``redact`` masks the child's stderr tail before an early-exit
+    error shows it; without it the tail is never shown.
     """
     check_settings(cwd, env, argv)
     try:
@@ -136,7 +177,7 @@ async def prove_login(
             *preflight_argv(binary, argv),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
             env=dict(env),
             cwd=cwd,
             limit=32 * 1024 * 1024,
@@ -148,9 +189,11 @@ async def prove_login(
             variable="preflight",
             source="Claude Code",
         ) from None
+    child = _Child(proc, redact)
+    drain = asyncio.create_task(child.drain_stderr())  # owned here: cancelled below
     try:
         async with asyncio.timeout(timeout):
-            return await _converse(proc)
+            return await _converse(child)
     except TimeoutError:
         raise LoginNotProven(
             f"Claude Code did not report its login within {timeout or 0:g}s",
@@ -158,6 +201,9 @@ async def prove_login(
             source="Claude Code",
         ) from None
     finally:
+        drain.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await drain
         if proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)

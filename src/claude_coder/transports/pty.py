@@ -119,7 +119,14 @@ class PtyTransport(Transport):
         spec = self.spec
         version = check_pty_version(await aread_version(spec.binary, environ=spec.env))
         self.claude_version = str(version)
-        await prove_login(spec.binary, spec.argv, spec.env, spec.cwd, timeout=self.start_timeout)
+        await prove_login(
+            spec.binary,
+            spec.argv,
+            spec.env,
+            spec.cwd,
+            timeout=self.start_timeout,
+            redact=spec.redactor.text,
+        )
         proc = TerminalProcess(
             spec.argv, dict(spec.env), spec.cwd, columns=self.columns, lines=self.lines
         )

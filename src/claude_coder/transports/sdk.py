@@ -100,7 +100,14 @@ class SdkTransport(Transport):
 
     async def start(self) -> None:
         spec = self.spec
-        await prove_login(spec.binary, spec.argv, spec.env, spec.cwd, timeout=self._ready_timeout)
+        await prove_login(
+            spec.binary,
+            spec.argv,
+            spec.env,
+            spec.cwd,
+            timeout=self._ready_timeout,
+            redact=spec.redactor.text,
+        )
         self._child = self._child_factory()
         options = ClaudeAgentOptions(can_use_tool=self._can_use_tool)
         self._client = ClaudeSDKClient(options, transport=self._child)
