@@ -147,10 +147,8 @@ def _session_args(
         return args, _as_uuid(resume)
     if fork:
         raise ConfigError("fork needs a session to fork from (resume=...)")
-    if transport == "pty":
-        if session_id is not None:
-            raise ConfigError("the pty transport cannot pre-assign a session id")
-        return [], None
+    # Both transports name a new session themselves: the PTY then knows its transcript
+    # from the first keystroke (some TUI versions record their id late, or never).
     sid = session_id or str(uuid.uuid4())
     if _as_uuid(sid) is None:
         raise ConfigError(f"session id {sid!r} is not a uuid")

@@ -3,6 +3,7 @@ killed mid-turn, and close while busy. Never a hang, never a child left behind."
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import time
@@ -14,7 +15,7 @@ from tests.integration.sdk_support import Events
 from tests.support.fake_api import FakeApi
 from tests.support.procs import gone, running, session_pids
 
-from claude_coder.events import Boundary, SessionState, StateChanged
+from claude_coder.events import Boundary, ScreenChanged, SessionState, StateChanged
 from claude_coder.session import Session
 from claude_coder.transports.pty import PtyTransport
 from claude_coder.transports.screen import ScreenKind, TerminalScreen
@@ -145,3 +146,25 @@ async def test_resize_and_raw_bytes(
     replay = TerminalScreen(100, 30)
     replay.feed(bytes(raw))
     assert any(line.endswith("● narrow now") for line in replay.snapshot().lines)
+
+
+async def test_a_stopped_child_under_interrupt_is_killed_and_the_turn_ends(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path, seed_tui: Callable[..., Path]
+) -> None:
+    _, profiles = pty_project(tmp_path, seed_tui)
+    s = await Session.start("pty", profiles=profiles, persist=True)
+    try:
+        rec = Events(s)
+        pids = session_pids(s)
+        handle = s.submit("slow:200:0.2")
+        await rec.wait(lambda e: isinstance(e, ScreenChanged) and "chunk" in e.text, 30)
+        os.kill(pids[0], signal.SIGSTOP)  # hung: it reads no key, and signals wait
+        result = await asyncio.wait_for(s.interrupt(), s.interrupt_timeout + 5)
+        ended = await asyncio.wait_for(handle, 5)
+    finally:
+        await asyncio.wait_for(s.close(), 30)
+    assert result is not None and result.boundary is Boundary.ERROR
+    assert ended == result
+    assert result.error is not None and "stopped (SIGSTOP)" in result.error
+    assert "did not stop within" not in result.error  # the transport said what it saw
+    assert all(gone(pid) for pid in pids)

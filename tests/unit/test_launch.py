@@ -26,7 +26,7 @@ from claude_coder.launch import (
     read_version,
 )
 from claude_coder.profiles import Profile, SecretRef
-from claude_coder.security import PTY_BAND, Redactor, Version
+from claude_coder.security import PTY_BAND, PTY_PROVEN, Redactor, Version
 
 
 def stub(tmp_path: Path, name: str, body: str = 'echo "2.1.331 (Claude Code)"') -> Path:
@@ -122,8 +122,7 @@ def test_pty_argv(claude_stub: Path) -> None:
     assert not set(SDK_STREAM_FLAGS) & {"--output-format", "--input-format"} & set(spec.argv)
     assert "--output-format" not in spec.argv and "--verbose" not in spec.argv
     assert "--max-turns" not in spec.argv
-    assert not any(a.startswith("--session-id") for a in spec.argv)
-    assert spec.session_id is None
+    assert f"--session-id={spec.session_id}" in spec.argv
     assert flag_value(spec.argv, "--name") == "n"
     resumed = launch(Profile(name="p"), claude_stub, transport="pty", resume="abc")
     assert flag_value(resumed.argv, "--resume") == "abc"
@@ -138,9 +137,17 @@ def test_pty_child_gets_the_emulated_terminal_and_sdk_does_not(claude_stub: Path
     assert own.env["TERM"] == "vt100"
 
 
+def test_every_new_pty_session_is_named_by_its_launch(claude_stub: Path) -> None:
+    spec = launch(Profile(name="p", transport="pty"), claude_stub)
+    assert spec.session_id is not None and f"--session-id={spec.session_id}" in spec.argv
+    sid = str(uuid.uuid4())
+    given = launch(Profile(name="p"), claude_stub, transport="pty", session_id=sid)
+    assert given.session_id == sid and f"--session-id={sid}" in given.argv
+    fork = launch(Profile(name="p", transport="pty"), claude_stub, resume=sid, fork=True)
+    assert fork.session_id is None and not any(a.startswith("--session-id") for a in fork.argv)
+
+
 def test_pty_refusals(claude_stub: Path) -> None:
-    with pytest.raises(ConfigError, match="pre-assign"):
-        launch(Profile(name="p"), claude_stub, transport="pty", session_id=str(uuid.uuid4()))
     with pytest.raises(ConfigError, match="persist"):
         launch(Profile(name="p"), claude_stub, transport="pty", persist=False)
     with pytest.raises(ConfigError, match="unknown transport"):
@@ -268,5 +275,5 @@ async def test_aread_version_cancelled_leaves_no_child(tmp_path: Path) -> None:
 
 def test_version_of_the_real_bundled_binary(claude_binary: Path) -> None:
     version = read_version(str(claude_binary), deadline_s=60)
-    low, high = PTY_BAND
-    assert low <= version < high
+    oldest, newest = PTY_PROVEN
+    assert PTY_BAND[0] <= oldest <= version <= newest < PTY_BAND[1]

@@ -7,30 +7,30 @@ then the child is spawned (argv, cwd and environment from the LaunchSpec only; t
 transport sets ``TERM`` to the terminal it emulates) and driven to its idle prompt. A
 workspace-trust dialog is accepted only when the profile says ``trustWorkspace: true``;
 every other first-run screen is refused with what the person must do. The session id is
-read from ``sessions/<pid>.json``, which interactive Claude Code writes at start.
+given at launch (``--session-id``, or the resumed id); a fork names itself, and its id is
+polled for (``sessions/<pid>.json``, or the one new transcript) with a deadline: without
+it the start fails, so no turn runs without knowing where its transcript is.
 
 Turns: the prompt is pasted (bracketed paste), its echo verified, then Enter is sent on
 its own and the turn's start verified; :class:`~claude_coder.transports.pty_turn.TurnWatcher`
-follows it. Interrupt is Esc, verified by the ``Interrupted`` line. Close: ``/exit``
-(verified), then Ctrl-C twice, then terminate -> kill. Nothing is left running. A child
-that exits, or a screen nobody can drive, makes ``events()`` raise (a
-``ChildExited`` / ``ScreenError``); the session ends the turn.
+follows it. Interrupt escalates Esc -> Ctrl-C -> terminate -> kill within
+``interrupt_budget``; the turn always ends. Close: ``/exit`` (verified), then Ctrl-C
+twice, then terminate -> kill. Nothing is left running. A child that exits, or a screen
+nobody can drive, makes ``events()`` raise (a ``ChildExited`` / ``ScreenError``); the
+session ends the turn.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from claude_coder.errors import (
-    ClaudeCoderError,
-    ScreenError,
-    TransportError,
-)
+from claude_coder.errors import ClaudeCoderError, ScreenError, TransportError
 from claude_coder.events import (
     Event,
     ScreenChanged,
@@ -42,7 +42,11 @@ from claude_coder.security import check_pty_version, prove_login
 from claude_coder.transports.base import Transport, TransportHooks, cancel_and_wait
 from claude_coder.transports.pty_io import ChildExited, TerminalProcess
 from claude_coder.transports.pty_life import clear_restored, echoed, goodbye, reach_prompt
-from claude_coder.transports.pty_transcript import TranscriptFile, read_session_id
+from claude_coder.transports.pty_transcript import (
+    TranscriptFile,
+    learn_session_id,
+    transcript_ids,
+)
 from claude_coder.transports.pty_turn import TurnWatcher
 from claude_coder.transports.screen import ScreenKind, keys
 from claude_coder.transports.screen.fixtures import format_fixture
@@ -55,6 +59,11 @@ __all__ = ["PtyTransport", "make_transport"]
 
 _log = logging.getLogger(__name__)
 _K = ScreenKind
+_ANSWERABLE = (_K.PERMISSION, _K.QUESTION)
+
+
+def loop_time() -> float:
+    return asyncio.get_running_loop().time()
 
 
 def make_transport(spec: LaunchSpec, hooks: TransportHooks | None = None) -> PtyTransport:
@@ -77,6 +86,8 @@ class PtyTransport(Transport):
         start_timeout: float | None = None,
         screen_interval: float = 0.25,
         unknown_grace: float = 15.0,
+        session_timeout: float = 10.0,
+        interrupt_budget: float = 12.0,
     ) -> None:
         self.spec = spec
         if hooks is not None:
@@ -85,6 +96,10 @@ class PtyTransport(Transport):
         self.start_timeout = start_timeout
         self.screen_interval = screen_interval
         self.unknown_grace = unknown_grace
+        self.session_timeout = session_timeout
+        self.interrupt_budget = interrupt_budget
+        """Esc, then Ctrl-C, then terminate and kill all happen within this many seconds
+        (below the session's ``interrupt_timeout``, 20 s by default)."""
         self.claude_version: str | None = None
         self._proc: TerminalProcess | None = None
         self._session_id: str | None = spec.session_id
@@ -133,11 +148,12 @@ class PtyTransport(Transport):
         self._proc = proc
         proc.raw_listeners.append(self._on_raw)
         started_ms = time.time() * 1000
+        before = transcript_ids(self._config_dir())
         try:
             proc.start()
             limit = self.start_timeout if self.start_timeout is not None else float("inf")
             await reach_prompt(proc, spec, self.screen_dump, limit)  # inf: the session's
-            self._learn_session(proc, started_ms)
+            await self._learn_session(proc, started_ms, before)
         except BaseException:
             await asyncio.shield(proc.terminate(grace=1.0))
             raise
@@ -166,25 +182,62 @@ class PtyTransport(Transport):
         self._follow_task = loop.create_task(self._follow(watcher, loop.time(), text))
 
     async def interrupt(self) -> None:
+        """Stop the running turn; it always ends, within ``interrupt_budget`` seconds.
+
+        Esc, then Ctrl-C, each verified by the prompt coming back (the watcher then
+        ends the turn, ``interrupted``). A child that takes neither key (stopped, hung,
+        or on a screen claude-coder does not know, which gets no key) is terminated,
+        then killed: the turn ends ``error`` saying what the screen showed."""
         watcher, proc = self._watcher, self._proc
         if watcher is None or proc is None or proc.exited:
             return
         watcher.interrupt_requested = True
-        async with watcher.keys:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.interrupt_budget
+        try:
+            async with asyncio.timeout(self.interrupt_budget * 0.75):
+                async with watcher.keys:
+                    if await self._interrupt_keys(watcher, proc):
+                        return
+        except TimeoutError:
+            pass
+        except ChildExited:
+            return
+        await self._stop_hung(watcher, proc, deadline)
+
+    async def _interrupt_keys(self, watcher: TurnWatcher, proc: TerminalProcess) -> bool:
+        """Esc, then Ctrl-C: True once the prompt is back (or the turn already ended)."""
+        for key, share in ((keys.ESC, 0.4), (keys.CTRL_C, 0.3)):
             now = proc.recognition()
-            if now.kind.idle_like or self._watcher is not watcher:
-                return
-            if not (now.kind.busy_like or now.kind in (_K.PERMISSION, _K.QUESTION)):
-                raise ScreenError(
-                    "cannot interrupt: unknown screen; no key was sent", screen=self.screen_dump()
+            if self._watcher is not watcher or proc.exited or now.kind.idle_like:
+                return True
+            if proc.stopped or not (now.kind.busy_like or now.kind in _ANSWERABLE):
+                return False
+            await proc.write(key, within=1.0)
+            with contextlib.suppress(TimeoutError):
+                await proc.wait_for(
+                    lambda r: r.kind.idle_like, self.interrupt_budget * share, what="the prompt"
                 )
-            await proc.write(keys.ESC)
-            try:
-                await proc.wait_for(lambda r: r.kind.idle_like, 10, what="the Interrupted line")
-            except TimeoutError:
-                raise ScreenError(
-                    "Esc did not interrupt the turn", screen=self.screen_dump()
-                ) from None
+                return True
+        return False
+
+    async def _stop_hung(
+        self, watcher: TurnWatcher, proc: TerminalProcess, deadline: float
+    ) -> None:
+        """The child did not stop for the keys: terminate it, then kill it, and say why."""
+        if self._watcher is not watcher or proc.exited:
+            return
+        if proc.stopped:
+            shown = "the process was stopped (SIGSTOP) and could read no key"
+        else:
+            rec = proc.recognition()
+            shown = f"the screen showed {rec.kind}" + (
+                f": {rec.footer.splitlines()[0]}" if rec.footer else ""
+            )
+        watcher.lost = f"Claude Code did not stop after an interrupt ({shown}); it was terminated"
+        _log.warning("%s", watcher.lost)
+        remaining = deadline - asyncio.get_running_loop().time()
+        await proc.terminate(grace=max(0.5, min(3.0, remaining - 1.0)))
 
     async def events(self) -> AsyncIterator[Event]:
         while True:
@@ -239,19 +292,36 @@ class PtyTransport(Transport):
         for listener in list(self._raw_listeners):
             listener(data)
 
-    def _learn_session(self, proc: TerminalProcess, started_ms: float) -> None:
+    def _config_dir(self) -> Path:
         config = Path(self.spec.env.get("CLAUDE_CONFIG_DIR") or "~/.claude").expanduser()
         if "CLAUDE_CONFIG_DIR" not in self.spec.env and "HOME" in self.spec.env:
             config = Path(self.spec.env["HOME"]) / ".claude"
-        sid = read_session_id(config, proc.pid, self.spec.cwd, started_ms)
-        if sid is None:
-            _log.warning("could not learn the PTY session id from %s/sessions", config)
-        self._session_id = sid or self._session_id
-        if self._session_id is not None:
-            self._transcript = TranscriptFile(config, self._session_id)
-            self._transcript.skip_existing()
+        return config
+
+    async def _learn_session(
+        self, proc: TerminalProcess, started_ms: float, before: set[str]
+    ) -> None:
+        """Where this session's transcript is. A new or resumed session was given its id
+        at launch; a fork names itself, and is polled for (``session_timeout``). Without
+        an id no turn is ever sent: the start fails."""
+        config = self._config_dir()
+        if self._session_id is None:
+            self._session_id = await learn_session_id(
+                config, proc.pid, self.spec.cwd, started_ms, before, self.session_timeout
+            )
+        if self._session_id is None:
+            raise TransportError(
+                f"Claude Code {self.claude_version} did not say which session it started "
+                f"within {self.session_timeout:g}s (no sessions/{proc.pid}.json and no new "
+                f"transcript under {config}/projects); no turn was sent: resume the session "
+                "itself instead of forking it, or use the sdk transport"
+            )
+        self._transcript = TranscriptFile(config, self._session_id)
+        self._transcript.skip_existing()
 
     async def _submit(self, proc: TerminalProcess, text: str, watcher: TurnWatcher) -> None:
+        if proc.stopped:
+            raise TransportError("Claude Code is stopped (SIGSTOP); no key was sent")
         try:
             now = await proc.wait_for(lambda r: r.kind.idle_like, 10, what="the idle prompt")
         except TimeoutError:
@@ -293,8 +363,11 @@ class PtyTransport(Transport):
             raise
         except ChildExited:
             watcher.pump()
-            self._fail(ChildExited("Claude Code exited mid-turn"))
-            return
+            ended = watcher.lost_result(loop_time() - started)
+            if ended is None:
+                self._fail(ChildExited(watcher.lost or "Claude Code exited mid-turn"))
+                return
+            result = ended
         except ClaudeCoderError as exc:
             self._fail(exc)
             return

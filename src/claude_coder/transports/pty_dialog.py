@@ -15,7 +15,7 @@ from claude_coder.errors import ScreenError
 from claude_coder.transports.pty_io import TerminalProcess
 from claude_coder.transports.screen import Dialog, QuestionScreen, Recognition, keys
 
-__all__ = ["choose", "same_screen"]
+__all__ = ["choose", "decline", "same_screen"]
 
 Chooser = Dialog | QuestionScreen
 Dump = Callable[[], str]
@@ -71,6 +71,24 @@ async def choose(proc: TerminalProcess, seen: Recognition, label: str, dump: Dum
             # but only while exactly the same dialog, same selection, is still shown.
             if attempt == 2 or proc.recognition() != now:
                 raise
+
+
+async def decline(proc: TerminalProcess, seen: Recognition, dump: Dump) -> None:
+    """Refuse the dialog ``seen``: a permission dialog's ``No`` when it offers one; else
+    Esc, when the footer says Esc cancels (a question, whose options are answers, and
+    2.1.0's permission dialogs, which have no ``No``). Verified like :func:`choose`;
+    raises :class:`ScreenError` (no key sent) when neither is offered."""
+    chooser = _chooser(seen)
+    if isinstance(chooser, Dialog) and chooser.option("No") is not None:
+        await choose(proc, seen, "No", dump)
+        return
+    footer = chooser.footer if chooser is not None else ""
+    if "Esc to cancel" not in footer:
+        raise ScreenError("the dialog offers no way to decline; no key was sent", screen=dump())
+    if not same_screen(proc.recognition(), seen):
+        raise ScreenError("the dialog changed before it could be declined", screen=dump())
+    await proc.write(keys.ESC)
+    await _closed(proc, seen, "Esc", dump, 10)
 
 
 async def _closed(

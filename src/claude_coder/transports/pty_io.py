@@ -15,6 +15,7 @@ import os
 import select
 import signal
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 import ptyprocess
 
@@ -68,6 +69,17 @@ class TerminalProcess:
     @property
     def pid(self) -> int | None:
         return None if self._proc is None else int(self._proc.pid)
+
+    @property
+    def stopped(self) -> bool:
+        """The child is stopped (SIGSTOP, or a job-control stop): it reads no key."""
+        if self._proc is None or self.exited:
+            return False
+        try:
+            stat = Path(f"/proc/{self._proc.pid}/stat").read_text()
+        except OSError:
+            return False
+        return stat.rpartition(")")[2].split()[:1] in (["T"], ["t"])
 
     @property
     def exited(self) -> bool:
@@ -233,6 +245,7 @@ class TerminalProcess:
                     if await _exited(pidfd, 0):
                         break
                     _signal_group(proc.pid, sig)
+                    _signal_group(proc.pid, signal.SIGCONT)  # a stopped child acts on it
                     if await _exited(pidfd, wait):
                         break
                 _signal_group(proc.pid, signal.SIGKILL)

@@ -9,6 +9,7 @@ of a session id under the config dir and reads what was appended since last time
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Mapping
@@ -28,7 +29,15 @@ from claude_coder.events import (
 )
 from claude_coder.transports.base import content_text
 
-__all__ = ["JsonlSplitter", "TranscriptFile", "TurnReader", "read_session_id", "resets_at"]
+__all__ = [
+    "JsonlSplitter",
+    "TranscriptFile",
+    "TurnReader",
+    "learn_session_id",
+    "read_session_id",
+    "resets_at",
+    "transcript_ids",
+]
 
 INTERRUPTED = "[Request interrupted by user]"
 INTERRUPTED_FOR_TOOL = "[Request interrupted by user for tool use]"
@@ -228,6 +237,34 @@ def read_session_id(config_dir: Path, pid: int | None, cwd: str, since_ms: float
         if data.get("cwd") == cwd and float(data.get("startedAt") or 0) >= since_ms - 2000:
             candidates.append(str(data.get("sessionId") or ""))
     return candidates[0] if len(candidates) == 1 and candidates[0] else None
+
+
+def transcript_ids(config_dir: Path) -> set[str]:
+    """The session ids that have a transcript under ``projects/`` now."""
+    return {p.stem for p in (config_dir / "projects").glob("*/*.jsonl")}
+
+
+async def learn_session_id(
+    config_dir: Path,
+    pid: int | None,
+    cwd: str,
+    since_ms: float,
+    before: set[str],
+    within: float,
+) -> str | None:
+    """The id of a session Claude Code named itself (a fork): ``sessions/<pid>.json``,
+    else the one transcript that appeared since ``before`` was taken; polled until
+    ``within`` seconds have passed. None when there is no single answer by then."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        found = read_session_id(config_dir, pid, cwd, since_ms)
+        if found is None:
+            new = transcript_ids(config_dir) - before
+            found = next(iter(new)) if len(new) == 1 else None
+        if found is not None or loop.time() >= deadline:
+            return found
+        await asyncio.sleep(0.1)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

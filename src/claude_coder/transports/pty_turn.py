@@ -28,7 +28,7 @@ from claude_coder.events import (
     TurnResult,
 )
 from claude_coder.transports.base import PermissionRequest, QuestionRequest, TransportHooks
-from claude_coder.transports.pty_dialog import choose, same_screen
+from claude_coder.transports.pty_dialog import choose, decline, same_screen
 from claude_coder.transports.pty_io import ChildExited, TerminalProcess
 from claude_coder.transports.pty_transcript import TranscriptFile, TurnReader, resets_at
 from claude_coder.transports.screen import (
@@ -36,7 +36,6 @@ from claude_coder.transports.screen import (
     QuestionScreen,
     Recognition,
     ScreenKind,
-    keys,
 )
 from claude_coder.transports.screen.recognise import last_reply
 
@@ -101,6 +100,8 @@ class TurnWatcher:
         self.denials: list[ToolCall] = []
         self.declined = False
         self.interrupt_requested = False
+        self.lost: str | None = None
+        """Why the child was stopped mid-turn (an interrupt it did not obey)."""
         self.unknown_grace = unknown_grace
         self.end_grace = end_grace
         self.keys = asyncio.Lock()
@@ -133,6 +134,8 @@ class TurnWatcher:
             elif rec.kind.idle_like:
                 if await self._over():
                     return self.result(rec, loop.time() - started)
+            elif rec.kind is _K.EXITED or self.lost is not None:
+                raise ChildExited("Claude Code exited mid-turn")
             elif rec.kind is _K.AUTO_MODE_UNAVAILABLE:
                 raise ScreenError(
                     "Claude Code says auto mode cannot check actions in this session; no key "
@@ -156,7 +159,10 @@ class TurnWatcher:
             return self.proc.recognition()
 
     async def _over(self) -> bool:
-        """The prompt is back: wait (briefly) for the transcript to say how it ended."""
+        """The prompt is back: wait (briefly) for the transcript to say how it ended.
+
+        The prompt staying idle for ``end_grace`` ends the turn even when the transcript
+        says nothing (the screen is the fallback); it coming back busy does not."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.end_grace
         while loop.time() < deadline:
@@ -169,7 +175,25 @@ class TurnWatcher:
             except TimeoutError:
                 continue
         self.pump()
-        return self.reader.end is not None or self.reader.started
+        if self.reader.end is None and not self.reader.started:
+            _log.info("the transcript says nothing of this turn; the screen ends it")
+        return True
+
+    def lost_result(self, duration: float) -> TurnResult | None:
+        """The child left mid-turn (it exited, or an interrupt it did not obey had it
+        stopped): the turn ``interrupted`` if the last screen said so, else None (the
+        session ends it ``error`` from the ChildExited the transport raises)."""
+        if not (self.interrupt_requested and self.proc.recognition().kind is _K.INTERRUPTED):
+            return None
+        return TurnResult(
+            Boundary.INTERRUPTED,
+            self.session_id,
+            text=self.reader.final_text,
+            tool_calls=tuple(self.reader.tool_calls),
+            denials=tuple(self.denials),
+            usage=self.reader.usage(),
+            duration_s=round(duration, 6),
+        )
 
     def result(self, rec: Recognition, duration: float) -> TurnResult:
         """The turn's result; the boundary from the transcript, else from the screen."""
@@ -215,7 +239,10 @@ class TurnWatcher:
         async with self.keys:
             if self.interrupt_requested and not same_screen(self.proc.recognition(), rec):
                 return
-            await choose(self.proc, rec, "Yes" if decision.allow else "No", self.dump)
+            if decision.allow:
+                await choose(self.proc, rec, "Yes", self.dump)
+            else:
+                await decline(self.proc, rec, self.dump)
         if not decision.allow:
             self.denials.append(
                 call or ToolCall(req.tool_use_id or req.request_id, tool, tool_input)
@@ -280,18 +307,8 @@ class TurnWatcher:
             await choose(self.proc, rec, label, self.dump)
 
     async def _decline(self, rec: Recognition) -> None:
-        if not same_screen(self.proc.recognition(), rec):
-            raise ScreenError(
-                "the question changed before it could be declined", screen=self.dump()
-            )
-        await self.proc.write(keys.ESC)
         self.declined = True
-        try:
-            await self.proc.wait_for(
-                lambda r: not same_screen(r, rec), 10, what="the question to close"
-            )
-        except TimeoutError:
-            raise ScreenError("the question stayed open after Esc", screen=self.dump()) from None
+        await decline(self.proc, rec, self.dump)
 
 
 @dataclass(frozen=True, slots=True)
