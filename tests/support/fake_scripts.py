@@ -85,18 +85,22 @@ def _user_messages(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def last_user_item(body: dict[str, Any]) -> dict[str, Any] | None:
-    """The last meaningful block of the last user message: a prompt text or a tool_result.
+    """What the last user message asks for: its last prompt text block, else (a tool
+    continuation) its last tool_result.
 
-    System reminders and ``[Request interrupted by user...]`` markers are skipped.
+    A prompt wins over a tool_result in any order: after a "No" on the PTY, Claude Code
+    sends the rejected tool_result together with the next prompt. System reminders and
+    ``[Request interrupted by user...]`` markers are not prompts.
     """
     users = _user_messages(body)
     if not users:
         return None
-    for block in reversed(_blocks(users[-1].get("content"))):
-        kind = block.get("type")
-        if kind == "tool_result" or (
-            kind == "text" and _is_prompt_text(str(block.get("text", "")))
-        ):
+    blocks = _blocks(users[-1].get("content"))
+    for block in reversed(blocks):
+        if block.get("type") == "text" and _is_prompt_text(str(block.get("text", ""))):
+            return dict(block)
+    for block in reversed(blocks):
+        if block.get("type") == "tool_result":
             return dict(block)
     return None
 

@@ -134,6 +134,30 @@ def test_last_user_text_wins(api: FakeApi) -> None:
     assert api.prompts_seen() == ["reply:new"]
 
 
+def test_the_next_prompt_wins_over_a_rejected_tool_result_sent_with_it(api: FakeApi) -> None:
+    use = {"type": "tool_use", "id": "toolu_9", "name": "Bash", "input": {}}
+    rejected = {
+        "type": "tool_result",
+        "tool_use_id": "toolu_9",
+        "content": "The user doesn't want to proceed with this tool use.",
+        "is_error": True,
+    }
+    merged = [
+        {"role": "user", "content": "bash:touch denied.txt"},
+        {"role": "assistant", "content": [use]},
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "reply:the next prompt"},
+                rejected,
+                {"type": "text", "text": "[Request interrupted by user for tool use]"},
+            ],
+        },
+    ]
+    assert stream_text(api, merged) == "the next prompt"
+    assert api.prompts_seen()[-1] == "reply:the next prompt"
+
+
 @pytest.mark.parametrize(
     ("prompt", "name", "expected"),
     [

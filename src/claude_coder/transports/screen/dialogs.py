@@ -64,10 +64,22 @@ def permission_dialog(region: Sequence[str], columns: int) -> Recognition | None
     if options is None:
         return None
     title = region[head].strip()
-    kind = _PERMISSION_KINDS.get(title, "other")
+    kind, named = _permission_kind(title)
     subject, description = _subject(region[head + 1 : q], kind)
+    subject = named or subject
     dialog = Dialog(kind, title, options, subject, description, region[q].strip(), foot[1])
     return Recognition(ScreenKind.PERMISSION, dialog=dialog, footer=foot[1], region=tuple(region))
+
+
+def _permission_kind(title: str) -> tuple[str, str]:
+    """The dialog's kind from its title, and the file the title names (2.1.0 draws
+    ``Create file hello.txt``; later versions put the name on the next line)."""
+    for prefix, kind in _PERMISSION_KINDS.items():
+        if title == prefix:
+            return kind, ""
+        if kind != "bash" and title.startswith(prefix + " "):
+            return kind, title[len(prefix) :].strip()
+    return "other", ""
 
 
 def _subject(body: Sequence[str], kind: str) -> tuple[str, str]:

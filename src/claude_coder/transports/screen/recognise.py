@@ -24,7 +24,7 @@ from claude_coder.transports.screen.dialogs import (
     trust_dialog,
 )
 from claude_coder.transports.screen.model import Recognition, ScreenKind
-from claude_coder.transports.screen.parts import footer_mode, rule_indices, title_signal
+from claude_coder.transports.screen.parts import footer_mode, is_rule, rule_indices, title_signal
 from claude_coder.transports.screen.terminal import Snapshot
 
 __all__ = ["QUEUED_PLACEHOLDER", "last_reply", "progress_text", "recognise"]
@@ -33,6 +33,8 @@ QUEUED_PLACEHOLDER = "Press up to edit queued messages"
 _INTERRUPTED = "Interrupted · What should Claude do instead?"
 _UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _NAME_RE = re.compile(r'--resume\s+"([^"]+)"')
+_DONE_RE = re.compile(r"^✻ [A-Z][\w'-]* for \d")
+"""``✻ Cooked for 0s · done 8:55 AM``: 2.1.250 draws it under an interrupted turn too."""
 _SPINNER_RE = re.compile(r"^[^\w\s●❯⎿▎│] [A-Z][\w'-]*…")
 _NOTICES = {
     "Auto mode is now Claude Code's default permission mode": "auto_mode_default",
@@ -41,13 +43,17 @@ _NOTICES = {
 }
 
 Region = Callable[[Sequence[str], int], Recognition | None]
-_BELOW_LAST_RULE: tuple[Region, ...] = (
+_DIALOGS: tuple[Region, ...] = (
     trust_dialog,
     api_key_dialog,
     auto_mode_modal,
     permission_dialog,
     rewind_menu,
+    question_dialog,
 )
+_DIALOG_TOPS = 4
+"""How many of the lowest rules may be a dialog's top (a question's options have a rule
+inside, a named session draws one more under the dialog)."""
 
 
 def progress_text(snap: Snapshot) -> str:
@@ -85,11 +91,13 @@ def last_reply(snap: Snapshot) -> str:
 
 def recognise(snap: Snapshot) -> Recognition:
     """The kind of screen ``snap`` shows, with what it offers (options, mode, prompt)."""
-    found = _classify(list(snap.lines), snap.columns)
+    typed = [snap.undimmed(row).replace("\xa0", " ") for row in range(len(snap.lines))]
+    found = _classify(list(snap.lines), snap.columns, typed)
     return dataclasses.replace(found, title=title_signal(snap.title))
 
 
-def _classify(lines: list[str], columns: int) -> Recognition:
+def _classify(lines: list[str], columns: int, typed: list[str]) -> Recognition:
+    """``typed``: the same lines with faint text blanked (a prompt's placeholder hint)."""
     lines = [line.replace("\xa0", " ") for line in lines]
     while lines and not lines[-1].strip():
         lines.pop()
@@ -100,20 +108,29 @@ def _classify(lines: list[str], columns: int) -> Recognition:
         return ended
     rules = rule_indices(lines, columns)
     if rules:
-        below = lines[rules[-1] + 1 :]
-        for recogniser in _BELOW_LAST_RULE:
-            found = recogniser(below, columns)
-            if found is not None:
-                return found
-        for top in reversed(rules[-3:-1]):
-            found = question_dialog(lines[top + 1 :], columns)
-            if found is not None:
-                return found
-        found = _prompt_box(lines, rules, columns)
+        found = _dialog(lines, rules, columns)
+        if found is not None:
+            return found
+        found = _prompt_box(lines, rules, columns, typed)
         if found is not None:
             return found
     found = first_run_banner(lines) or rewind_menu(_after_last_banner(lines), columns)
     return found or Recognition(ScreenKind.UNKNOWN, region=tuple(lines[-12:]))
+
+
+def _dialog(lines: list[str], rules: list[int], columns: int) -> Recognition | None:
+    """A dialog, found by its own structure: it starts right under a full-width rule
+    (which model text never draws) and runs to the bottom of the screen, where rules
+    that only decorate (one may carry the session name) are left out."""
+    for top in reversed(rules[-_DIALOG_TOPS:]):
+        region = lines[top + 1 :]
+        while region and (not region[-1].strip() or is_rule(region[-1], columns)):
+            region = region[:-1]
+        for recogniser in _DIALOGS:
+            found = recogniser(region, columns)
+            if found is not None:
+                return found
+    return None
 
 
 def _after_last_banner(lines: list[str]) -> list[str]:
@@ -146,8 +163,16 @@ def _exited(lines: list[str]) -> Recognition | None:
     return None
 
 
-def _prompt_box(lines: list[str], rules: list[int], columns: int) -> Recognition | None:
-    """Rule, ``❯`` line(s), rule, footer: idle, busy, queued, interrupted, exit-confirm."""
+def _box_text(body: Sequence[str]) -> str:
+    return "\n".join([body[0][1:].strip(), *(line[2:].rstrip() for line in body[1:])]).rstrip("\n")
+
+
+def _prompt_box(
+    lines: list[str], rules: list[int], columns: int, typed: list[str]
+) -> Recognition | None:
+    """Rule, ``❯`` line(s), rule, footer: idle, busy, queued, interrupted, exit-confirm.
+
+    The prompt is the typed text only: a faint placeholder hint is not part of it."""
     if len(rules) < 2:
         return None
     top, bottom = rules[-2], rules[-1]
@@ -156,12 +181,12 @@ def _prompt_box(lines: list[str], rules: list[int], columns: int) -> Recognition
         return None
     if any(line[:2].strip() for line in body[1:]):
         return None
-    prompt = "\n".join([body[0][1:].strip(), *(line[2:].rstrip() for line in body[1:])])
-    prompt = prompt.rstrip("\n")
+    shown = _box_text(body)
+    prompt = _box_text(typed[top + 1 : bottom]) if typed[top + 1].startswith("❯") else shown
     after = [s.strip() for s in lines[bottom + 1 :] if s.strip()]
     footer = "\n".join(after) if after and not after[0].startswith("/") else ""
     above = _above(lines, top)
-    kind = _box_kind(footer, prompt, above)
+    kind = _box_kind(footer, shown, above)
     notices = tuple(
         tag for marker, tag in _NOTICES.items() if any(marker in s for s in (*lines[:top], *after))
     )
@@ -191,6 +216,7 @@ def _box_kind(footer: str, prompt: str, above: list[str]) -> ScreenKind:
     queued = prompt == QUEUED_PLACEHOLDER or any("⎿  Queued ·" in line for line in above)
     if "esc to interrupt" in footer or spinning:
         return ScreenKind.QUEUED if queued else ScreenKind.BUSY
-    if above and above[-1].strip().lstrip("⎿").strip() == _INTERRUPTED:
+    said = [line for line in above if not _DONE_RE.match(line.strip())]
+    if said and said[-1].strip().lstrip("⎿").strip() == _INTERRUPTED:
         return ScreenKind.INTERRUPTED
     return ScreenKind.IDLE

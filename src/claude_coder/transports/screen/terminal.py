@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyte
 
@@ -30,6 +30,17 @@ class Snapshot:
     cursor: tuple[int, int] = (0, 0)
     title: str = ""
     columns: int = DEFAULT_COLUMNS
+    dim: tuple[tuple[int, int, int], ...] = ()
+    """Spans drawn faint (SGR 2), as (row, start, end) string indices into ``lines``: a
+    placeholder hint in an empty prompt is drawn this way and is not typed text."""
+
+    def undimmed(self, row: int) -> str:
+        """Line ``row`` with its faint text blanked out."""
+        line = self.lines[row] if 0 <= row < len(self.lines) else ""
+        for r, start, end in self.dim:
+            if r == row:
+                line = line[:start] + " " * (end - start) + line[end:]
+        return line.rstrip()
 
     @property
     def text(self) -> str:
@@ -45,11 +56,101 @@ class Snapshot:
         return cls(tuple(line.rstrip() for line in text.split("\n")), title=title, columns=columns)
 
 
+class _Cell(NamedTuple):
+    """pyte's Char plus the faint (SGR 2) attribute pyte 0.8 does not keep."""
+
+    data: str
+    fg: str = "default"
+    bg: str = "default"
+    bold: bool = False
+    italics: bool = False
+    underscore: bool = False
+    strikethrough: bool = False
+    reverse: bool = False
+    blink: bool = False
+    dim: bool = False
+
+
+def _faint_after(attrs: tuple[int, ...], faint: bool) -> bool:
+    """Whether text is faint after ``CSI attrs m`` (colour arguments are skipped)."""
+    if not attrs:
+        return False
+    i = 0
+    while i < len(attrs):
+        a = attrs[i]
+        if a in (38, 48):  # 38;5;n or 38;2;r;g;b: the 2 there is not "faint"
+            mode = attrs[i + 1] if i + 1 < len(attrs) else None
+            i += 3 if mode == 5 else 5 if mode == 2 else 2
+            continue
+        if a in (0, 22):
+            faint = False
+        elif a == 2:
+            faint = True
+        i += 1
+    return faint
+
+
+class _Screen(pyte.Screen):
+    """A pyte screen whose cells remember faint text."""
+
+    _faint: bool = False
+
+    def select_graphic_rendition(self, *attrs: int, **kwargs: Any) -> None:
+        faint = _faint_after(tuple(a for a in attrs if isinstance(a, int)), self._faint)
+        super().select_graphic_rendition(*attrs, **kwargs)
+        self._faint = faint
+        a = self.cursor.attrs
+        cell = _Cell(
+            a.data,
+            a.fg,
+            a.bg,
+            a.bold,
+            a.italics,
+            a.underscore,
+            a.strikethrough,
+            a.reverse,
+            a.blink,
+            faint,
+        )
+        self.cursor.attrs = cell  # type: ignore[assignment]  # a Char with one more field
+
+    def reset(self) -> None:
+        self._faint = False
+        super().reset()
+
+
+def _render(screen: pyte.Screen, y: int) -> tuple[str, list[tuple[int, int]]]:
+    """Row ``y`` as text (as pyte's ``display`` draws it) and its faint spans.
+
+    The TUI draws its own cursor (reverse video) over the first letter of a faint hint:
+    a reverse cell right before faint text belongs to the faint span."""
+    line = screen.buffer[y]
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    at = 0
+    cursor: tuple[int, int] | None = None
+    for x in range(screen.columns):
+        cell = line[x]
+        if not cell.data:
+            continue  # the second half of a wide character
+        out.append(cell.data)
+        end = at + len(cell.data)
+        if getattr(cell, "dim", False) and cell.data.strip():
+            start = cursor[0] if cursor is not None and cursor[1] == at else at
+            if spans and spans[-1][1] == start:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
+        cursor = (at, end) if cell.reverse and not getattr(cell, "dim", False) else None
+        at = end
+    return "".join(out), spans
+
+
 class TerminalScreen:
     """A pyte screen behind the byte filter, with the alternate screen emulated."""
 
     def __init__(self, columns: int = DEFAULT_COLUMNS, lines: int = DEFAULT_LINES) -> None:
-        self._screen = pyte.Screen(columns, lines)
+        self._screen = _Screen(columns, lines)
         self._stream = pyte.ByteStream(self._screen)
         self._filter = TerminalFilter()
         self._saved: tuple[dict[int, dict[int, Any]], Any] | None = None
@@ -93,9 +194,16 @@ class TerminalScreen:
 
     def snapshot(self) -> Snapshot:
         """The current screen, immutable."""
-        rows = tuple(line.rstrip() for line in self._screen.display)
-        cur = self._screen.cursor
-        return Snapshot(rows, (int(cur.y), int(cur.x)), str(self._screen.title), self.columns)
+        screen = self._screen
+        rows: list[str] = []
+        dim: list[tuple[int, int, int]] = []
+        for y in range(screen.lines):
+            text, spans = _render(screen, y)
+            rows.append(text.rstrip())
+            dim += [(y, a, b) for a, b in spans]
+        cur = screen.cursor
+        title = str(screen.title)
+        return Snapshot(tuple(rows), (int(cur.y), int(cur.x)), title, self.columns, tuple(dim))
 
     def _switch(self, alternate: bool) -> bool:
         screen = self._screen
