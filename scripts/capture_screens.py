@@ -8,8 +8,10 @@ bytes as ``<run>.raw`` under ``--out`` (default ``tests/fixtures/screens/<versio
 
     .venv/bin/python scripts/capture_screens.py                 # every run
     .venv/bin/python scripts/capture_screens.py --runs main,trust
-    .venv/bin/python scripts/capture_screens.py --expect        # also add expected.json
-                                                                # entries (review them!)
+    .venv/bin/python scripts/capture_screens.py --binary <claude> # another version
+    .venv/bin/python scripts/capture_screens.py --expect --out tests/fixtures/screens/2.1.50
+        # tag the screens ALREADY captured there that have no expected.json entry yet
+        # with their current verdict (nothing is recaptured): review the diff, then commit
 
 Nothing here touches the real ``~/.claude``: every run gets its own HOME and
 ``CLAUDE_CONFIG_DIR`` under ``--work`` (default ``/tmp/claude-coder-capture``).
@@ -35,7 +37,7 @@ from tests.support.fake_api import FakeApi  # noqa: E402
 from tests.support.launcher import seed_claude_json, write_launcher  # noqa: E402
 
 from claude_coder.launch import bundled_claude  # noqa: E402
-from claude_coder.transports.pty_dialog import choose  # noqa: E402
+from claude_coder.transports.pty_dialog import choose, decline  # noqa: E402
 from claude_coder.transports.pty_io import TerminalProcess  # noqa: E402
 from claude_coder.transports.screen import Recognition, ScreenKind, keys, recognise  # noqa: E402
 from claude_coder.transports.screen.fixtures import format_fixture, parse_fixture  # noqa: E402
@@ -97,7 +99,12 @@ class Capture:
         await self.proc.write(keys.ENTER)
 
     async def choose(self, rec: Recognition, label: str) -> None:
-        await choose(self.proc, rec, label, lambda: self.proc.snapshot().text)
+        """Press ``label``; "No" declines the way the version allows (Esc without one)."""
+        dump = lambda: self.proc.snapshot().text  # noqa: E731
+        if label == "No":
+            await decline(self.proc, rec, dump)
+        else:
+            await choose(self.proc, rec, label, dump)
 
 
 def idle(r: Recognition, s: str) -> bool:
@@ -135,7 +142,7 @@ async def main_run(c: Capture) -> None:
     await c.prompt("ask:Which size?|Small|Large", "ask_esc")
     await c.step("ask_esc_dialog", kind(K.QUESTION))
     await c.proc.write(keys.ESC)
-    await c.step("ask_declined", idle_with("Declined"))
+    await c.step("ask_declined", idle_with("eclined"))  # "Declined" / "User declined"
     await c.prompt("slow:40:0.2", "slow")
     await c.wait(kind(K.BUSY), settle=0.0)
     await asyncio.sleep(1.0)  # let some text stream before the interrupt
@@ -228,6 +235,10 @@ RUNS: dict[str, tuple[Run, Callable[[Capture], Awaitable[None]]]] = {
     "ratelimit": (Run("ratelimit"), ratelimit_run),
     "exitkeys": (Run("exitkeys"), exitkeys_run),
     "named": (Run("named", ["--permission-mode", "default", "--name", "capture-named"]), named_run),
+    "named_main": (
+        Run("named_main", ["--permission-mode", "default", "--name", "capture-named"]),
+        main_run,
+    ),
     "accept": (Run("accept", ["--permission-mode", "acceptEdits"]), idle_only_run),
     "plan": (Run("plan", ["--permission-mode", "plan"]), idle_only_run),
     "trust": (Run("trust", trusted=False), trust_run),
@@ -278,18 +289,25 @@ async def capture(name: str, binary: Path, api: FakeApi, work: Path, out: Path) 
     return cap.saved
 
 
-def add_expectations(saved: list[Path], fixtures: Path) -> None:
-    """Write each new screen's current verdict into expected.json (to be reviewed)."""
+def add_expectations(screens: list[Path], fixtures: Path) -> int:
+    """Tag each screen that has no expected.json entry with its current verdict (to be
+    reviewed); entries already there are kept. Returns how many were added."""
     path = fixtures / "expected.json"
     table = json.loads(path.read_text()) if path.exists() else {}
-    for screen in saved:
+    added = 0
+    for screen in screens:
         key = f"{screen.parent.name}/{screen.stem}"
+        if key in table:
+            continue
         table[key] = recognise(parse_fixture(screen.read_text(encoding="utf-8"))).summary()
+        print(f"  {key}: {table[key]}")
+        added += 1
     body = ",\n".join(
         f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False, sort_keys=True)}"
         for k, v in sorted(table.items())
     )
     path.write_text("{\n" + body + "\n}\n", encoding="utf-8")
+    return added
 
 
 def main() -> int:
@@ -298,8 +316,19 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--work", type=Path, default=Path("/tmp/claude-coder-capture"))
     ap.add_argument("--runs", default=",".join(RUNS))
-    ap.add_argument("--expect", action="store_true", help="add expected.json entries")
+    ap.add_argument(
+        "--expect",
+        action="store_true",
+        help="tag the screens already under --out (default: every fixture dir) that have "
+        "no expected.json entry; captures nothing",
+    )
     args = ap.parse_args()
+    fixtures = ROOT / "tests" / "fixtures" / "screens"
+    if args.expect:
+        where = [args.out] if args.out else sorted(d for d in fixtures.iterdir() if d.is_dir())
+        screens = sorted(p for d in where for p in d.glob("*.txt"))
+        print(f"{add_expectations(screens, fixtures)} new entries in {fixtures / 'expected.json'}")
+        return 0
     binary = args.binary or bundled_claude()
     if binary is None:
         print("no Claude Code binary: install claude-agent-sdk or pass --binary", file=sys.stderr)
@@ -307,16 +336,13 @@ def main() -> int:
     version = subprocess.run(
         [str(binary), "--version"], capture_output=True, text=True, check=True, env={}
     ).stdout.split()[0]
-    fixtures = ROOT / "tests" / "fixtures" / "screens"
     out = args.out or fixtures / version
     out.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
     with FakeApi() as api:
         for name in args.runs.split(","):
             saved += asyncio.run(capture(name, Path(binary), api, args.work, out))
-    if args.expect:
-        add_expectations(saved, fixtures)
-    print(f"{len(saved)} screens in {out}")
+    print(f"{len(saved)} screens in {out}; review them, then tag them with --expect")
     return 0
 
 

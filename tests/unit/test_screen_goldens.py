@@ -1,7 +1,8 @@
 """Golden tests: every captured screen of Claude Code classifies as recorded.
 
 The screens are the reference captures of 2.1.197 and 2.1.331 plus the project's own
-captures of the pinned binary (``scripts/capture_screens.py``), all under
+captures (``scripts/capture_screens.py``), one directory per version from 2.1.0 to
+2.1.332, each with an unnamed (``main``) and a named (``named_main``) session, all under
 ``tests/fixtures/screens/``. ``expected.json`` holds the verdict for each one; a screen
 without an entry fails, so a new capture is always reviewed before it counts.
 """
@@ -86,3 +87,19 @@ def test_both_trust_dialog_forms_offer_the_same_labels() -> None:
     assert old_dialog.selected.label == "Yes, I trust this folder"
     assert new_dialog.selected.label == "No, exit"
     assert new_dialog.option("Yes, I trust this folder") is not None
+
+
+NO_NAME_FLAG = {"2.1.0", "2.1.50"}
+"""Versions without ``--name``: no named session can exist there (the PTY refuses them)."""
+
+
+@pytest.mark.parametrize(
+    "version", sorted(d.name for d in ROOT.iterdir() if d.is_dir() and d.name[0].isdigit())
+)
+def test_every_captured_version_has_dialogs_of_unnamed_and_named_sessions(version: str) -> None:
+    def kinds(run: str) -> set[object]:
+        return {v["kind"] for k, v in EXPECTED.items() if k.startswith(f"{version}/{run}__")}
+
+    assert {"permission", "question", "interrupted"} <= kinds("main")
+    if version not in NO_NAME_FLAG:
+        assert {"permission", "question", "interrupted"} <= kinds("named_main")

@@ -8,8 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from claude_coder.transports.screen import Mode, ScreenKind, Snapshot, TitleSignal, recognise
-from claude_coder.transports.screen.fixtures import parse_fixture
+from claude_coder.transports.screen import (
+    Mode,
+    ScreenKind,
+    Snapshot,
+    TerminalScreen,
+    TitleSignal,
+    recognise,
+)
+from claude_coder.transports.screen.fixtures import format_fixture, parse_fixture
 from claude_coder.transports.screen.parts import is_rule, parse_options, title_signal
 
 ROOT = Path(__file__).resolve().parents[1] / "fixtures" / "screens"
@@ -131,3 +138,41 @@ def test_last_reply_reads_the_last_answer_above_the_prompt() -> None:
     snap = parse_fixture(done.read_text(encoding="utf-8"))
     assert last_reply(snap) == "The Bash tool finished: (Bash completed with no output)"
     assert last_reply(Snapshot.from_text("nothing here")) == ""
+
+
+NAMED_RULE = "─" * 104 + " capture-named ─"
+
+
+def test_a_dialog_with_a_named_rule_under_it_is_still_the_dialog() -> None:
+    text = BASH_331.read_text(encoding="utf-8").rstrip("\n") + "\n" + NAMED_RULE + "\n"
+    found = recognise(parse_fixture(text))
+    assert found.kind is ScreenKind.PERMISSION and found.dialog is not None
+    assert found.dialog.option("No") is not None
+    noise = text.rstrip("\n") + "\n  some text after the rule\n"
+    assert recognise(parse_fixture(noise)).kind is ScreenKind.UNKNOWN
+
+
+def _prompt_screen(prompt: bytes) -> Snapshot:
+    rule = ("─" * 120).encode()
+    screen = TerminalScreen(120, 10)
+    screen.feed(b"\x1b[H" + rule + b"\r\n\xe2\x9d\xaf\xc2\xa0" + prompt + b"\x1b[0m\r\n" + rule)
+    screen.feed(b"\r\n  ? for shortcuts")
+    return screen.snapshot()
+
+
+def test_a_faint_placeholder_hint_is_not_typed_text() -> None:
+    # 2.1.50: the TUI's own cursor (reverse video) on the first letter, the rest faint.
+    hint = _prompt_screen(b'\x1b[7mT\x1b[27m\x1b[2mry "fix typecheck errors"\x1b[22m')
+    assert 'Try "fix typecheck errors"' in hint.text
+    found = recognise(hint)
+    assert found.kind is ScreenKind.IDLE and found.prompt == ""
+    typed = recognise(_prompt_screen(b"fix it\x1b[7m \x1b[27m"))
+    assert typed.prompt == "fix it"
+    coloured = recognise(_prompt_screen(b"\x1b[38;2;2;2;2mtrue colour is not faint"))
+    assert coloured.prompt == "true colour is not faint"
+
+
+def test_faint_spans_survive_the_fixture_format() -> None:
+    snap = _prompt_screen(b'\x1b[7mT\x1b[27m\x1b[2mry "refactor"\x1b[22m')
+    again = parse_fixture(format_fixture(snap, "run", "step", 0.0))
+    assert again.dim == snap.dim and recognise(again).prompt == ""
