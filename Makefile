@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench
+.PHONY: run test lint bench matrix matrix-ci
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
@@ -23,6 +23,13 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest -q
+
+# The Claude Code version matrix (docs/transports.md): npm installs into a cache dir.
+matrix: $(STAMP)
+	$(BIN)/python scripts/matrix.py --set wide --write-docs
+
+matrix-ci: $(STAMP)
+	$(BIN)/python scripts/matrix.py --set ci
 
 bench: $(STAMP)
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
