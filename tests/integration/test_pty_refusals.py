@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from claude_coder.launch import build_launch
 from claude_coder.profiles import load_profiles
 from claude_coder.session import Session
 from claude_coder.transports.pty import PtyTransport
+from claude_coder.transports.screen import ScreenKind
 
 
 @pytest.mark.parametrize("version", ["2.2.0", "2.0.9"])
@@ -51,6 +53,27 @@ async def test_an_unknown_screen_gets_no_keystroke(
     assert result.error is not None and "does not know" in result.error
     assert "Something brand new" in result.error  # the screen dump travels with it
     assert log.read_bytes() == b""  # nothing after the Enter that opened it, not even on close
+
+
+async def test_an_interrupt_on_an_unknown_screen_sends_no_key_and_ends_the_turn(
+    tmp_path: Path, seed_tui: Callable[..., Path]
+) -> None:
+    stub, log = unknown_screen_stub(tmp_path)
+    _, profiles = pty_project(tmp_path, seed_tui, claudePath=str(stub))
+    profile = load_profiles(profiles).get("pty")
+    transport = PtyTransport(build_launch(profile), unknown_grace=600)
+    s = await Session.start(profile, transport=transport, persist=True)
+    try:
+        handle = s.submit("reply:anything")
+        assert transport.process is not None
+        await transport.process.wait_for(lambda r: r.kind is ScreenKind.UNKNOWN, 30)
+        result = await asyncio.wait_for(s.interrupt(), s.interrupt_timeout + 5)
+        assert result == await asyncio.wait_for(handle, 5)
+    finally:
+        await s.close()
+    assert result is not None and result.boundary is Boundary.ERROR
+    assert result.error is not None and "the screen showed unknown" in result.error
+    assert log.read_bytes() == b""  # neither Esc nor Ctrl-C reached the unknown screen
 
 
 async def test_no_onboarding_is_refused_with_what_to_do(

@@ -17,7 +17,9 @@ from claude_coder.transports.pty_transcript import (
     JsonlSplitter,
     TranscriptFile,
     TurnReader,
+    learn_session_id,
     read_session_id,
+    transcript_ids,
 )
 from claude_coder.transports.pty_turn import _single_answer
 from claude_coder.transports.screen import keys
@@ -142,6 +144,20 @@ def test_session_id_comes_from_the_pid_file(tmp_path: Path) -> None:
     )
     assert read_session_id(tmp_path, 999, "/other", 4000) == "def"
     assert read_session_id(tmp_path, 999, "/nowhere", 0) is None
+
+
+async def test_a_forks_id_is_learned_from_its_new_transcript_or_not_at_all(
+    tmp_path: Path,
+) -> None:
+    project = tmp_path / "projects" / "-w"
+    project.mkdir(parents=True)
+    (project / "old.jsonl").write_text("{}\n")
+    before = transcript_ids(tmp_path)
+    assert await learn_session_id(tmp_path, 999, "/w", 0, before, 0.3) is None  # deadline
+    (project / "forked.jsonl").write_text("{}\n")
+    assert await learn_session_id(tmp_path, 999, "/w", 0, before, 5) == "forked"
+    (project / "another.jsonl").write_text("{}\n")
+    assert await learn_session_id(tmp_path, 999, "/w", 0, before, 0.3) is None  # not one
 
 
 def test_paste_wraps_text_and_cannot_be_broken_out_of() -> None:

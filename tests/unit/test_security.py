@@ -12,6 +12,7 @@ from claude_coder.security import (
     DENYLIST,
     OAUTH_TOKEN_VAR,
     PTY_BAND,
+    PTY_PROVEN,
     SETTINGS_INJECTION_KEYS,
     Version,
     check_env,
@@ -226,25 +227,31 @@ def test_unparseable_version_is_refused(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("version", "admitted"),
+    ("version", "refusal"),
     [
-        ("2.0.99", False),
-        ("2.1.0", True),
-        ("2.1.197", True),
-        ("2.1.331", True),
-        ("2.1.999", True),
-        ("2.2.0", False),
-        ("3.0.0", False),
+        ("2.0.99", "outside the PTY band"),
+        ("2.1.0", "older than the versions"),
+        ("2.1.50", "older than the versions"),
+        ("2.1.100", None),
+        ("2.1.197", None),
+        ("2.1.331", None),
+        ("2.1.332", None),
+        ("2.1.333", "newer than the versions"),
+        ("2.2.0", "outside the PTY band"),
+        ("3.0.0", "outside the PTY band"),
     ],
 )
-def test_pty_band(version: str, admitted: bool) -> None:
+def test_pty_drives_only_the_proven_versions_inside_the_band(
+    version: str, refusal: str | None
+) -> None:
     assert (Version(2, 1, 0), Version(2, 2, 0)) == PTY_BAND
-    if admitted:
+    assert PTY_BAND[0] <= PTY_PROVEN[0] <= PTY_PROVEN[1] < PTY_BAND[1]
+    if refusal is None:
         assert check_pty_version(version) == parse_version(version)
     else:
-        with pytest.raises(VersionRefused) as info:
+        with pytest.raises(VersionRefused, match=refusal) as info:
             check_pty_version(version)
-        assert info.value.version == version
+        assert info.value.version == version and version in info.value.message
 
 
 def test_public_surfaces_are_real() -> None:

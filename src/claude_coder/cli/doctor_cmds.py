@@ -30,7 +30,7 @@ from claude_coder.profiles import BUILTIN_NAME, Profile, inspect_profiles
 from claude_coder.security import (
     DENIED_PREFIXES,
     OAUTH_TOKEN_VAR,
-    PTY_BAND,
+    PTY_PROVEN,
     check_pty_version,
     config_dir,
     denied_names,
@@ -157,8 +157,8 @@ def _binary_report(profile: Profile, environ: Mapping[str, str]) -> dict[str, An
 
 
 def _version_report(binary: str | None) -> dict[str, Any]:
-    low, high = PTY_BAND
-    out: dict[str, Any] = {"version": None, "ptyBand": f"[{low}, {high})", "ptyAdmits": False}
+    oldest, newest = PTY_PROVEN
+    out: dict[str, Any] = {"version": None, "ptyBand": f"[{oldest}, {newest}]", "ptyAdmits": False}
     out["error"] = None
     if binary is None:
         out["error"] = "no binary"

@@ -40,7 +40,13 @@ from claude_coder.security.settings import (
     settings_problems,
 )
 from claude_coder.security.terminal import json_text, typed, visible, visible_line, visible_obj
-from claude_coder.security.version import PTY_BAND, Version, check_pty_version, parse_version
+from claude_coder.security.version import (
+    PTY_BAND,
+    PTY_PROVEN,
+    Version,
+    check_pty_version,
+    parse_version,
+)
 
 __all__ = [
     "ALLOWED_SWITCHES",
@@ -52,6 +58,7 @@ __all__ = [
     "MAX_NAME",
     "OAUTH_TOKEN_VAR",
     "PTY_BAND",
+    "PTY_PROVEN",
     "SETTINGS_INJECTION_KEYS",
     "STRIPPED_ALWAYS",
     "SUBSCRIPTION_TOKEN_SOURCES",

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from claude_coder.errors import VersionRefused
 
-__all__ = ["PTY_BAND", "Version", "check_pty_version", "parse_version"]
+__all__ = ["PTY_BAND", "PTY_PROVEN", "Version", "check_pty_version", "parse_version"]
 
 
 class Version(NamedTuple):
@@ -22,8 +22,14 @@ class Version(NamedTuple):
 
 
 PTY_BAND: tuple[Version, Version] = (Version(2, 1, 0), Version(2, 2, 0))
-"""The PTY transport drives Claude Code versions in ``[low, high)`` only: its screen
-recognisers are built and golden-tested against this band."""
+"""The family the PTY recognisers are written for, ``[low, high)``: the outer band. Only
+the proven versions inside it are driven (:data:`PTY_PROVEN`)."""
+
+PTY_PROVEN: tuple[Version, Version] = (Version(2, 1, 100), Version(2, 1, 332))
+"""The versions the PTY transport drives, ``[oldest, newest]`` inclusive: the range the
+version matrix (``scripts/matrix.py``, docs/transports.md) passed end to end. Older
+2.1.x lack ``--name`` (2.1.0, 2.1.50) and a dialog ``No`` (2.1.0); a newer one is
+adopted by capture, goldens and the matrix before this moves."""
 
 _VERSION_RE = re.compile(r"(?<![\d.])(\d+)\.(\d+)\.(\d+)(?![\d])")
 
@@ -43,13 +49,22 @@ def parse_version(text: str) -> Version:
 
 
 def check_pty_version(version: Version | str) -> Version:
-    """Refuse a version outside :data:`PTY_BAND`; return the parsed version otherwise."""
+    """Refuse a version the PTY transport is not proven on (:data:`PTY_PROVEN`, inside
+    :data:`PTY_BAND`); return the parsed version otherwise."""
     parsed = parse_version(version) if isinstance(version, str) else version
     low, high = PTY_BAND
+    oldest, newest = PTY_PROVEN
     if not low <= parsed < high:
         raise VersionRefused(
             f"Claude Code {parsed} is outside the PTY band [{low}, {high}); "
-            "use the sdk transport or a Claude Code in the band",
+            f"use the sdk transport or Claude Code {oldest} to {newest}",
+            version=str(parsed),
+        )
+    if not oldest <= parsed <= newest:
+        when = "older" if parsed < oldest else "newer"
+        raise VersionRefused(
+            f"Claude Code {parsed} is {when} than the versions the PTY transport is proven "
+            f"on ({oldest} to {newest}); use the sdk transport or one of those versions",
             version=str(parsed),
         )
     return parsed

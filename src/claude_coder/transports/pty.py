@@ -42,6 +42,7 @@ from claude_coder.security import check_pty_version, prove_login
 from claude_coder.transports.base import Transport, TransportHooks, cancel_and_wait
 from claude_coder.transports.pty_io import ChildExited, TerminalProcess
 from claude_coder.transports.pty_life import clear_restored, echoed, goodbye, reach_prompt
+from claude_coder.transports.pty_stop import stop_turn
 from claude_coder.transports.pty_transcript import (
     TranscriptFile,
     learn_session_id,
@@ -59,7 +60,6 @@ __all__ = ["PtyTransport", "make_transport"]
 
 _log = logging.getLogger(__name__)
 _K = ScreenKind
-_ANSWERABLE = (_K.PERMISSION, _K.QUESTION)
 
 
 def loop_time() -> float:
@@ -182,62 +182,12 @@ class PtyTransport(Transport):
         self._follow_task = loop.create_task(self._follow(watcher, loop.time(), text))
 
     async def interrupt(self) -> None:
-        """Stop the running turn; it always ends, within ``interrupt_budget`` seconds.
-
-        Esc, then Ctrl-C, each verified by the prompt coming back (the watcher then
-        ends the turn, ``interrupted``). A child that takes neither key (stopped, hung,
-        or on a screen claude-coder does not know, which gets no key) is terminated,
-        then killed: the turn ends ``error`` saying what the screen showed."""
+        """Stop the running turn; it always ends, within ``interrupt_budget`` seconds
+        (:func:`~claude_coder.transports.pty_stop.stop_turn`)."""
         watcher, proc = self._watcher, self._proc
         if watcher is None or proc is None or proc.exited:
             return
-        watcher.interrupt_requested = True
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.interrupt_budget
-        try:
-            async with asyncio.timeout(self.interrupt_budget * 0.75):
-                async with watcher.keys:
-                    if await self._interrupt_keys(watcher, proc):
-                        return
-        except TimeoutError:
-            pass
-        except ChildExited:
-            return
-        await self._stop_hung(watcher, proc, deadline)
-
-    async def _interrupt_keys(self, watcher: TurnWatcher, proc: TerminalProcess) -> bool:
-        """Esc, then Ctrl-C: True once the prompt is back (or the turn already ended)."""
-        for key, share in ((keys.ESC, 0.4), (keys.CTRL_C, 0.3)):
-            now = proc.recognition()
-            if self._watcher is not watcher or proc.exited or now.kind.idle_like:
-                return True
-            if proc.stopped or not (now.kind.busy_like or now.kind in _ANSWERABLE):
-                return False
-            await proc.write(key, within=1.0)
-            with contextlib.suppress(TimeoutError):
-                await proc.wait_for(
-                    lambda r: r.kind.idle_like, self.interrupt_budget * share, what="the prompt"
-                )
-                return True
-        return False
-
-    async def _stop_hung(
-        self, watcher: TurnWatcher, proc: TerminalProcess, deadline: float
-    ) -> None:
-        """The child did not stop for the keys: terminate it, then kill it, and say why."""
-        if self._watcher is not watcher or proc.exited:
-            return
-        if proc.stopped:
-            shown = "the process was stopped (SIGSTOP) and could read no key"
-        else:
-            rec = proc.recognition()
-            shown = f"the screen showed {rec.kind}" + (
-                f": {rec.footer.splitlines()[0]}" if rec.footer else ""
-            )
-        watcher.lost = f"Claude Code did not stop after an interrupt ({shown}); it was terminated"
-        _log.warning("%s", watcher.lost)
-        remaining = deadline - asyncio.get_running_loop().time()
-        await proc.terminate(grace=max(0.5, min(3.0, remaining - 1.0)))
+        await stop_turn(proc, watcher, self.interrupt_budget, lambda: self._watcher is watcher)
 
     async def events(self) -> AsyncIterator[Event]:
         while True:
