@@ -37,14 +37,21 @@ async def test_a_binary_outside_the_band_is_refused_before_the_tui_starts(
     assert log.read_text().splitlines() == ["--version"]
 
 
-async def test_an_unknown_screen_gets_no_keystroke(
-    tmp_path: Path, seed_tui: Callable[..., Path]
-) -> None:
+async def _stub_session(
+    tmp_path: Path, seed_tui: Callable[..., Path], unknown_grace: float
+) -> tuple[Session, PtyTransport, Path]:
+    """A session on the stand-in TUI whose Enter opens a screen nobody knows."""
     stub, log = unknown_screen_stub(tmp_path)
     _, profiles = pty_project(tmp_path, seed_tui, claudePath=str(stub))
     profile = load_profiles(profiles).get("pty")
-    transport = PtyTransport(build_launch(profile), unknown_grace=1.5)
-    s = await Session.start(profile, transport=transport, persist=True)
+    transport = PtyTransport(build_launch(profile), unknown_grace=unknown_grace)
+    return await Session.start(profile, transport=transport, persist=True), transport, log
+
+
+async def test_an_unknown_screen_gets_no_keystroke(
+    tmp_path: Path, seed_tui: Callable[..., Path]
+) -> None:
+    s, _transport, log = await _stub_session(tmp_path, seed_tui, unknown_grace=1.5)
     try:
         result = await s.send("reply:anything")
     finally:
@@ -58,11 +65,7 @@ async def test_an_unknown_screen_gets_no_keystroke(
 async def test_an_interrupt_on_an_unknown_screen_sends_no_key_and_ends_the_turn(
     tmp_path: Path, seed_tui: Callable[..., Path]
 ) -> None:
-    stub, log = unknown_screen_stub(tmp_path)
-    _, profiles = pty_project(tmp_path, seed_tui, claudePath=str(stub))
-    profile = load_profiles(profiles).get("pty")
-    transport = PtyTransport(build_launch(profile), unknown_grace=600)
-    s = await Session.start(profile, transport=transport, persist=True)
+    s, transport, log = await _stub_session(tmp_path, seed_tui, unknown_grace=600)
     try:
         handle = s.submit("reply:anything")
         assert transport.process is not None
