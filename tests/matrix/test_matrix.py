@@ -63,8 +63,16 @@ class Report:
     def __init__(self, version: str, transport: str) -> None:
         self.version, self.transport = version, transport
         self.failures: list[str] = []
+        self.done: set[str] = set()
+
+    def missed(self, scenarios: tuple[str, ...], why: BaseException) -> None:
+        """A session that failed (to start, to close): its scenarios not yet run fail."""
+        for scenario in scenarios:
+            if scenario not in self.done:
+                self.record(scenario, False, f"{type(why).__name__}: {why}")
 
     def record(self, scenario: str, ok: bool, detail: str = "") -> None:
+        self.done.add(scenario)
         if not ok:
             self.failures.append(f"{scenario}: {detail}")
         if REPORT:
@@ -173,23 +181,39 @@ async def _interrupt(s: Session, api: FakeApi) -> TurnResult:
 
 
 async def _run(report: Report, profiles: Path, work: Path, api: FakeApi) -> None:
-    sid = await _named(report, profiles, work, api)
-    if sid is None:
-        report.record("resume", False, "no session id")
-    else:
-        async with Session.open("matrix", profiles=profiles, resume=sid) as again:
+    try:
+        sid = await _named(report, profiles, work, api)
+    except Exception as exc:  # the named session could not start (or close)
+        report.missed(SCENARIOS[:7], exc)
+        sid = None
+    try:
+        await _resume(report, profiles, sid)
+    except Exception as exc:
+        report.missed(("resume", "close"), exc)
+    try:
+        async with Session.open("matrix", profiles=profiles, persist=True) as plain:
             await report.check(
-                "resume",
-                again.send("reply:resumed"),
-                lambda r: r.text == "resumed" and r.session_id == sid,
+                "unnamed",
+                plain.send("bash:touch allowed-unnamed.txt"),
+                lambda r: (
+                    r.boundary is Boundary.COMPLETED and (work / "allowed-unnamed.txt").exists()
+                ),
             )
-        report.record("close", again.transport is not None and _closed(again))
-    async with Session.open("matrix", profiles=profiles, persist=True) as plain:
+    except Exception as exc:
+        report.missed(("unnamed",), exc)
+
+
+async def _resume(report: Report, profiles: Path, sid: str | None) -> None:
+    if sid is None:
+        report.missed(("resume", "close"), RuntimeError("no named session to resume"))
+        return
+    async with Session.open("matrix", profiles=profiles, resume=sid) as again:
         await report.check(
-            "unnamed",
-            plain.send("bash:touch allowed-unnamed.txt"),
-            lambda r: r.boundary is Boundary.COMPLETED and (work / "allowed-unnamed.txt").exists(),
+            "resume",
+            again.send("reply:resumed"),
+            lambda r: r.text == "resumed" and r.session_id == sid,
         )
+    report.record("close", _closed(again))
 
 
 def _closed(s: Session) -> bool:
