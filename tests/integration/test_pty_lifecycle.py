@@ -152,14 +152,14 @@ async def test_a_stopped_child_under_interrupt_is_killed_and_the_turn_ends(
     offline_claude: Path, fake_api: FakeApi, tmp_path: Path, seed_tui: Callable[..., Path]
 ) -> None:
     _, profiles = pty_project(tmp_path, seed_tui)
-    s = await Session.start("pty", profiles=profiles, persist=True)
+    s = await Session.start("pty", profiles=profiles, persist=True, interrupt_timeout=20)
     try:
         rec = Events(s)
         pids = session_pids(s)
         handle = s.submit("slow:200:0.2")
         await rec.wait(lambda e: isinstance(e, ScreenChanged) and "chunk" in e.text, 30)
         os.kill(pids[0], signal.SIGSTOP)  # hung: it reads no key, and signals wait
-        result = await asyncio.wait_for(s.interrupt(), s.interrupt_timeout + 5)
+        result = await asyncio.wait_for(s.interrupt(), 20 + 5)
         ended = await asyncio.wait_for(handle, 5)
     finally:
         await asyncio.wait_for(s.close(), 30)

@@ -45,7 +45,8 @@ async def _stub_session(
     _, profiles = pty_project(tmp_path, seed_tui, claudePath=str(stub))
     profile = load_profiles(profiles).get("pty")
     transport = PtyTransport(build_launch(profile), unknown_grace=unknown_grace)
-    return await Session.start(profile, transport=transport, persist=True), transport, log
+    s = await Session.start(profile, transport=transport, persist=True, interrupt_timeout=20)
+    return s, transport, log
 
 
 async def test_an_unknown_screen_gets_no_keystroke(
@@ -70,7 +71,7 @@ async def test_an_interrupt_on_an_unknown_screen_sends_no_key_and_ends_the_turn(
         handle = s.submit("reply:anything")
         assert transport.process is not None
         await transport.process.wait_for(lambda r: r.kind is ScreenKind.UNKNOWN, 30)
-        result = await asyncio.wait_for(s.interrupt(), s.interrupt_timeout + 5)
+        result = await asyncio.wait_for(s.interrupt(), 20 + 5)
         assert result == await asyncio.wait_for(handle, 5)
     finally:
         await s.close()
