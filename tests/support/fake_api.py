@@ -50,6 +50,10 @@ prompt                     reply
                            headers ``anthropic-ratelimit-unified-status: rejected``,
                            ``-reset: <now+SECONDS>`` (default 3600), ``-representative-
                            claim: CLAIM`` (default ``five_hour``)
+``retry:STATUS[:N[:AFTER]]``  the first N (default 2) requests with this prompt get
+                           HTTP STATUS with ``x-should-retry: true`` and ``retry-after:
+                           AFTER`` (default 0); later ones the text ``Answered after N
+                           failures.`` (Claude Code retries: a ``system/api_retry`` each)
 =========================  ==============================================================
 
 A request whose last user content is a ``tool_result`` continues the scripted tool turn
@@ -77,6 +81,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import socket
 import threading
@@ -131,6 +136,7 @@ class FakeApi:
         self.in_flight = 0
         self.max_in_flight = 0
         self.stalled = 0
+        self._failed: dict[str, int] = {}
         self._cond = threading.Condition()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -348,6 +354,7 @@ class FakeApi:
         rec.script, rec.side = plan.script, plan.side
         self._bump(rec, +1)
         try:
+            plan = self._after_failures(plan, rec.prompt or "")
             rec.status = plan.status
             if plan.error is not None:
                 return web.json_response(plan.error, status=plan.status, headers=plan.headers)
@@ -357,6 +364,17 @@ class FakeApi:
             return web.json_response(fake_wire.message_json(body, plan), headers=headers)
         finally:
             self._bump(rec, -1)
+
+    def _after_failures(self, plan: fake_scripts.Plan, prompt: str) -> fake_scripts.Plan:
+        """A ``retry:`` plan fails its first requests, then answers normally."""
+        if not plan.fail_first:
+            return plan
+        with self._cond:
+            seen = self._failed.get(prompt, 0)
+            self._failed[prompt] = seen + 1
+        if seen < plan.fail_first:
+            return plan
+        return dataclasses.replace(plan, status=200, error=None, headers={}, fail_first=0)
 
     async def _stream(
         self, request: web.Request, body: dict[str, Any], plan: Plan, rec: RequestRecord

@@ -62,6 +62,8 @@ class Plan:
     error: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     side: bool = False
+    fail_first: int = 0
+    """``retry:``: this many requests with the same prompt get ``error`` first."""
 
 
 def _blocks(content: Any) -> list[dict[str, Any]]:
@@ -194,6 +196,19 @@ def _ratelimit(arg: str) -> Plan:
     return plan
 
 
+def _retry(arg: str) -> Plan:
+    """``retry:STATUS[:TIMES[:AFTER]]``: a retryable error TIMES times, then a reply."""
+    parts = arg.split(":")
+    status = int(parts[0] or "529")
+    times = int(parts[1]) if len(parts) > 1 and parts[1] else 2
+    after = parts[2] if len(parts) > 2 and parts[2] else "0"
+    plan = _text("retry", f"Answered after {times} failures.")
+    failed = _error(status, None, None)
+    plan.status, plan.error, plan.fail_first = status, failed.error, times
+    plan.headers = {"x-should-retry": "true", "retry-after": after}
+    return plan
+
+
 def _ask(arg: str) -> Plan:
     parts = [p.strip() for p in arg.split("|")]
     question = parts[0] or "Which colour?"
@@ -261,6 +276,8 @@ def _from_prompt(prompt: str) -> Plan:
         )
     if key == "ratelimit":
         return _ratelimit(arg)
+    if key == "retry":
+        return _retry(arg)
     return _text("default", f"Fake reply to: {text}")
 
 

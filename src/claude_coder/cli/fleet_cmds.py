@@ -79,7 +79,9 @@ def fleet_group(ctx: click.Context, roster_path: Path | None) -> None:
         return
     from claude_coder.tui.app import run_fleet_tui
 
-    run_fleet_tui(roster_path, state(ctx).profiles_path)
+    code = run_fleet_tui(roster_path, state(ctx).profiles_path)
+    if code:
+        raise click.exceptions.Exit(code)
 
 
 @fleet_group.command("status")

@@ -22,6 +22,7 @@ import click
 from claude_coder.cli.common import err_console, load_profile_set
 from claude_coder.cli.repl_input import open_input
 from claude_coder.cli.session_repl import glyphs_for, repl_loop
+from claude_coder.cli.stopping import Stopper, child_pid, run_stoppable
 from claude_coder.events import Boundary, TurnResult
 from claude_coder.profiles import BUILTIN_NAME, ProfileSet
 from claude_coder.security import check_session_name, json_text, visible, visible_line
@@ -95,11 +96,12 @@ def _decline(req: QuestionRequest) -> None:
 
 
 async def _run_once(
-    prompt: str, pset: ProfileSet, profile: str, as_json: bool, **open_args: Any
+    stopper: Stopper, prompt: str, pset: ProfileSet, profile: str, as_json: bool, **open_args: Any
 ) -> int:
     async with Session.open(
         profile, profiles=pset, on_permission=_no_person, on_question=_decline, **open_args
     ) as s:
+        stopper.watch(child_pid(s))
         loop = asyncio.get_running_loop()
         tasks: list[asyncio.Task[TurnResult | None]] = []
         with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -146,9 +148,9 @@ def run_cmd(
     resume, where = _resolve(resume_q or fork_q, cwd)
     _check_name(name, except_session=resume if resume_q else None)
     pset = load_profile_set(ctx)
-    code = asyncio.run(
-        _run_once(
-            prompt, pset, profile, as_json,
+    code = run_stoppable(
+        lambda stopper: _run_once(
+            stopper, prompt, pset, profile, as_json,
             name=name, cwd=where, resume=resume, fork=bool(fork_q),
         )
     )  # fmt: skip
@@ -167,10 +169,11 @@ def _repl_header(s: Session, profile: str, dot: str) -> str:
     )
 
 
-async def _repl(pset: ProfileSet, profile: str, **open_args: Any) -> int:
+async def _repl(stopper: Stopper, pset: ProfileSet, profile: str, **open_args: Any) -> int:
     glyphs = glyphs_for(sys.stdout)
     glyphs_for(sys.stderr)
     async with Session.open(profile, profiles=pset, **open_args) as s:
+        stopper.watch(child_pid(s))
         header = _repl_header(s, profile, glyphs.dot)
         err_console().print(header, markup=False, highlight=False)
         lines = open_input()
@@ -191,8 +194,10 @@ def run_repl(
 ) -> None:
     """Open the REPL (also used by ``resume`` and ``fork``)."""
     pset = load_profile_set(ctx)
-    code = asyncio.run(
-        _repl(pset, profile or BUILTIN_NAME, name=name, cwd=cwd, resume=resume, fork=fork)
+    code = run_stoppable(
+        lambda stopper: _repl(
+            stopper, pset, profile or BUILTIN_NAME, name=name, cwd=cwd, resume=resume, fork=fork
+        )
     )
     if code:
         raise click.exceptions.Exit(code)

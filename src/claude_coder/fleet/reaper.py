@@ -6,9 +6,10 @@ process is killed outright (SIGKILL, OOM). The fleet therefore starts one tiny w
 process (the standard library only, an EMPTY environment, its own session, SIGINT
 ignored) and tells it each member's child pid and start time over a pipe. When the
 pipe reaches end-of-file without a clean goodbye (the manager is gone), the watchdog
-sends SIGTERM to each child's process group that is still the same process (same
-start time, so a reused pid is never hit), waits a grace period, then SIGKILLs what is
-left, and exits. On a clean shutdown the fleet says goodbye and the watchdog exits
+sends SIGTERM (and SIGCONT, so a stopped child acts on it) to each child's process
+group that is still the same process (same start time, so a reused pid is never hit),
+waits a grace period, then SIGKILLs what is left, and exits. (Claude Code ends its own
+tool processes on SIGTERM.) On a clean shutdown the fleet says goodbye and the watchdog exits
 without touching anything. Linux only (it reads ``/proc``); elsewhere it is disabled.
 """
 
@@ -19,7 +20,8 @@ import logging
 import os
 import subprocess
 import sys
-from pathlib import Path
+
+from claude_coder.transports.lifeline import process_start_time
 
 __all__ = ["ChildReaper", "process_start_time"]
 
@@ -36,13 +38,14 @@ def started(pid):
     except (OSError, ValueError, IndexError):
         return None
 def stop(pid, sig):
-    try:
-        if os.getpgid(pid) == pid:
-            os.killpg(pid, sig)
-        else:
-            os.kill(pid, sig)
-    except OSError:
-        pass
+    for s in (sig, signal.SIGCONT):
+        try:
+            if os.getpgid(pid) == pid:
+                os.killpg(pid, s)
+            else:
+                os.kill(pid, s)
+        except OSError:
+            pass
 watched = {}
 clean = False
 while True:
@@ -69,15 +72,6 @@ if not clean:
     for pid in live:
         stop(pid, signal.SIGKILL)
 """
-
-
-def process_start_time(pid: int) -> str | None:
-    """The kernel's start time of ``pid`` (clock ticks since boot), or None if it is gone."""
-    try:
-        data = Path(f"/proc/{pid}/stat").read_bytes()
-        return data[data.rindex(b")") + 2 :].split()[19].decode()
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 class ChildReaper:

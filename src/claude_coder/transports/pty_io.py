@@ -20,6 +20,7 @@ from pathlib import Path
 import ptyprocess
 
 from claude_coder.errors import ChildExited
+from claude_coder.transports.lifeline import descendants, kill_leftovers, parent_death_arm
 from claude_coder.transports.screen import Recognition, Snapshot, TerminalScreen, recognise
 from claude_coder.transports.screen.terminal import DEFAULT_COLUMNS, DEFAULT_LINES
 
@@ -94,6 +95,7 @@ class TerminalProcess:
             cwd=self.cwd,
             env=self._env,
             dimensions=(self.screen.lines, self.screen.columns),
+            preexec_fn=parent_death_arm(),
         )
         os.set_blocking(self._proc.fd, False)
         self._loop.add_reader(self._proc.fd, self._on_readable)
@@ -235,6 +237,7 @@ class TerminalProcess:
         proc = self._proc
         if proc is None:
             return
+        tree = descendants(proc.pid)  # tools run in sessions of their own
         try:
             pidfd: int | None = os.pidfd_open(proc.pid)
         except OSError:
@@ -252,6 +255,7 @@ class TerminalProcess:
             finally:
                 os.close(pidfd)
         proc.isalive()  # reaps it
+        kill_leftovers(tree)
         if self._loop is not None and not self._eof.is_set():
             self._loop.remove_reader(proc.fd)
             self._eof.set()

@@ -45,6 +45,20 @@ __all__ = ["DECLINED_QUESTION", "SdkTransport"]
 
 _log = logging.getLogger(__name__)
 
+
+class _ToDebug(logging.Handler):
+    """claude-agent-sdk logs a reader failure as ERROR (``Fatal error in message
+    reader: ...``), which Python prints on stderr when no logging is set up, next to the
+    error claude-coder reports itself: its records go to this module's log at DEBUG."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        _log.debug("claude-agent-sdk: %s", record.getMessage())
+
+
+_sdk_log = logging.getLogger("claude_agent_sdk")
+_sdk_log.addHandler(_ToDebug())
+_sdk_log.propagate = False
+
 DECLINED_QUESTION = (
     "The user cannot answer questions in this session (question answering is off in "
     "its claude-coder profile). Continue with your best judgement and state the "
@@ -236,13 +250,16 @@ class SdkTransport(Transport):
 
     async def _close(self) -> None:
         client, self._client = self._client, None
+        child = self._child
+        if isinstance(child, ChildProcess):
+            # Mid-turn, Claude Code would not leave on end-of-input: stop it at once.
+            await child.close(eof_grace=0.0 if self._mapper.turn is not None else None)
         if client is not None:
             try:
                 async with asyncio.timeout(30.0):
                     await client.disconnect()
             except Exception:
                 _log.warning("disconnecting from Claude Code failed; killing it", exc_info=True)
-        child = self._child
         if isinstance(child, ChildProcess):
             child.kill_now()
             await child.close()

@@ -6,9 +6,10 @@ environment; claude-coder must not (the security module builds the environment).
 exactly the LaunchSpec's argv, environment and cwd: newline-delimited JSON both ways,
 lines up to :data:`MAX_LINE` bytes, stderr kept as a short tail for error messages
 (passed through the session's Redactor before it is shown anywhere),
-its own process group (a Ctrl-C at the terminal reaches claude-coder, which interrupts
-in protocol, not the child), and a bounded close: stdin closed, then terminate, then
-kill, always reaped.
+its own session (a Ctrl-C at the terminal reaches claude-coder, which interrupts
+in protocol, not the child), the parent-death signal armed (it dies with claude-coder,
+see :mod:`claude_coder.transports.lifeline`), and a bounded close: stdin closed, then
+its whole tree stopped (terminate -> kill, tool processes too), always reaped.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ import collections
 import contextlib
 import json
 import logging
+import signal
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
 from claude_agent_sdk import Transport as SdkTransportABC
 
 from claude_coder.errors import ChildExited, TransportError
+from claude_coder.transports.lifeline import parent_death_arm, stop_tree
 
 __all__ = ["MAX_LINE", "ChildExited", "ChildProcess"]
 
@@ -88,6 +91,7 @@ class ChildProcess(SdkTransportABC):
                 cwd=self._cwd,
                 limit=self._max_line,
                 start_new_session=True,
+                preexec_fn=parent_death_arm(),
             )
         except OSError as exc:
             raise TransportError(f"could not start Claude Code ({self._argv[0]}): {exc}") from exc
@@ -178,8 +182,12 @@ class ChildProcess(SdkTransportABC):
                 with contextlib.suppress(Exception):
                     await proc.stdin.wait_closed()
 
-    async def close(self) -> None:
-        """Stop the child: EOF on stdin, then SIGTERM, then SIGKILL; always reaped."""
+    async def close(self, eof_grace: float | None = None) -> None:
+        """Stop the child: EOF on stdin, then its whole tree (terminate -> kill); reaped.
+
+        ``eof_grace`` is how long it may take to leave on its own after the EOF (default
+        the ``grace`` given at construction; 0 when a turn is running: it would not).
+        """
         proc = self._proc
         self._ready = False
         if proc is None:
@@ -187,19 +195,23 @@ class ChildProcess(SdkTransportABC):
         with contextlib.suppress(Exception):
             async with asyncio.timeout(1.0):
                 await self.end_input()
-        if proc.returncode is None and await self._wait(self._grace) is None:
-            with contextlib.suppress(ProcessLookupError):
-                proc.terminate()
-            if await self._wait(self._grace) is None:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.kill()
-                await self._wait(10.0)
+        wait = self._grace if eof_grace is None else eof_grace
+        if proc.returncode is None and await self._wait(wait) is None:
+            await stop_tree(proc.pid, self._exited, self._grace)
+        await self._wait(10.0)
         if self._stderr_task is not None:
             self._stderr_task.cancel()
             await asyncio.gather(self._stderr_task, return_exceptions=True)
 
+    async def _exited(self, within: float) -> bool:
+        assert self._proc is not None
+        if within <= 0 or self._proc.returncode is not None:
+            return self._proc.returncode is not None
+        return await self._wait(within) is not None
+
     def kill_now(self) -> None:
-        """SIGKILL the child at once (used when it stopped answering)."""
+        """SIGCONT and SIGKILL the child at once (used when it stopped answering)."""
         if self._proc is not None and self._proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
+                self._proc.send_signal(signal.SIGCONT)
                 self._proc.kill()

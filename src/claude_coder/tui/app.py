@@ -14,7 +14,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -43,6 +43,9 @@ from claude_coder.tui.screens.confirm import ConfirmDialog, quit_question
 from claude_coder.tui.screens.fleet import FleetScreen, OpenMember
 from claude_coder.tui.screens.member import MemberScreen
 from claude_coder.tui.screens.new_member import NewMemberDialog, NewMemberRequest
+
+if TYPE_CHECKING:
+    from claude_coder.cli.stopping import Stopper
 
 __all__ = ["FleetApp", "make_app", "run_fleet_tui"]
 
@@ -351,12 +354,17 @@ def make_app(
     return FleetApp(fleet, catalog, profiles, clock=clock, blink=blink)
 
 
-def run_fleet_tui(roster_path: Path | None, profiles_path: Path | None) -> None:
-    """Open the fleet from ``roster_path`` and run the TUI until the person quits."""
-    asyncio.run(_run(roster_path, profiles_path))
+def run_fleet_tui(roster_path: Path | None, profiles_path: Path | None) -> int:
+    """Open the fleet from ``roster_path`` and run the TUI until the person quits.
+
+    Returns the exit code: 0, or 143/129 when SIGTERM/SIGHUP closed the fleet.
+    """
+    from claude_coder.cli.stopping import run_stoppable
+
+    return run_stoppable(lambda stopper: _run(stopper, roster_path, profiles_path), reap=False)
 
 
-async def _run(roster_path: Path | None, profiles_path: Path | None) -> None:
+async def _run(stopper: Stopper, roster_path: Path | None, profiles_path: Path | None) -> int:
     from claude_coder.catalog import Catalog
     from claude_coder.fleet import Fleet
     from claude_coder.profiles import known_secrets, load_profiles
@@ -367,4 +375,6 @@ async def _run(roster_path: Path | None, profiles_path: Path | None) -> None:
     catalog = RedactedCatalog(Catalog(), Redactor(secrets))
     async with Fleet.open(roster=roster_path, profiles=profile_set) as fleet:
         app = make_app(fleet, catalog, profile_set.names())
+        stopper.on_stop = app.exit
         await app.run_async()
+    return 0
