@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 __all__ = [
+    "ApiRetry",
     "AssistantText",
     "Boundary",
     "Envelope",
@@ -52,13 +53,16 @@ class SessionState(enum.StrEnum):
     """Where a session is in its life.
 
     ``starting -> idle <-> busy``; ``busy -> stalled -> busy`` (no event for the stall
-    window; recoverable, never killed for it); any -> ``error``; any -> ``closed``.
+    window; recoverable, never killed for it); ``busy -> retrying -> busy`` (Claude Code
+    is retrying a failed API request: see :class:`ApiRetry`; never marked stalled while
+    it waits); any -> ``error``; any -> ``closed``.
     """
 
     STARTING = "starting"
     IDLE = "idle"
     BUSY = "busy"
     STALLED = "stalled"
+    RETRYING = "retrying"
     CLOSED = "closed"
     ERROR = "error"
 
@@ -287,6 +291,26 @@ class RateLimited(Event):
     """``allowed``, ``allowed_warning`` or ``rejected``."""
     resets_at: int | None = None
     rate_limit_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiRetry(Event):
+    """Claude Code's API request failed and it will try again (``system/api_retry``)."""
+
+    kind: ClassVar[str] = "api_retry"
+    attempt: int
+    max_attempts: int
+    status: int | None
+    """The HTTP status of the failure (None for a connection error)."""
+    message: str
+    """Claude Code's short name for the error (e.g. ``overloaded``)."""
+    delay_s: float
+    """How long Claude Code waits before the next attempt."""
+
+    def describe(self) -> str:
+        """``retrying 3/10: 529 overloaded`` (what the REPL, TUI and ``fleet status`` show)."""
+        what = " ".join(p for p in (str(self.status or ""), self.message) if p) or "error"
+        return f"retrying {self.attempt}/{self.max_attempts}: {what}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,7 +50,7 @@ __all__ = ["LIVE_STATES", "SessionEngine"]
 
 _log = logging.getLogger(__name__)
 _S = SessionState
-LIVE_STATES = (_S.IDLE, _S.BUSY, _S.STALLED)
+LIVE_STATES = (_S.IDLE, _S.BUSY, _S.STALLED, _S.RETRYING)
 
 
 @dataclass(eq=False)
@@ -231,7 +231,7 @@ class SessionEngine:
             return None
         self._running = None
         result = self._complete(result, run)
-        if self.state in (_S.BUSY, _S.STALLED):
+        if self.state in (_S.BUSY, _S.STALLED, _S.RETRYING):
             self._set_state(_S.IDLE)
         self.publish(TurnEnded(result))
         run.handle._resolve(result)
@@ -329,8 +329,9 @@ class SessionEngine:
     def _on_event(self, event: Event) -> None:
         # Only the time: the watchdog re-reads it when its sleep ends (no wakeup per event).
         self._last_activity = asyncio.get_running_loop().time()
-        if self.state is _S.STALLED:
-            self._set_state(_S.BUSY)
+        retry = event.kind == "api_retry"  # retrying until any other event: never stalled
+        if self.state in (_S.STALLED, _S.RETRYING, *((_S.BUSY,) if retry else ())):
+            self._set_state(_S.RETRYING if retry else _S.BUSY)
         if isinstance(event, TurnEnded):
             self._end_turn(event.result)
             return

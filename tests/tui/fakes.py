@@ -39,6 +39,7 @@ class Row:
     output_tokens: int = 0
     cost_usd: float | None = None
     error: str | None = None
+    retry: str | None = None
     resets_at: int | None = None
 
 

@@ -47,7 +47,7 @@ def _table(snapshot: RosterSnapshot) -> Table:
         cost = f"${m.cost_usd:.4f}" if m.cost_usd is not None else "-"
         table.add_row(
             escape(_cell(m.name)),
-            escape(_cell(m.state)),
+            escape(_cell(m.retry if m.state == "retrying" and m.retry else m.state)),
             escape(_cell(m.profile)),
             escape(_cell(m.transport)),
             escape(_cell((m.session_id or "-")[:8])),

@@ -29,6 +29,7 @@ from typing import Any, TextIO
 from claude_coder.cli.repl_input import Cancelled, ReplInput
 from claude_coder.errors import SessionError
 from claude_coder.events import (
+    ApiRetry,
     Envelope,
     PermissionDecided,
     PermissionRequested,
@@ -163,6 +164,8 @@ class Renderer:
             await self._ask_question(ev)
         elif isinstance(ev, RateLimited) and ev.status != "allowed":
             self.line(f"  ! rate limit {ev.status} ({ev.rate_limit_type or 'unknown'})")
+        elif isinstance(ev, ApiRetry):
+            self.line(f"  ! {ev.describe()} (next try in {ev.delay_s:g}s)")
         elif isinstance(ev, TurnEnded):
             self.line(summary_line(ev.result, g))
             self.turn_shown.set()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from claude_coder.events import (
+    ApiRetry,
     Boundary,
     Envelope,
     RateLimited,
@@ -34,7 +35,7 @@ __all__ = ["Member", "MemberInfo", "MemberSpec", "SessionFactory", "default_sess
 
 _log = logging.getLogger(__name__)
 
-_LIVE = (SessionState.IDLE, SessionState.BUSY, SessionState.STALLED)
+_LIVE = (SessionState.IDLE, SessionState.BUSY, SessionState.STALLED, SessionState.RETRYING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,8 @@ class MemberInfo:
     cost_usd: float | None
     error: str | None
     resets_at: int | None
+    retry: str | None = None
+    """While ``retrying``: ``retrying 3/10: 529 overloaded``."""
 
     @property
     def status(self) -> str:
@@ -99,6 +102,8 @@ class Member:
         self.output_tokens = record.output_tokens
         self.cost_usd = record.cost_usd
         self.resets_at: int | None = None
+        self.last_retry: ApiRetry | None = None
+        """Claude Code's latest retry notice (shown while the member is ``retrying``)."""
 
     def __repr__(self) -> str:
         return f"<Member {self.name} {self.state.value}>"
@@ -120,6 +125,13 @@ class Member:
         if self.session is not None:
             return self.session.error
         return self.boot_error
+
+    @property
+    def retry(self) -> str | None:
+        """Claude Code's retry notice while the member is ``retrying``, else None."""
+        if self.last_retry is None or self.state is not SessionState.RETRYING:
+            return None
+        return self.last_retry.describe()
 
     @property
     def live(self) -> bool:
@@ -146,7 +158,9 @@ class Member:
         if isinstance(ev, SessionStarted) and ev.session_id and ev.session_id != self.session_id:
             self.session_id = ev.session_id
             return True
-        return isinstance(ev, StateChanged)
+        if isinstance(ev, ApiRetry):
+            self.last_retry = ev
+        return isinstance(ev, StateChanged | ApiRetry)
 
     def why_not_live(self) -> str:
         """Why this member cannot take a turn, and what to do about it."""
@@ -168,6 +182,7 @@ class Member:
             "output_tokens": self.output_tokens,
             "cost_usd": self.cost_usd,
             "error": self.error,
+            "retry": self.retry,
         }
 
     def info(self, waiting: int, handed_over: int = 0) -> MemberInfo:
@@ -191,6 +206,7 @@ class Member:
             cost_usd=self.cost_usd,
             error=self.error,
             resets_at=self.resets_at,
+            retry=self.retry,
         )
 
 

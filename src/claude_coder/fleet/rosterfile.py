@@ -87,6 +87,8 @@ class RosterMember:
     error: str | None = None
     updated: str = ""
     """When this entry last changed (ISO 8601, UTC)."""
+    retry: str | None = None
+    """While ``retrying``: Claude Code's retry notice (``retrying 3/10: 529 overloaded``)."""
 
 
 class _MemberWire(BaseModel):
@@ -103,6 +105,7 @@ class _MemberWire(BaseModel):
     cost_usd: float | None = None
     error: str | None = None
     updated: str = ""
+    retry: str | None = None
 
 
 class _HolderWire(BaseModel):

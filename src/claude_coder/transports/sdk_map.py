@@ -28,6 +28,7 @@ from claude_agent_sdk import (
 )
 
 from claude_coder.events import (
+    ApiRetry,
     AssistantText,
     Boundary,
     Event,
@@ -44,7 +45,7 @@ from claude_coder.events import (
 from claude_coder.security import check_system_init
 from claude_coder.transports.base import content_text
 
-__all__ = ["TurnMapper", "questions_from_input", "usage_from_result"]
+__all__ = ["TurnMapper", "api_retry", "questions_from_input", "usage_from_result"]
 
 _ABORTED = frozenset({"aborted_streaming", "aborted_tools"})
 _LIMIT_SUBTYPES = frozenset({"error_max_turns", "error_max_budget_usd"})
@@ -97,6 +98,25 @@ class _Turn:
     error_text: str | None = None
 
 
+def api_retry(data: Mapping[str, Any]) -> ApiRetry:
+    """Claude Code's ``system/api_retry`` notice (attempt, max_retries, retry_delay_ms,
+    error_status, error) as an event; missing or odd fields read as 0 / None / ``""``."""
+
+    def number(key: str) -> int:
+        value = data.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+    status = data.get("error_status")
+    error = data.get("error")
+    return ApiRetry(
+        attempt=number("attempt"),
+        max_attempts=number("max_retries"),
+        status=status if isinstance(status, int) and not isinstance(status, bool) else None,
+        message=error if isinstance(error, str) else "",
+        delay_s=round(number("retry_delay_ms") / 1000, 3),
+    )
+
+
 class TurnMapper:
     """Turns the SDK's message stream into events; one instance per session."""
 
@@ -143,6 +163,9 @@ class TurnMapper:
         if isinstance(msg, RateLimitEvent):
             return self._rate_limit(msg)
         if isinstance(msg, SystemMessage):
+            if msg.subtype == "api_retry":
+                self._mark_begun()
+                return [api_retry(msg.data)]
             self._system(msg)
         return []
 

@@ -49,6 +49,7 @@ STATE_STYLE: Mapping[str, str] = {
     SessionState.IDLE: "text-success",
     SessionState.BUSY: "text-primary",
     SessionState.STALLED: "text-warning",
+    SessionState.RETRYING: "text-warning",
     SessionState.ERROR: "text-error",
     SessionState.CLOSED: "foreground-muted",
     "waiting": "text-warning",

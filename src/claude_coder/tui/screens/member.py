@@ -123,7 +123,7 @@ class MemberScreen(Screen[None]):
         label, key = member_status(info.state, info.waiting or bool(pending), info.queued, last)
         line = Text(info.name, style="bold")
         line.append(" · ")
-        line.append(label, style=state_style(self.app, key))
+        line.append(info.retry or label, style=state_style(self.app, key))
         queued = f" · {info.queued} queued" if info.queued else ""
         line.append(
             f"{queued} · {info.transport} · {info.profile} · "
