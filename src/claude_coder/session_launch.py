@@ -82,12 +82,16 @@ def launch_transport(
     return make_transport(spec), redactor, spec.cwd
 
 
-def start_error(exc: BaseException, timeout: float, redactor: Redactor) -> BaseException:
-    """What ``Session.start`` raises when the transport's start failed with ``exc``."""
+def start_error(
+    exc: BaseException, timeout: float, redactor: Redactor, said: str | None = None
+) -> BaseException:
+    """What ``Session.start`` raises when the transport's start failed with ``exc``
+    (``said``: the child's last stderr lines, when the transport kept them)."""
     if isinstance(exc, ClaudeCoderError | asyncio.CancelledError):
         return exc
     if isinstance(exc, TimeoutError):
         return TransportError(
             f"Claude Code did not become ready within {timeout:g}s; it was stopped"
+            + (f"; it said: {redactor.text(said)}" if said else "")
         )
     return TransportError(f"Claude Code could not start: {redactor.text(str(exc))}")

@@ -43,8 +43,10 @@ from claude_coder.security.terminal import json_text, typed, visible, visible_li
 from claude_coder.security.version import (
     PTY_BAND,
     PTY_PROVEN,
+    SDK_FLOOR,
     Version,
     check_pty_version,
+    check_sdk_version,
     parse_version,
 )
 
@@ -59,6 +61,7 @@ __all__ = [
     "OAUTH_TOKEN_VAR",
     "PTY_BAND",
     "PTY_PROVEN",
+    "SDK_FLOOR",
     "SETTINGS_INJECTION_KEYS",
     "STRIPPED_ALWAYS",
     "SUBSCRIPTION_TOKEN_SOURCES",
@@ -77,6 +80,7 @@ __all__ = [
     "check_session_name",
     "check_settings",
     "check_system_init",
+    "check_sdk_version",
     "child_env",
     "config_dir",
     "denied_names",

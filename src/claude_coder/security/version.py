@@ -1,4 +1,5 @@
-"""Claude Code's version: the parser for ``claude --version`` and the PTY transport's band."""
+"""Claude Code's version: the parser for ``claude --version``, the PTY transport's band
+and the SDK transport's floor."""
 
 from __future__ import annotations
 
@@ -7,7 +8,15 @@ from typing import NamedTuple
 
 from claude_coder.errors import VersionRefused
 
-__all__ = ["PTY_BAND", "PTY_PROVEN", "Version", "check_pty_version", "parse_version"]
+__all__ = [
+    "PTY_BAND",
+    "PTY_PROVEN",
+    "SDK_FLOOR",
+    "Version",
+    "check_pty_version",
+    "check_sdk_version",
+    "parse_version",
+]
 
 
 class Version(NamedTuple):
@@ -30,6 +39,11 @@ PTY_PROVEN: tuple[Version, Version] = (Version(2, 1, 100), Version(2, 1, 332))
 version matrix (``scripts/matrix.py``, docs/transports.md) passed end to end. Older
 2.1.x lack ``--name`` (2.1.0, 2.1.50) and a dialog ``No`` (2.1.0); a newer one is
 adopted by capture, goldens and the matrix before this moves."""
+
+SDK_FLOOR = Version(2, 0, 0)
+"""The oldest Claude Code the SDK transport drives: below it, stream-json and the control
+protocol are not what claude-coder (and claude-agent-sdk, whose own minimum this is)
+speak, so the start is refused instead of failing on a rejected flag."""
 
 _VERSION_RE = re.compile(r"(?<![\d.])(\d+)\.(\d+)\.(\d+)(?![\d])")
 
@@ -65,6 +79,19 @@ def check_pty_version(version: Version | str) -> Version:
         raise VersionRefused(
             f"Claude Code {parsed} is {when} than the versions the PTY transport is proven "
             f"on ({oldest} to {newest}); use the sdk transport or one of those versions",
+            version=str(parsed),
+        )
+    return parsed
+
+
+def check_sdk_version(version: Version | str) -> Version:
+    """Refuse a version below :data:`SDK_FLOOR`; return the parsed version otherwise."""
+    parsed = parse_version(version) if isinstance(version, str) else version
+    if parsed < SDK_FLOOR:
+        raise VersionRefused(
+            f"Claude Code {parsed} is older than {SDK_FLOOR}, the oldest the sdk transport "
+            "trusts to speak stream-json; update Claude Code, or set claudePath in the "
+            "profile to a newer one",
             version=str(parsed),
         )
     return parsed

@@ -81,6 +81,9 @@ class Transport(abc.ABC):
     hooks: TransportHooks | None = None
     """Set by the session (``bind``) before ``start()``; asked for every decision."""
 
+    failure_detail: str | None = None
+    """When ``start()`` failed: what the child said last (its stderr tail), if anything."""
+
     def bind(self, hooks: TransportHooks) -> None:
         """Give the transport its session's hooks; called once, before ``start()``."""
         self.hooks = hooks

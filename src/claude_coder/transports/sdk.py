@@ -31,9 +31,10 @@ from claude_agent_sdk import (
 )
 from claude_agent_sdk import Transport as SdkTransportABC
 
-from claude_coder.errors import ClaudeCoderError, TransportError
+from claude_coder.errors import ChildExited, ClaudeCoderError, SecurityRefusal, TransportError
 from claude_coder.events import Event, PermissionRequest, QuestionRequest, SessionStarted
-from claude_coder.security import check_account, prove_login
+from claude_coder.launch import aread_version
+from claude_coder.security import check_account, check_sdk_version, prove_login
 from claude_coder.transports.base import Transport, cancel_and_wait
 from claude_coder.transports.sdk_child import ChildProcess
 from claude_coder.transports.sdk_map import TurnMapper, questions_from_input
@@ -83,6 +84,7 @@ class SdkTransport(Transport):
         control_timeout: float = 15.0,
     ) -> None:
         self.spec = spec
+        self._check_version = child_factory is None
         self._child_factory = child_factory or (
             lambda: ChildProcess(spec.argv, spec.env, spec.cwd, redact=spec.redactor.screen)
         )
@@ -114,6 +116,8 @@ class SdkTransport(Transport):
 
     async def start(self) -> None:
         spec = self.spec
+        if self._check_version:
+            check_sdk_version(await aread_version(spec.binary, environ=spec.env))
         await prove_login(
             spec.binary,
             spec.argv,
@@ -132,13 +136,12 @@ class SdkTransport(Transport):
             check_account(self.server_info)
         except BaseException as exc:
             await self.close()
-            if isinstance(exc, TimeoutError):
-                raise TransportError(
-                    f"Claude Code did not answer initialize within {self._ready_timeout or 0:g}s"
-                ) from exc
-            if isinstance(exc, ClaudeCoderError | asyncio.CancelledError):
+            tail = _tail(self._child)
+            self.failure_detail = self.spec.redactor.text(tail) if tail else None
+            error = self._start_error(exc)
+            if error is exc:
                 raise
-            raise TransportError(f"Claude Code could not start: {exc}") from exc
+            raise error from exc
         info = self.server_info or {}
         self._early.append(
             SessionStarted(
@@ -149,6 +152,21 @@ class SdkTransport(Transport):
                 claude_version=info.get("claude_code_version"),
             )
         )
+
+    def _start_error(self, exc: BaseException) -> BaseException:
+        """What a failed start raises: refusals and cancellation as they are, anything
+        else a TransportError that carries the child's last stderr lines."""
+        said = f"; it said: {self.failure_detail}" if self.failure_detail else ""
+        if isinstance(exc, TimeoutError):
+            return TransportError(
+                f"Claude Code did not answer initialize within {self._ready_timeout or 0:g}s" + said
+            )
+        if isinstance(exc, asyncio.CancelledError | SecurityRefusal):
+            return exc
+        if isinstance(exc, ChildExited):
+            return TransportError(self.spec.redactor.text(exc.message))  # has the tail
+        message = exc.message if isinstance(exc, ClaudeCoderError) else str(exc)
+        return TransportError(f"Claude Code could not start: {message}{said}")
 
     # -- turns -------------------------------------------------------------------------
 
@@ -264,6 +282,11 @@ class SdkTransport(Transport):
             child.kill_now()
             await child.close()
         await cancel_and_wait(list(self._tasks))
+
+
+def _tail(child: SdkTransportABC | None) -> str | None:
+    tail = getattr(child, "stderr_tail", "")
+    return tail.strip()[-600:] or None if isinstance(tail, str) else None
 
 
 async def _one(message: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:

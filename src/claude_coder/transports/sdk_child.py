@@ -148,7 +148,7 @@ class ChildProcess(SdkTransportABC):
             if not text:
                 continue
             try:
-                message = json.loads(text)
+                message = json.loads(text.decode("utf-8", "replace"))
             except json.JSONDecodeError:
                 _log.debug("skipping a non-JSON line from Claude Code (%d bytes)", len(text))
                 continue
