@@ -30,6 +30,7 @@ from claude_coder.errors import (
     ProfileNotFoundError,
     ProfilesInvalidError,
     RosterCorruptError,
+    RosterLocationError,
     RosterLockedError,
     ScreenError,
     SecretError,
@@ -43,6 +44,7 @@ from claude_coder.errors import (
     VersionRefused,
 )
 from claude_coder.events import (
+    ApiRetry,
     AssistantText,
     Boundary,
     Envelope,
@@ -110,6 +112,7 @@ from claude_coder.transports.fake import (
 
 __all__ = [
     "AmbiguousSessionError",
+    "ApiRetry",
     "Ask",
     "AssistantText",
     "BadNameError",
@@ -165,6 +168,7 @@ __all__ = [
     "Redactor",
     "Roster",
     "RosterCorruptError",
+    "RosterLocationError",
     "RosterLockedError",
     "RosterMember",
     "Say",

@@ -28,6 +28,7 @@
     └── FleetError                    exit 1
         ├── RosterLockedError         another process holds the roster
         ├── RosterCorruptError        the roster could not be read; a backup was kept
+        ├── RosterLocationError       the roster's place cannot hold it (read-only, odd)
         ├── MemberNotFoundError       no member by that name
         ├── MemberExistsError         a member by that name is already in the fleet
         └── MemberNameError           a name that cannot be a member's name
@@ -61,6 +62,7 @@ __all__ = [
     "ProfileNotFoundError",
     "ProfilesInvalidError",
     "RosterCorruptError",
+    "RosterLocationError",
     "RosterLockedError",
     "ScreenError",
     "SecretError",
@@ -302,6 +304,13 @@ class RosterCorruptError(FleetError):
     def __init__(self, message: str, *, backup: str | None = None) -> None:
         super().__init__(message)
         self.backup = backup
+
+
+class RosterLocationError(FleetError):
+    """The roster cannot be locked or written where it is (a read-only directory, a
+    directory where its lock file goes, ...): a configuration problem."""
+
+    exit_code = 2
 
 
 class MemberNotFoundError(FleetError):

@@ -1,7 +1,8 @@
 """The open roster: a locked, changeable list of fleet members, saved atomically.
 
-The roster is guarded by a lock file (``<roster>.lock``) held for as long as a fleet
-has it open: a second opener, in this process or another, gets
+The roster is guarded by a lock file (``<roster>.lock``, beside the resolved file, so a
+roster reached through a symlink has the same lock) held for as long as a fleet has it
+open: a second opener, in this process or another, gets
 :class:`~claude_coder.errors.RosterLockedError` naming the holder. A roster that
 cannot be read is moved aside to a timestamped backup and
 :class:`~claude_coder.errors.RosterCorruptError` names it; it is never silently
@@ -24,6 +25,7 @@ from claude_coder.errors import (
     FleetError,
     MemberNotFoundError,
     RosterCorruptError,
+    RosterLocationError,
     RosterLockedError,
 )
 from claude_coder.events import now
@@ -84,13 +86,12 @@ class Roster:
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise FleetError(f"cannot create the roster directory {p.parent}: {exc}") from exc
+            raise RosterLocationError(
+                f"cannot create the roster directory {p.parent}: {exc.strerror or exc}; "
+                "pass --roster with a writable place"
+            ) from exc
         check_private(p, what="fleet roster")
-        lock = filelock.FileLock(str(p) + ".lock", timeout=timeout, thread_local=False)
-        try:
-            lock.acquire()
-        except filelock.Timeout:
-            raise RosterLockedError(_locked_message(p)) from None
+        lock = _acquire(p, timeout)
         try:
             members = _load_locked(p)
         except BaseException:
@@ -102,7 +103,10 @@ class Roster:
             roster.save(force=True)  # records this process as the holder
         except OSError as exc:
             lock.release()
-            raise FleetError(f"cannot write roster {p}: {exc.strerror or exc}") from exc
+            raise RosterLocationError(
+                f"cannot write roster {p}: {exc.strerror or exc}; make its directory "
+                "writable or pass --roster with another place"
+            ) from exc
         return roster
 
     # -- reading ---------------------------------------------------------------------
@@ -216,6 +220,27 @@ class Roster:
 
     def _encode(self, *, holder: bool) -> bytes:
         return encode_roster(self._members.values(), since=self._since if holder else None)
+
+
+def _acquire(path: Path, timeout: float) -> filelock.BaseFileLock:
+    """Take ``<roster>.lock`` (``path`` is resolved: a symlinked roster has one lock)."""
+    lock_path = path.with_name(path.name + ".lock")
+    if lock_path.is_dir():
+        raise RosterLocationError(
+            f"cannot lock roster {path}: {lock_path} is a directory; remove it, or pass "
+            "--roster with another place"
+        )
+    lock = filelock.FileLock(str(lock_path), timeout=timeout, thread_local=False)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise RosterLockedError(_locked_message(path)) from None
+    except OSError as exc:
+        raise RosterLocationError(
+            f"cannot lock roster {path}: {lock_path}: {exc.strerror or exc}; make the "
+            "directory writable or pass --roster with another place"
+        ) from None
+    return lock
 
 
 def _locked_message(path: Path) -> str:

@@ -143,7 +143,13 @@ def default_roster_path() -> Path:
 
 
 def resolve_roster_path(path: str | os.PathLike[str] | None) -> Path:
-    return Path(path).expanduser() if path is not None else default_roster_path()
+    """The roster file as the filesystem finds it: symlinks followed (so two ways to
+    one file share its lock, and a save replaces the file, never the link)."""
+    p = Path(path).expanduser() if path is not None else default_roster_path()
+    try:
+        return p.resolve()
+    except (OSError, RuntimeError):
+        return p.absolute()
 
 
 def parse_roster(raw: bytes, path: Path) -> _RosterWire:
@@ -164,11 +170,36 @@ def parse_roster(raw: bytes, path: Path) -> _RosterWire:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "top level"
         raise ValueError(f"{where}: {first['msg']}") from exc
+    for i, member in enumerate(wire.members, 1):
+        problem = _member_problem(member)
+        if problem:
+            raise ValueError(f"member {i} ({member.name!r}): {problem}")
     names = [m.name for m in wire.members]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise ValueError(f"duplicate member names: {', '.join(dupes)}")
     return wire
+
+
+_TRANSPORTS = frozenset({"sdk", "pty", "fake"})
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SESSION_ID_RE = re.compile(r"[^./\\\x00-\x1f\x7f][^/\\\x00-\x1f\x7f]{0,127}")
+
+
+def _member_problem(m: _MemberWire) -> str | None:
+    """Why an entry cannot be trusted (its name becomes a catalog name, its session id
+    a file name, its cwd Claude Code's working directory), or None."""
+    if not _NAME_RE.fullmatch(m.name):
+        return "bad name: use 1-64 letters, digits, '.', '_' or '-', starting with one of those"
+    if m.transport not in _TRANSPORTS:
+        return f"unknown transport {m.transport!r} (sdk, pty, or fake in tests)"
+    if not m.profile or _CONTROL.search(m.profile):
+        return "bad profile name"
+    if m.cwd is not None and (not os.path.isabs(m.cwd) or _CONTROL.search(m.cwd)):
+        return f"cwd must be an absolute path without control characters, not {m.cwd!r}"
+    if m.session_id is not None and not _SESSION_ID_RE.fullmatch(m.session_id):
+        return f"bad session id {m.session_id!r}"
+    return None
 
 
 def members_of(wire: _RosterWire) -> dict[str, RosterMember]:
