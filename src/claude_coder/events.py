@@ -30,6 +30,7 @@ __all__ = [
     "QuestionOption",
     "QuestionRequest",
     "RateLimited",
+    "SaveFailed",
     "ScreenChanged",
     "SessionClosed",
     "SessionStarted",
@@ -311,6 +312,20 @@ class ApiRetry(Event):
         """``retrying 3/10: 529 overloaded`` (what the REPL, TUI and ``fleet status`` show)."""
         what = " ".join(p for p in (str(self.status or ""), self.message) if p) or "error"
         return f"retrying {self.attempt}/{self.max_attempts}: {what}"
+
+
+@dataclass(frozen=True, slots=True)
+class SaveFailed(Event):
+    """Something that should be on disk is not: a turn missing from its transcript
+    (``what="transcript"``) or a roster write that failed (``what="roster"``)."""
+
+    kind: ClassVar[str] = "save_failed"
+    what: str
+    path: str
+    reason: str
+
+    def describe(self) -> str:
+        return f"{self.what} not saved ({self.path}): {self.reason}"
 
 
 @dataclass(frozen=True, slots=True)

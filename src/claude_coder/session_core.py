@@ -170,8 +170,7 @@ class SessionEngine:
                 await self.transport.start()
         except BaseException as exc:
             await self._abandon(exc)
-            said = self.transport.failure_detail
-            raise start_error(exc, self.start_timeout, self.redactor, said) from exc
+            raise start_error(exc, self.start_timeout, self.redactor, self.transport) from exc
         self.stream.session_id = self.transport.session_id
         await self._tasks.start()
         tag = self.name or "unnamed"

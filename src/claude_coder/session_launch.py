@@ -83,10 +83,11 @@ def launch_transport(
 
 
 def start_error(
-    exc: BaseException, timeout: float, redactor: Redactor, said: str | None = None
+    exc: BaseException, timeout: float, redactor: Redactor, transport: Transport
 ) -> BaseException:
     """What ``Session.start`` raises when the transport's start failed with ``exc``
-    (``said``: the child's last stderr lines, when the transport kept them)."""
+    (with the child's last stderr lines, when the transport kept them)."""
+    said = transport.failure_detail
     if isinstance(exc, ClaudeCoderError | asyncio.CancelledError):
         return exc
     if isinstance(exc, TimeoutError):

@@ -23,7 +23,7 @@ from claude_coder.cli.common import err_console, load_profile_set
 from claude_coder.cli.repl_input import open_input
 from claude_coder.cli.session_repl import glyphs_for, repl_loop
 from claude_coder.cli.stopping import Stopper, child_pid, run_stoppable
-from claude_coder.events import ApiRetry, Boundary, Envelope, TurnResult
+from claude_coder.events import ApiRetry, Boundary, Envelope, SaveFailed, TurnResult
 from claude_coder.profiles import BUILTIN_NAME, ProfileSet
 from claude_coder.security import check_session_name, json_text, visible, visible_line
 from claude_coder.session import Session
@@ -95,9 +95,10 @@ def _decline(req: QuestionRequest) -> None:
     return None
 
 
-def _say_retries(envelope: Envelope) -> None:
-    """``run`` prints nothing until the end: say on stderr why a turn is taking long."""
-    if isinstance(envelope.event, ApiRetry):
+def _say_notices(envelope: Envelope) -> None:
+    """``run`` prints nothing until the end: say on stderr why a turn is taking long,
+    and what was not saved."""
+    if isinstance(envelope.event, ApiRetry | SaveFailed):
         err_console().print(envelope.event.describe(), markup=False, highlight=False)
 
 
@@ -108,7 +109,7 @@ async def _run_once(
         profile, profiles=pset, on_permission=_no_person, on_question=_decline, **open_args
     ) as s:
         stopper.watch(child_pid(s))
-        s.subscribe(_say_retries)
+        s.subscribe(_say_notices)
         loop = asyncio.get_running_loop()
         tasks: list[asyncio.Task[TurnResult | None]] = []
         with contextlib.suppress(NotImplementedError, RuntimeError):

@@ -35,6 +35,7 @@ from claude_coder.events import (
     PermissionRequested,
     QuestionAsked,
     RateLimited,
+    SaveFailed,
     SessionClosed,
     SessionState,
     TextDelta,
@@ -164,6 +165,8 @@ class Renderer:
             await self._ask_question(ev)
         elif isinstance(ev, RateLimited) and ev.status != "allowed":
             self.line(f"  ! rate limit {ev.status} ({ev.rate_limit_type or 'unknown'})")
+        elif isinstance(ev, SaveFailed):
+            self.line(f"  ! {ev.describe()}")
         elif isinstance(ev, ApiRetry):
             self.line(f"  ! {ev.describe()} (next try in {ev.delay_s:g}s)")
         elif isinstance(ev, TurnEnded):

@@ -29,7 +29,7 @@ from claude_coder.errors import (
     SessionClosedError,
     SessionError,
 )
-from claude_coder.events import Envelope, SessionState, StateChanged, now
+from claude_coder.events import Envelope, SaveFailed, SessionState, StateChanged, now
 from claude_coder.fleet.hub import Hub
 from claude_coder.fleet.member import (
     Member,
@@ -78,7 +78,7 @@ class FleetEngine:
         self.profiles = profiles
         self.close_timeout = close_timeout
         self._roster = roster
-        self._sync = RosterSync(roster)
+        self._sync = RosterSync(roster, self._roster_not_saved)
         self._pacer = pacer or BootPacer()
         self._factory = session_factory or default_session_factory
         self._hub = Hub()
@@ -246,10 +246,20 @@ class FleetEngine:
             if m.unsubscribe is not None:
                 m.unsubscribe()
             self._update_roster(m)
-        await self._sync.stop()
+        lost: OSError | None = None
+        try:
+            await self._sync.stop()
+        except OSError as exc:
+            lost = exc
+            self._roster_not_saved(exc.strerror or str(exc))
         if self._reaper is not None:
             await asyncio.to_thread(self._reaper.close)
         self._hub.close()
+        if lost is not None:
+            raise FleetError(
+                f"the fleet closed, but its roster {self._roster.path} could not be written "
+                f"a last time ({lost.strerror or lost}); it shows the states from before"
+            ) from lost
 
     def _spawn_boot(self, member: Member, *, resume: str | None) -> None:
         async def boot() -> None:
@@ -309,6 +319,11 @@ class FleetEngine:
             self._update_roster(member)
         if isinstance(env.event, StateChanged):
             self._ceiling.kick()
+
+    def _roster_not_saved(self, reason: str) -> None:
+        """A roster write failed: every subscriber (the TUI) hears it, not only the log."""
+        event = SaveFailed("roster", str(self._roster.path), reason)
+        self._hub.publish(Envelope(None, None, 0, now(), event))
 
     def _publish_state(self, member: Member, old: SessionState, new: SessionState) -> None:
         self._update_roster(member)

@@ -2,7 +2,9 @@
 
 Membership changes are flushed at once (``await sync.flush()``); state and usage
 changes only mark the roster dirty and a background task writes it, so a burst of
-changes becomes one atomic write. Writes run in a worker thread (they fsync).
+changes becomes one atomic write. Writes run in a worker thread (they fsync). A failed
+background write is logged and reported (``on_failure``: the fleet publishes a
+``SaveFailed`` event), once per run of failures; the next change retries.
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ _log = logging.getLogger(__name__)
 class RosterSync:
     """Writes an open :class:`Roster` (opened with ``autosave=False``) when it changes."""
 
-    def __init__(self, roster: Roster) -> None:
+    def __init__(self, roster: Roster, on_failure: Callable[[str], None] | None = None) -> None:
         self.roster = roster
+        self._on_failure = on_failure
+        """Told (once per run of failures) why a background write failed."""
+        self._failing = False
         self._dirty = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.failures = 0
@@ -55,6 +60,11 @@ class RosterSync:
             except OSError as exc:
                 self.failures += 1
                 _log.warning("could not write the fleet roster %s: %s", self.roster.path, exc)
+                if not self._failing and self._on_failure is not None:
+                    self._on_failure(exc.strerror or str(exc))
+                self._failing = True
+            else:
+                self._failing = False
 
     async def stop(self) -> None:
         """Stop the background writer and release the roster (last write, unlock)."""

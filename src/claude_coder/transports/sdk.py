@@ -32,10 +32,17 @@ from claude_agent_sdk import (
 from claude_agent_sdk import Transport as SdkTransportABC
 
 from claude_coder.errors import ChildExited, ClaudeCoderError, SecurityRefusal, TransportError
-from claude_coder.events import Event, PermissionRequest, QuestionRequest, SessionStarted
+from claude_coder.events import (
+    Event,
+    PermissionRequest,
+    QuestionRequest,
+    SessionStarted,
+    TurnEnded,
+)
 from claude_coder.launch import aread_version
 from claude_coder.security import check_account, check_sdk_version, prove_login
 from claude_coder.transports.base import Transport, cancel_and_wait
+from claude_coder.transports.record import TurnRecord, transcript_of, unrecorded
 from claude_coder.transports.sdk_child import ChildProcess
 from claude_coder.transports.sdk_map import TurnMapper, questions_from_input
 
@@ -96,6 +103,7 @@ class SdkTransport(Transport):
         self._mapper = TurnMapper()
         self._early: list[Event] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        self._record: TurnRecord | None = None
         self._closing = False
         self.server_info: dict[str, Any] | None = None
 
@@ -174,6 +182,7 @@ class SdkTransport(Transport):
         client = self._live_client()
         stamp = str(uuid.uuid4())
         self._mapper.begin(stamp)
+        self._record = TurnRecord(transcript_of(self.spec, self.session_id))
         message = {
             "type": "user",
             "uuid": stamp,
@@ -207,7 +216,8 @@ class SdkTransport(Transport):
         try:
             async for msg in client.receive_messages():
                 for ev in self._mapper.feed(msg):
-                    yield ev
+                    for checked in self._saved(ev):
+                        yield checked
                 if self._mapper.held_interrupt_due():
                     self._send_held_interrupt()
         except ClaudeCoderError as exc:  # ChildExited, a refused init, a broken stream
@@ -218,6 +228,15 @@ class SdkTransport(Transport):
             return
         await self.close()
         raise failure or TransportError("Claude Code closed its output")
+
+    def _saved(self, event: Event) -> list[Event]:
+        """A completed turn missing from its transcript ends ``error``, after a
+        ``SaveFailed`` saying so (see :mod:`claude_coder.transports.record`)."""
+        if not isinstance(event, TurnEnded):
+            return [event]
+        result, lost = unrecorded(event.result, self._record)
+        self._record = None
+        return [event] if lost is None else [lost, TurnEnded(result)]
 
     def _send_held_interrupt(self) -> None:
         """The held interrupt goes out now, in a task this transport owns (cancelled on

@@ -23,7 +23,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input
 
 from claude_coder.errors import ClaudeCoderError
-from claude_coder.events import SessionState
+from claude_coder.events import SaveFailed, SessionState
 from claude_coder.security import visible
 from claude_coder.tui.actions import FleetActions
 from claude_coder.tui.collector import CollectorPacer
@@ -128,7 +128,11 @@ class FleetApp(App[None]):
 
     async def on_envelopes_arrived(self, message: EnvelopesArrived) -> None:
         self._pacer.activity()
-        result = self.model.ingest(self._batcher.take(message.envelopes))
+        batch = self._batcher.take(message.envelopes)
+        for env in batch:
+            if isinstance(env.event, SaveFailed):
+                self.notify(env.event.describe(), title="not saved", severity="error")
+        result = self.model.ingest(batch)
         with contextlib.suppress(NoMatches):
             self.fleet_screen.event_log.add(result.log)
         if result.structural:

@@ -20,6 +20,7 @@ from claude_coder.events import (
     QuestionAnswered,
     QuestionAsked,
     RateLimited,
+    SaveFailed,
     SessionClosed,
     SessionStarted,
     SessionState,
@@ -153,6 +154,8 @@ def _event_text(event: Event) -> str | None:
             return _turn_ended(event)
         case SessionClosed(reason=reason):
             return f"closed: {reason}"
+        case SaveFailed():
+            return "! " + event.describe()
         case StreamGap(dropped=dropped):
             return f"… {dropped} events dropped (slow view)"
     return None
