@@ -8,8 +8,10 @@ call), so entries of a response on the chain and the tool results answering its
 calls are put back. The second pass seeks to each kept entry in file order and turns
 it into ``user_text``, ``assistant_text``, ``tool_call`` and ``tool_result`` events
 stamped with the entry's own timestamp. Sidechain (subagent), team and meta entries
-are left out; corrupt lines are skipped. Memory grows with the number of entries and
-the longest single line, never with the file's size.
+are left out; corrupt lines are skipped. Memory grows with the number of entries, never
+with the file's size nor with one huge line: a record longer than 4 MiB is streamed
+through :mod:`claude_coder.catalog.longline`, each of its texts kept to 64 KiB, and a
+note saying so follows its events.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from claude_coder.catalog.longline import STRING_KEEP, read_record
 from claude_coder.events import (
     AssistantText,
     Envelope,
@@ -111,11 +114,14 @@ def _skeleton(path: Path) -> _Skeleton:
     sk = _Skeleton()
     offset = 0
     with open(path, "rb") as fh:
-        for line in fh:
+        while True:
+            line, size, _ = read_record(fh)
+            if not size:
+                break
             entry = _parse(line)
             if entry is not None:
                 _add(sk, entry, offset)
-            offset += len(line)
+            offset += size
     return sk
 
 
@@ -238,11 +244,22 @@ def read_history(
     with open(path, "rb") as fh:
         for i in visible:
             fh.seek(sk.offsets[i])
-            entry = _parse(fh.readline())
+            line, _, cut = read_record(fh)
+            entry = _parse(line)
             if entry is None or entry.get("uuid") != sk.uuids[i]:
                 continue  # the file changed under us: skip what no longer matches
             last = _stamp(entry, last)
             sid = session_id or entry.get("sessionId")
-            for event in entry_events(entry):
+            events = entry_events(entry)
+            if cut:
+                events.append(AssistantText(_cut_note(cut)))
+            for event in events:
                 yield Envelope(name, sid if isinstance(sid, str) else None, seq, last, event)
                 seq += 1
+
+
+def _cut_note(cut: int) -> str:
+    return (
+        f"[claude-coder: this record is too long to show whole; {cut} bytes of it were "
+        f"left out, each text kept to its first {STRING_KEEP // 1024} KiB]"
+    )

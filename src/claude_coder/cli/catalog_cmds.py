@@ -10,16 +10,17 @@ every profile it can resolve.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 from rich.markup import escape
-from rich.table import Table
+from rich.text import Text
 
 from claude_coder.catalog import Catalog, ListResult, SessionInfo
 from claude_coder.cli.common import console, err_console, load_profile_set
+from claude_coder.cli.rows import layout
 from claude_coder.errors import ClaudeCoderError
 from claude_coder.events import AssistantText, Envelope, ToolCall, ToolResult, UserText
 from claude_coder.profiles import known_secrets
@@ -40,19 +41,26 @@ def _report_skipped(result: ListResult) -> None:
         err_console().print(f"skipped {result.skipped} transcript file(s): {why}")
 
 
-def _table(sessions: Iterable[SessionInfo]) -> Table:
-    table = Table(box=None, pad_edge=False, show_edge=False)
-    for column in ("NAME", "ID", "MODIFIED (UTC)", "CWD", "SUMMARY"):
-        table.add_column(column, overflow="fold" if column == "SUMMARY" else "ellipsis")
-    for s in sessions:
-        table.add_row(
-            escape(visible_line(s.name or "-")),
-            escape(visible_line(s.session_id[:8])),
+_LIST_HEADER = ("NAME", "ID", "MODIFIED (UTC)", "CWD", "SUMMARY")
+
+
+def _print_sessions(sessions: Sequence[SessionInfo]) -> None:
+    """One line per session in columns (fast at 50,000: see :mod:`claude_coder.cli.rows`)."""
+    out = console()
+    rows = [
+        (
+            visible_line(s.name or "-"),
+            visible_line(s.session_id[:8]),
             _when(s.modified),
-            escape(visible_line(s.cwd or "?")),
-            escape(visible_line(s.summary)),
+            visible_line(s.cwd or "?"),
+            visible_line(s.summary),
         )
-    return table
+        for s in sessions
+    ]
+    lines = layout(_LIST_HEADER, rows, width=out.width if out.is_terminal else None, flex=(3, 4))
+    out.print(Text(lines[0], style="bold"))
+    out.file.write("\n".join(lines[1:]) + "\n")
+    out.file.flush()
 
 
 @click.command("list")
@@ -76,7 +84,7 @@ def list_cmd(show_all: bool, cwd: Path | None, as_json: bool) -> None:
     elif not result.sessions:
         console().print("(no sessions)")
     else:
-        console().print(_table(result.sessions))
+        _print_sessions(result.sessions)
     _report_skipped(result)
 
 
