@@ -7,6 +7,7 @@ turns keys into requests to the app and to :class:`FleetActions`.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import ClassVar
@@ -15,6 +16,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
@@ -85,7 +87,8 @@ class FleetScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.table.focus()
+        with contextlib.suppress(NoMatches):  # the app may be exiting already (SIGTERM)
+            self.table.focus()
 
     @property
     def table(self) -> MemberTable:
