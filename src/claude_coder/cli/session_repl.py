@@ -304,6 +304,10 @@ async def repl_loop(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGINT)
         await session.close("the person left the REPL")
+        for fut in running:  # a turn cut short by SIGTERM/SIGHUP: the close says so
+            if fut.done() and not fut.cancelled():
+                fut.exception()
+            fut.cancel()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(5):
                 await render_task
