@@ -60,6 +60,17 @@ class Tree:
     def wait_all_gone(self, within: float = 15.0) -> None:
         wait_until(lambda: not self.alive(), within, "every process of the turn ending")
 
+    def signal_and_reap(self, sig: int) -> tuple[int, str]:
+        """Send ``sig`` to claude-coder, wait for it and for every process of the turn
+        to end (always cleaning up); (exit code, stderr)."""
+        try:
+            self.cli.send_signal(sig)
+            returncode, _, err = finish(self)
+            self.wait_all_gone()
+        finally:
+            self.kill_rest()
+        return returncode, err
+
     def kill_rest(self) -> None:
         for pid in [self.cli.pid, *self.pids]:
             with contextlib.suppress(psutil.Error):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.support import TOOL_PROMPT, bash_profiles, finish, start_turn, wait_until
+from tests.faults.support import TOOL_PROMPT, bash_profiles, start_turn, wait_until
 from tests.integration.pty_support import pty_project
 from tests.support.fake_api import FakeApi
 from tests.support.procs import running
@@ -46,12 +46,7 @@ def test_a_signal_mid_turn_leaves_no_process(
 ) -> None:
     args, stdin = _args(command, bash_profiles(tmp_path), tmp_path)
     tree = start_turn(offline_claude, tmp_path, *args, stdin=stdin)
-    try:
-        tree.cli.send_signal(sig)
-        returncode, _, err = finish(tree)
-        tree.wait_all_gone()
-    finally:
-        tree.kill_rest()
+    returncode, err = tree.signal_and_reap(sig)
     assert returncode == code, err
     if sig is not signal.SIGKILL:
         assert f"stopped by {sig.name}; Claude Code was closed" in err
@@ -68,11 +63,10 @@ def test_a_stopped_claude_code_is_not_left_stopped(
     try:
         os.kill(tree.claude, signal.SIGSTOP)
         wait_until(lambda: _state(tree.claude) == "T", what="Claude Code stopping")
-        tree.cli.send_signal(sig)
-        returncode, _, err = finish(tree)
-        tree.wait_all_gone()
-    finally:
+    except BaseException:
         tree.kill_rest()
+        raise
+    returncode, err = tree.signal_and_reap(sig)
     assert returncode == code, err
     assert "Traceback" not in err
     if sig is signal.SIGINT:  # the interrupt got no answer: said so, not a silent exit
@@ -99,11 +93,6 @@ def test_the_pty_transport_leaves_no_process_either(
     )
     args = ["--profiles", str(profiles), "run", TOOL_PROMPT, "--profile", "pty"]
     tree = start_turn(offline_claude, work, *args)
-    try:
-        tree.cli.send_signal(sig)
-        returncode, _, err = finish(tree)
-        tree.wait_all_gone()
-    finally:
-        tree.kill_rest()
+    returncode, err = tree.signal_and_reap(sig)
     assert returncode == code, err
     assert not running(tree.claude) and not running(tree.tool)
