@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from claude_coder.catalog import Catalog
-from claude_coder.errors import LoginNotProven, SessionError
+from claude_coder.errors import SessionError
 from claude_coder.events import (
     AssistantText,
     Boundary,
@@ -205,7 +205,7 @@ async def test_sdk_a_child_that_dies_at_start_names_no_secret(
     profiles = _secret_profile(tmp_path, claudePath=str(dies))
     caplog.set_level(logging.DEBUG)
     # The login preflight is the first child a session runs: it reports the early exit.
-    with pytest.raises(LoginNotProven) as raised:
+    with pytest.raises(TransportError) as raised:
         await Session.start("p", profiles=profiles, cwd=str(tmp_path))
     assert "exited with code 3" in str(raised.value)
     assert f"cannot start: {MASK}" in str(raised.value)

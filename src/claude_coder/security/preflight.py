@@ -29,7 +29,7 @@ import signal
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from claude_coder.errors import LoginNotProven
+from claude_coder.errors import ChildExited, LoginNotProven
 from claude_coder.security.proof import check_account, check_system_init
 from claude_coder.security.settings import check_settings
 
@@ -90,18 +90,17 @@ class _Child:
         finally:
             self.drained.set()
 
-    async def exited(self) -> LoginNotProven:
+    async def exited(self) -> ChildExited:
+        """A child that died before reporting its login crashed: a runtime error (exit 1)."""
         code = await self.proc.wait()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(1.0):
                 await self.drained.wait()
         text = self.tail.decode("utf-8", "replace").strip()
         said = f": {self.redact(text)}" if text and self.redact is not None else ""
-        return LoginNotProven(
-            f"Claude Code exited with code {code} before reporting its login{said}; "
-            "run `claude-coder doctor`",
-            variable="preflight",
-            source="Claude Code",
+        return ChildExited(
+            f"Claude Code exited with code {code} before reporting its login{said}",
+            returncode=code,
         )
 
     async def write(self, line: bytes) -> None:
