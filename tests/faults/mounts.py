@@ -35,7 +35,7 @@ def _unmount(where: Path) -> None:
 @contextlib.contextmanager
 def small_tmpfs(where: Path, size: str = "2m") -> Iterator[Path]:
     """A tmpfs of ``size`` mounted at ``where`` (unmounted afterwards)."""
-    if not _mount(where, f"size={size},mode=0777"):
+    if not _mount(where, f"size={size},mode=0700"):
         pytest.fail(f"could not mount a {size} tmpfs at {where}: run the fault tests as root")
     try:
         yield where

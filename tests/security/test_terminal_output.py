@@ -129,14 +129,32 @@ def test_list_shows_a_hostile_title_on_one_row_and_names_are_checked(
 def test_fleet_status_shows_roster_text_made_visible(tmp_path: Path) -> None:
     path = tmp_path / "fleet.json"
     with Roster.open(path) as roster:
-        roster.add(RosterMember("agent1", profile="p\x1b]0;x\x07", cwd="/w\x1b[2J\nrow"))
+        roster.add(RosterMember("agent1", profile="p", cwd=str(tmp_path)))
         roster.update("agent1", state="error", error="boom \x1b]52;c;eA==\x07 \u202eevil")
     for args in (("fleet", "status"), ("fleet", "status", "--json")):
         done = cli(Path("/nonexistent"), *args, "--roster", str(path), cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         _no_raw(done.stdout)
     shown = cli(Path("/x"), "fleet", "status", "--roster", str(path), cwd=tmp_path).stdout
-    assert "agent1: boom ␛]52;c;eA==␇ \\u202eevil" in shown and "/w␛[2J␤row" in shown
+    assert "agent1: boom ␛]52;c;eA==␇ \\u202eevil" in shown
+
+
+def test_a_roster_with_a_hostile_profile_name_is_refused_visibly(tmp_path: Path) -> None:
+    path = tmp_path / "fleet.json"
+    with Roster.open(path) as roster:
+        roster.add(RosterMember("agent1", profile="p"))
+    data = json.loads(path.read_text())
+    data["members"][0]["profile"] = "p\x1b]0;x\x07"
+    data["members"][0]["cwd"] = "/w\x1b[2J\nrow"
+    path.write_text(json.dumps(data))
+    done = cli(Path("/x"), "fleet", "status", "--roster", str(path), cwd=tmp_path)
+    assert done.returncode == 2
+    _no_raw(done.stdout + done.stderr)
+    assert (
+        "bad profile name" in done.stderr
+        or ("control characters" in done.stderr
+        and len(done.stderr.strip().splitlines()) == 1)
+    )
 
 
 # -- the TUI against the real binary ---------------------------------------------------

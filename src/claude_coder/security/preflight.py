@@ -76,9 +76,15 @@ _TAIL = 2048
 class _Child:
     """The preflight child and the tail of what it wrote to stderr."""
 
-    def __init__(self, proc: asyncio.subprocess.Process, redact: Callable[[str], str] | None):
+    def __init__(
+        self,
+        proc: asyncio.subprocess.Process,
+        redact: Callable[[str], str] | None,
+        keep_tail: Callable[[str], None] | None = None,
+    ):
         self.proc = proc
         self.redact = redact
+        self.keep_tail = keep_tail
         self.tail = b""
         self.drained = asyncio.Event()
 
@@ -87,6 +93,8 @@ class _Child:
         try:
             while chunk := await self.proc.stderr.read(4096):
                 self.tail = (self.tail + chunk)[-_TAIL:]
+                if self.keep_tail is not None and self.redact is not None:
+                    self.keep_tail(self.redact(self.tail.decode("utf-8", "replace").strip()))
         finally:
             self.drained.set()
 
@@ -120,7 +128,7 @@ async def _next(child: _Child) -> dict[str, Any]:
         if not raw:
             raise await child.exited()
         with contextlib.suppress(json.JSONDecodeError):
-            msg = json.loads(raw)
+            msg = json.loads(raw.decode("utf-8", "replace"))
             if isinstance(msg, dict):
                 return msg
 
@@ -162,13 +170,16 @@ async def prove_login(
     *,
     timeout: float | None = 60.0,  # noqa: ASYNC109
     redact: Callable[[str], str] | None = None,
+    keep_tail: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Check the settings files, then run the preflight; return the initialize answer.
 
     Raises :class:`~claude_coder.errors.SettingsRefused` or
     :class:`~claude_coder.errors.LoginNotProven` (both exit 2). The child is killed and
     reaped on every path. ``redact`` masks the child's stderr tail before an early-exit
-    error shows it; without it the tail is never shown.
+    error shows it; without it the tail is never shown. ``keep_tail`` is given the masked
+    tail as it grows (so a caller whose own deadline cancels the preflight can still say
+    what the child wrote).
     """
     check_settings(cwd, env, argv)
     try:
@@ -188,7 +199,7 @@ async def prove_login(
             variable="preflight",
             source="Claude Code",
         ) from None
-    child = _Child(proc, redact)
+    child = _Child(proc, redact, keep_tail)
     drain = asyncio.create_task(child.drain_stderr())  # owned here: cancelled below
     try:
         async with asyncio.timeout(timeout):

@@ -133,7 +133,9 @@ class SdkTransport(Transport):
             spec.cwd,
             timeout=self._ready_timeout,
             redact=spec.redactor.text,
+            keep_tail=self._keep_tail,
         )
+        self.failure_detail = None
         self._child = self._child_factory()
         options = ClaudeAgentOptions(can_use_tool=self._can_use_tool)
         self._client = ClaudeSDKClient(options, transport=self._child)
@@ -160,6 +162,10 @@ class SdkTransport(Transport):
                 claude_version=info.get("claude_code_version"),
             )
         )
+
+    def _keep_tail(self, masked: str) -> None:
+        """The login preflight's stderr so far (already masked), for a start that fails."""
+        self.failure_detail = masked or None
 
     def _start_error(self, exc: BaseException) -> BaseException:
         """What a failed start raises: refusals and cancellation as they are, anything
