@@ -21,10 +21,12 @@ from claude_coder.errors import (
     ConfigError,
     CredentialRefused,
     FleetError,
+    GhNotFoundError,
     LoginNotProven,
     MemberExistsError,
     MemberNameError,
     MemberNotFoundError,
+    MergeConflictError,
     NameTakenError,
     ProfileCycleError,
     ProfileNotFoundError,
@@ -42,6 +44,7 @@ from claude_coder.errors import (
     TransportError,
     UnsafeFileRefused,
     VersionRefused,
+    WorktreeError,
 )
 from claude_coder.events import (
     ApiRetry,
@@ -83,6 +86,8 @@ from claude_coder.fleet import (
     Roster,
     RosterMember,
     SessionFactory,
+    WorktreeRef,
+    WorktreeStatus,
 )
 from claude_coder.policy import Policy, Verdict
 from claude_coder.profiles import (
@@ -137,6 +142,7 @@ __all__ = [
     "FleetError",
     "FleetSubscription",
     "FleetTurn",
+    "GhNotFoundError",
     "Limit",
     "ListResult",
     "LoginNotProven",
@@ -145,6 +151,7 @@ __all__ = [
     "MemberNameError",
     "MemberNotFoundError",
     "MemberSpec",
+    "MergeConflictError",
     "NameTakenError",
     "PermissionCallback",
     "PermissionDecided",
@@ -211,6 +218,9 @@ __all__ = [
     "UserText",
     "Verdict",
     "VersionRefused",
+    "WorktreeError",
+    "WorktreeRef",
+    "WorktreeStatus",
     "__version__",
     "load_profiles",
 ]

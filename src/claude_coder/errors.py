@@ -31,7 +31,10 @@
         ├── RosterLocationError       the roster's place cannot hold it (read-only, odd)
         ├── MemberNotFoundError       no member by that name
         ├── MemberExistsError         a member by that name is already in the fleet
-        └── MemberNameError           a name that cannot be a member's name
+        ├── MemberNameError           a name that cannot be a member's name
+        └── WorktreeError             exit 2: a worktree could not be made, read or landed
+            ├── MergeConflictError    exit 1: the branch does not apply cleanly (files named)
+            └── GhNotFoundError       exit 2: ``merge --pr`` needs the GitHub CLI
 
 Messages are written for the person reading them and never contain a secret value:
 the security module's Redactor runs over every message built from outside input.
@@ -53,10 +56,12 @@ __all__ = [
     "ConfigError",
     "CredentialRefused",
     "FleetError",
+    "GhNotFoundError",
     "LoginNotProven",
     "MemberExistsError",
     "MemberNameError",
     "MemberNotFoundError",
+    "MergeConflictError",
     "NameTakenError",
     "ProfileCycleError",
     "ProfileNotFoundError",
@@ -74,6 +79,7 @@ __all__ = [
     "TransportError",
     "UnsafeFileRefused",
     "VersionRefused",
+    "WorktreeError",
 ]
 
 
@@ -344,5 +350,28 @@ class MemberNameError(FleetError):
 
 class BadNameError(CatalogError):
     """A session name that cannot be used (control characters, a leading ``-``, ...)."""
+
+    exit_code = 2
+
+
+class WorktreeError(FleetError):
+    """A member's git worktree could not be created, read, merged or removed (what to fix
+    is in the message: not a repository, a dirty main checkout, no git identity...)."""
+
+    exit_code = 2
+
+
+class MergeConflictError(WorktreeError):
+    """The member's branch does not apply cleanly to its base; nothing was changed."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, files: Sequence[str]) -> None:
+        super().__init__(message)
+        self.files = tuple(files)
+
+
+class GhNotFoundError(WorktreeError):
+    """``merge --pr`` needs the GitHub CLI (``gh``), which is not installed."""
 
     exit_code = 2

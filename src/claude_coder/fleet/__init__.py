@@ -25,6 +25,7 @@ from claude_coder.fleet.rosterfile import (
     read_roster,
 )
 from claude_coder.fleet.turns import FleetTurn
+from claude_coder.fleet.worktrees import WorktreeRef, WorktreeStatus
 
 __all__ = [
     "ROSTER_ENV",
@@ -40,6 +41,8 @@ __all__ = [
     "RosterMember",
     "RosterSnapshot",
     "SessionFactory",
+    "WorktreeRef",
+    "WorktreeStatus",
     "default_roster_path",
     "default_session_factory",
     "read_roster",

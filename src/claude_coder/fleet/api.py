@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from claude_coder.errors import FleetError
 from claude_coder.events import TurnResult
@@ -26,6 +26,13 @@ from claude_coder.fleet.pacing import BootPacer
 from claude_coder.fleet.reaper import ChildReaper
 from claude_coder.fleet.roster import Roster
 from claude_coder.fleet.turns import FleetTurn
+from claude_coder.fleet.worktrees import (
+    WorktreeRef,
+    create_worktree,
+    discard_new_worktree,
+    remove_if_merged,
+)
+from claude_coder.session_launch import resolve_profile
 from claude_coder.session_open import Opener
 
 if TYPE_CHECKING:
@@ -145,26 +152,72 @@ class Fleet:
         *,
         resume: str | None = None,
         fork_from: str | None = None,
+        worktree: bool | str | None = None,
+        base: str | None = None,
+        on_output: Callable[[str], None] | None = None,
     ) -> MemberInfo:
         """Add a member and start its persisted, named session (``name`` is its catalog name).
 
         ``resume`` continues an existing session (name or id); ``fork_from`` starts a
-        new one from a copy of it. Returns once the member is idle; if it cannot start,
-        it is not kept and the error is raised.
+        new one from a copy of it. ``worktree`` (True, or a worktree name; default: the
+        profile's ``worktree`` key) gives the member its own git worktree of the
+        repository at ``cwd``, made from ``base`` (default: the branch checked out
+        there) on branch ``worktree-<name>``; the profile's ``worktreeSetup`` runs in
+        it once, its output passed to ``on_output`` line by line (see
+        ``docs/worktrees.md``). Returns once the member is idle; if it cannot start,
+        it is not kept (nor is a worktree made for it) and the error is raised.
         """
         if resume is not None and fork_from is not None:
             raise FleetError("give resume or fork_from, not both")
         where = absolute_cwd(cwd)
-        return await self._engine.add(
-            name, profile, where, resume or fork_from, fork=fork_from is not None
+        self._engine.check_new(name)
+        ref = await self._make_worktree(name, profile, where, worktree, base, on_output)
+        try:
+            return await self._engine.add(
+                name,
+                profile,
+                ref.path if ref else where,
+                resume or fork_from,
+                fork=fork_from is not None,
+                worktree=ref,
+            )
+        except BaseException:
+            if ref is not None:
+                await asyncio.to_thread(discard_new_worktree, ref)
+            raise
+
+    async def _make_worktree(
+        self,
+        name: str,
+        profile: str,
+        cwd: str | None,
+        worktree: bool | str | None,
+        base: str | None,
+        on_output: Callable[[str], None] | None,
+    ) -> WorktreeRef | None:
+        prof = resolve_profile(profile, self._engine.profiles, needed=False)
+        wanted = worktree if worktree is not None else (prof.worktree if prof else False)
+        if not wanted:
+            return None
+        label = wanted if isinstance(wanted, str) else name
+        setup = prof.worktree_setup if prof else None
+        return await asyncio.to_thread(
+            create_worktree, cwd or os.getcwd(), label, base=base, setup=setup, echo=on_output
         )
 
-    async def close(self, name: str) -> None:
+    async def close(self, name: str, *, worktree: Literal["keep", "remove"] = "keep") -> str | None:
         """Close a member's session and remove it from the fleet and the roster.
 
-        Its waiting turns are cancelled; its transcript stays in the catalog.
+        Its waiting turns are cancelled; its transcript stays in the catalog. Its
+        worktree is kept, or with ``worktree="remove"`` removed when that loses nothing
+        (merged and clean); returns what happened to the worktree (None: it had none).
         """
-        await self._engine.remove(name)
+        ref = await self._engine.remove(name)
+        if ref is None:
+            return None
+        if worktree == "remove":
+            return await asyncio.to_thread(remove_if_merged, ref)
+        return f"kept the worktree {ref.path} (branch {ref.branch})"
 
     async def restart(self, name: str) -> MemberInfo:
         """Start a member again (after an error, say), resuming its conversation."""

@@ -37,6 +37,7 @@ from claude_coder.fleet.member import (
     MemberSpec,
     SessionFactory,
     default_session_factory,
+    with_worktree,
 )
 from claude_coder.fleet.pacing import BootPacer
 from claude_coder.fleet.persist import RosterSync
@@ -44,6 +45,7 @@ from claude_coder.fleet.reaper import ChildReaper
 from claude_coder.fleet.roster import Roster
 from claude_coder.fleet.rosterfile import RosterMember, validate_member_name
 from claude_coder.fleet.turns import Ceiling
+from claude_coder.fleet.worktrees import WorktreeRef
 from claude_coder.session_tasks import TaskOwner
 
 if TYPE_CHECKING:
@@ -142,16 +144,29 @@ class FleetEngine:
 
     # -- membership ----------------------------------------------------------------------
 
-    async def add(
-        self, name: str, profile: str, cwd: str | None, resume: str | None, fork: bool
-    ) -> MemberInfo:
+    def check_new(self, name: str) -> None:
+        """Raise unless ``name`` can be added now."""
         self._check_open()
         validate_member_name(name)
         if name in self._members:
             raise MemberExistsError(name)
-        member = Member(RosterMember(name, profile, self._profile_transport(profile), cwd))
+
+    async def add(
+        self,
+        name: str,
+        profile: str,
+        cwd: str | None,
+        resume: str | None,
+        fork: bool,
+        worktree: WorktreeRef | None = None,
+    ) -> MemberInfo:
+        self.check_new(name)
+        record = with_worktree(
+            RosterMember(name, profile, self._profile_transport(profile), cwd), worktree
+        )
+        member = Member(record)
         self._members[name] = member
-        self._roster.add(RosterMember(name, profile, member.transport, cwd, state="starting"))
+        self._roster.add(dataclasses.replace(record, state="starting"))
         await self._sync.flush()
         try:
             await self._boot(member, resume=resume, fork=fork)
@@ -162,7 +177,8 @@ class FleetEngine:
         await self._sync.flush()  # the session id is on disk before add() returns
         return self.info(name)
 
-    async def remove(self, name: str) -> None:
+    async def remove(self, name: str) -> WorktreeRef | None:
+        """Close and forget the member; returns its worktree (left as it is)."""
         member = self._member(name)
         self._ceiling.drop_waiting(name)
         boot = self._boots.get(name)
@@ -171,6 +187,7 @@ class FleetEngine:
             await asyncio.wait({boot})
         await self._stop_session(member, "closed by the fleet")
         await self._forget(member)
+        return member.worktree
 
     async def restart(self, name: str) -> MemberInfo:
         self._check_open()

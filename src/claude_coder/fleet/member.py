@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -26,12 +27,21 @@ from claude_coder.events import (
     TurnEnded,
 )
 from claude_coder.fleet.rosterfile import RosterMember
+from claude_coder.fleet.worktrees import WorktreeRef
 
 if TYPE_CHECKING:
     from claude_coder.profiles import ProfileSet
     from claude_coder.session import Session
 
-__all__ = ["Member", "MemberInfo", "MemberSpec", "SessionFactory", "default_session_factory"]
+__all__ = [
+    "Member",
+    "MemberInfo",
+    "MemberSpec",
+    "SessionFactory",
+    "default_session_factory",
+    "with_worktree",
+    "worktree_of",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -75,6 +85,8 @@ class MemberInfo:
     resets_at: int | None
     retry: str | None = None
     """While ``retrying``: ``retrying 3/10: 529 overloaded``."""
+    worktree: WorktreeRef | None = None
+    """The member's own git worktree (its ``cwd``), when it has one."""
 
     @property
     def status(self) -> str:
@@ -104,6 +116,7 @@ class Member:
         self.resets_at: int | None = None
         self.last_retry: ApiRetry | None = None
         """Claude Code's latest retry notice (shown while the member is ``retrying``)."""
+        self.worktree = worktree_of(record)
 
     def __repr__(self) -> str:
         return f"<Member {self.name} {self.state.value}>"
@@ -207,7 +220,24 @@ class Member:
             error=self.error,
             resets_at=self.resets_at,
             retry=self.retry,
+            worktree=self.worktree,
         )
+
+
+def with_worktree(record: RosterMember, ref: WorktreeRef | None) -> RosterMember:
+    """``record`` with ``ref`` written into its worktree fields."""
+    if ref is None:
+        return record
+    return dataclasses.replace(
+        record, worktree=ref.path, branch=ref.branch, base=ref.base, repo=ref.repo
+    )
+
+
+def worktree_of(record: RosterMember) -> WorktreeRef | None:
+    """The worktree a roster entry records (None for a member in a plain directory)."""
+    if not (record.worktree and record.branch and record.base and record.repo):
+        return None
+    return WorktreeRef(record.repo, record.worktree, record.branch, record.base)
 
 
 def _boundary(value: str | None) -> Boundary | None:

@@ -89,6 +89,13 @@ class RosterMember:
     """When this entry last changed (ISO 8601, UTC)."""
     retry: str | None = None
     """While ``retrying``: Claude Code's retry notice (``retrying 3/10: 529 overloaded``)."""
+    worktree: str | None = None
+    """The member's own git worktree (its ``cwd``), when it has one."""
+    branch: str | None = None
+    base: str | None = None
+    """The branch the worktree was made from and merges into."""
+    repo: str | None = None
+    """The main checkout the worktree belongs to."""
 
 
 class _MemberWire(BaseModel):
@@ -106,6 +113,10 @@ class _MemberWire(BaseModel):
     error: str | None = None
     updated: str = ""
     retry: str | None = None
+    worktree: str | None = None
+    branch: str | None = None
+    base: str | None = None
+    repo: str | None = None
 
 
 class _HolderWire(BaseModel):

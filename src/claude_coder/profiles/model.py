@@ -129,6 +129,8 @@ class _Fields(_Strict):
     """The Claude Code binary to run; else ``$CLAUDE_CODER_CLAUDE``, PATH, the bundled one."""
     max_turns: Annotated[int, Field(ge=1)] | None = None
     """``--max-turns`` (sdk transport only)."""
+    worktree_setup: str | None = None
+    """A shell command run once in a member's new worktree (install dependencies, say)."""
 
 
 class ProfileSpec(_Fields):
@@ -143,6 +145,7 @@ class ProfileSpec(_Fields):
     permission_policy: PermissionPolicy | None = None
     experimental_ask_user_question_answering: bool | None = None
     trust_workspace: bool | None = None
+    worktree: bool | None = None
 
 
 class Profile(_Fields):
@@ -161,6 +164,8 @@ class Profile(_Fields):
     """SDK: answer Claude's AskUserQuestion prompts programmatically."""
     trust_workspace: bool = False
     """PTY: accept Claude Code's workspace-trust prompt for ``cwd``."""
+    worktree: bool = False
+    """A fleet member (or ``run``/``repl``) with this profile works in its own git worktree."""
 
     def to_json(self) -> dict[str, Any]:
         """The profile as camelCase JSON; secret references stay references."""
