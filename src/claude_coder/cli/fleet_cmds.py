@@ -15,7 +15,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from claude_coder.cli.common import console, state
-from claude_coder.fleet.rosterfile import RosterSnapshot, read_roster, snapshot_to_json
+from claude_coder.fleet.landing import changed_files
+from claude_coder.fleet.member import worktree_of
+from claude_coder.fleet.rosterfile import (
+    RosterMember,
+    RosterSnapshot,
+    read_roster,
+    snapshot_to_json,
+)
 from claude_coder.security import json_text, visible
 from claude_coder.security import visible_line as _cell
 
@@ -40,7 +47,10 @@ def _tokens(n: int) -> str:
 
 def _table(snapshot: RosterSnapshot) -> Table:
     table = Table(box=None, pad_edge=False, show_edge=False)
-    columns = ("NAME", "STATE", "PROFILE", "TRANSPORT", "SESSION", "LAST", "TOKENS", "COST", "CWD")
+    columns = (
+        "NAME", "STATE", "PROFILE", "TRANSPORT", "SESSION", "LAST", "TOKENS", "COST", "FILES",
+        "CWD",
+    )  # fmt: skip
     for column in columns:
         table.add_column(column, overflow="fold")  # a narrow terminal wraps, never truncates
     for m in snapshot.members:
@@ -54,9 +64,19 @@ def _table(snapshot: RosterSnapshot) -> Table:
             escape(_cell(m.last_boundary or "-")),
             f"{_tokens(m.input_tokens)} in / {_tokens(m.output_tokens)} out",
             cost,
+            _files(m),
             escape(_cell(m.cwd or "-")),
         )
     return table
+
+
+def _files(member: RosterMember) -> str:
+    """Files the member's worktree changed against its base ("-": no worktree)."""
+    ref = worktree_of(member)
+    if ref is None:
+        return "-"
+    n = changed_files(ref)
+    return "?" if n is None else str(n)
 
 
 def _header(snapshot: RosterSnapshot) -> str:
@@ -93,7 +113,11 @@ def status_cmd(ctx: click.Context, roster_path: Path | None, as_json: bool) -> N
     path = roster_path or ctx.meta.get("fleet_roster")
     snapshot = read_roster(path)
     if as_json:
-        click.echo(json_text(json.dumps(snapshot_to_json(snapshot), ensure_ascii=False, indent=2)))
+        doc = snapshot_to_json(snapshot)
+        for row, m in zip(doc["members"], snapshot.members, strict=True):
+            ref = worktree_of(m)
+            row["changed_files"] = changed_files(ref) if ref is not None else None
+        click.echo(json_text(json.dumps(doc, ensure_ascii=False, indent=2)))
         return
     out = console()
     out.print(_header(snapshot))

@@ -29,6 +29,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "session_cmds",
     "fleet_cmds",
     "usage_cmds",
+    "worktree_cmds",  # after fleet_cmds: adds ``fleet remove``
 )
 
 

@@ -131,6 +131,41 @@ async def _run_once(
     return EXIT_CODES[result.boundary]
 
 
+_WORKTREE = click.option(
+    "--worktree",
+    "worktree",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[NAME]",
+    help="Work in a git worktree of the repo at --cwd (.claude/worktrees/NAME, "
+    "branch worktree-NAME; NAME defaults to --name).",
+)
+
+
+def _in_worktree(
+    pset: ProfileSet, profile: str, worktree: str | None, name: str | None, cwd: str | None
+) -> str | None:
+    """The cwd to run in: a new (or existing) worktree when asked for, else ``cwd``."""
+    wanted = worktree is not None or pset.get(profile).worktree
+    if not wanted:
+        return cwd
+    from datetime import UTC, datetime
+
+    from claude_coder.fleet.worktrees import create_worktree
+
+    label = worktree or name or datetime.now(UTC).strftime("run-%Y%m%d-%H%M%S")
+    out = err_console()
+    ref = create_worktree(
+        cwd or ".",
+        label,
+        setup=pset.get(profile).worktree_setup,
+        echo=lambda line: out.print(line, markup=False, highlight=False),
+    )
+    out.print(f"working in {ref.path} (branch {ref.branch}, base {ref.base})", markup=False)
+    return ref.path
+
+
 @click.command("run")
 @click.argument("prompt")
 @click.option("--profile", default=BUILTIN_NAME, show_default=True, help="Profile to use.")
@@ -139,6 +174,7 @@ async def _run_once(
 @click.option("--resume", "resume_q", default=None, metavar="SESSION", help="Continue SESSION.")
 @click.option("--fork", "fork_q", default=None, metavar="SESSION", help="Branch from SESSION.")
 @click.option("--json", "as_json", is_flag=True, help="Print one TurnResult JSON object.")
+@_WORKTREE
 @click.pass_context
 def run_cmd(
     ctx: click.Context,
@@ -149,6 +185,7 @@ def run_cmd(
     resume_q: str | None,
     fork_q: str | None,
     as_json: bool,
+    worktree: str | None,
 ) -> None:
     """Run one turn (PROMPT), print the result, close. Exit code says the boundary."""
     if resume_q and fork_q:
@@ -159,6 +196,11 @@ def run_cmd(
     code = run_stoppable(
         lambda stopper: _run_once(
             stopper, prompt, pset, profile, as_json,
+    if not resume:
+        where = _in_worktree(pset, profile, worktree, name, where)
+    code = asyncio.run(
+        _run_once(
+            prompt, pset, profile, as_json,
             name=name, cwd=where, resume=resume, fork=bool(fork_q),
         )
     )  # fmt: skip
@@ -215,11 +257,15 @@ def run_repl(
 @click.argument("profile", required=False, default=BUILTIN_NAME)
 @click.option("--name", default=None, help="Persist the session under this name.")
 @click.option("--cwd", type=_CWD, default=None, help="Working directory for Claude Code.")
+@_WORKTREE
 @click.pass_context
-def repl_cmd(ctx: click.Context, profile: str, name: str | None, cwd: Path | None) -> None:
+def repl_cmd(
+    ctx: click.Context, profile: str, name: str | None, cwd: Path | None, worktree: str | None
+) -> None:
     """Talk to Claude Code turn by turn (ephemeral unless --name is given)."""
     _check_name(name)
-    run_repl(ctx, profile=profile, name=name, cwd=str(cwd) if cwd else None)
+    where = _in_worktree(load_profile_set(ctx), profile, worktree, name, str(cwd) if cwd else None)
+    run_repl(ctx, profile=profile, name=name, cwd=where)
 
 
 def register(group: click.Group) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from claude_coder.errors import GhNotFoundError, MergeConflictError, WorktreeError
+from claude_coder.errors import ClaudeCoderError, GhNotFoundError, MergeConflictError, WorktreeError
 from claude_coder.fleet.gitrun import current_branch, git, git_failure, is_dirty
 from claude_coder.fleet.worktrees import WorktreeRef, is_merged
 from claude_coder.security import child_env
@@ -28,6 +28,7 @@ __all__ = [
     "MergeMode",
     "MergeResult",
     "WorktreeDiff",
+    "changed_files",
     "commit_pending",
     "merge_worktree",
     "open_pull_request",
@@ -90,6 +91,14 @@ def worktree_diff(ref: WorktreeRef, *, patch: bool = True) -> WorktreeDiff:
         for s, p in _name_status(status)
     )
     return WorktreeDiff(ref.branch, ref.base, since, files)
+
+
+def changed_files(ref: WorktreeRef) -> int | None:
+    """How many files the worktree changed against its base (None: it cannot be read)."""
+    try:
+        return len(worktree_diff(ref, patch=False).files)
+    except ClaudeCoderError:  # a missing worktree or branch shows as unknown
+        return None
 
 
 class _ScratchIndex:

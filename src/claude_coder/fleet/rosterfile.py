@@ -17,7 +17,7 @@ import os
 import re
 import socket
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -318,7 +318,7 @@ def remove_stale_temps(path: Path) -> None:
             stale.unlink()
 
 
-def snapshot_to_json(snapshot: RosterSnapshot) -> Mapping[str, Any]:
+def snapshot_to_json(snapshot: RosterSnapshot) -> dict[str, Any]:
     """A ``RosterSnapshot`` as plain JSON (``fleet status --json``)."""
     return {
         "roster": str(snapshot.path),
