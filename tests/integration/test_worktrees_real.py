@@ -1,6 +1,6 @@
 """Members in their own git worktrees, on the real Claude Code (both transports).
 
-Two members write the same file in parallel: two worktrees, two branches, the main
+Two members write the same new file in parallel: two worktrees, two branches, the main
 checkout untouched, both diffs right; the first merges cleanly, the second reports the
 conflict and loses nothing. A restarted fleet re-attaches each member in its worktree.
 """
@@ -25,7 +25,9 @@ pytestmark = pytest.mark.timeout(300)
 
 PROFILE: dict[str, Any] = {
     "name": "writer",
-    "permissionMode": "default",
+    # acceptEdits: a named PTY session draws its name in a rule under a permission
+    # dialog, which the PTY screen recogniser does not read yet.
+    "permissionMode": "acceptEdits",
     "permissionPolicy": {"allow": ["Write", "Read"], "default": "deny"},
     "trustWorkspace": True,
 }
@@ -68,18 +70,18 @@ async def test_two_members_write_one_file_then_one_merges_and_one_conflicts(
         for name in ("a", "b"):
             info = await fleet.add(name, "writer", cwd=repo, worktree=True)
             assert info.worktree is not None and info.cwd == info.worktree.path
-        turns = [fleet.submit(n, f"write: shared.txt|from {n}") for n in ("a", "b")]
+        turns = [fleet.submit(n, f"write: result.txt|from {n}") for n in ("a", "b")]
         results = await asyncio.wait_for(asyncio.gather(*turns), 120)
         assert [r.boundary for r in results] == [Boundary.COMPLETED] * 2
         assert fleet.peak_busy == 2  # they ran side by side
         refs = {m.name: m.worktree for m in fleet.members()}
     wt = {n: Path(r.path) for n, r in refs.items() if r is not None}
     assert wt == {n: repo / ".claude" / "worktrees" / n for n in ("a", "b")}
-    assert {n: (p / "shared.txt").read_text() for n, p in wt.items()} == {
+    assert {n: (p / "result.txt").read_text() for n, p in wt.items()} == {
         "a": "from a",
         "b": "from b",
     }
-    assert (repo / "shared.txt").read_text() == "original\n" and status(repo) == ""
+    assert not (repo / "result.txt").exists() and status(repo) == ""
     branches = sh_git(repo, "branch", "--format=%(refname:short)").split()
     assert sorted(branches) == ["main", "worktree-a", "worktree-b"]
 
@@ -89,23 +91,23 @@ async def test_two_members_write_one_file_then_one_merges_and_one_conflicts(
         doc = json.loads(out)
         (row,) = doc["files"]
         assert (row["path"], row["status"], row["added"], row["deleted"]) == (
-            "shared.txt", "M", 1, 1,
+            "result.txt", "A", 1, 0,
         )  # fmt: skip
-        assert f"+from {name}" in row["patch"] and "-original" in row["patch"]
+        assert f"+from {name}" in row["patch"] and "new file" in row["patch"]
     code, out, _ = _cli(capsys, "fleet", "status", "--roster", str(roster), "--json")
     assert [m["changed_files"] for m in json.loads(out)["members"]] == [1, 1]
 
     code, out, err = _cli(capsys, "merge", "a", "--roster", str(roster))
     assert code == 0, err
     assert "merged worktree-a into main (1 file)" in out
-    assert (repo / "shared.txt").read_text() == "from a"
+    assert (repo / "result.txt").read_text() == "from a"
     head = sh_git(repo, "rev-parse", "HEAD")
     code, out, err = _cli(capsys, "merge", "b", "--roster", str(roster))
-    assert code == 1 and "conflicts in shared.txt" in err and "\n" not in err.strip()
+    assert code == 1 and "conflicts in result.txt" in err and "\n" not in err.strip()
     assert sh_git(repo, "rev-parse", "HEAD") == head and status(repo) == ""
     assert not (repo / ".git" / "MERGE_HEAD").exists()
-    assert sh_git(repo, "show", "worktree-b:shared.txt") == "from b"  # b's work kept
-    assert (wt["b"] / "shared.txt").read_text() == "from b"
+    assert sh_git(repo, "show", "worktree-b:result.txt") == "from b"  # b's work kept
+    assert (wt["b"] / "result.txt").read_text() == "from b"
 
     code, out, _ = _cli(capsys, "worktrees", "--repo", str(repo), "--json", "--roster", str(roster))
     rows = {r["member"]: (r["merged"], r["dirty"]) for r in json.loads(out)}
