@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from claude_coder.events import Boundary, Envelope, Event, SessionState
+from claude_coder.fleet.worktrees import WorktreeRef
 
 T0 = datetime(2026, 11, 25, 9, 30, 0, tzinfo=UTC)
 """The fixed clock of every snapshot."""
@@ -41,6 +42,7 @@ class Row:
     error: str | None = None
     retry: str | None = None
     resets_at: int | None = None
+    worktree: WorktreeRef | None = None
 
 
 @dataclass
@@ -105,13 +107,18 @@ class ScriptedFleet:
         *,
         resume: str | None = None,
         fork_from: str | None = None,
+        worktree: bool | str | None = None,
     ) -> object:
         self.calls.append(("add", name, profile, cwd, resume, fork_from))
+        if worktree:
+            self.calls.append(("worktree", name, worktree))
         self.set(Row(name, profile=profile, cwd=cwd))
         return None
 
-    async def close(self, name: str) -> object:
+    async def close(self, name: str, *, worktree: str = "keep") -> object:
         self.calls.append(("close", name))
+        if self.rows.get(name) is not None and self.rows[name].worktree is not None:
+            self.calls.append(("worktree", name, worktree))
         self.rows.pop(name, None)
         return None
 

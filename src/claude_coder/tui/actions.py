@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
 from textual.app import App
 
@@ -60,10 +60,12 @@ class FleetActions:
     def interrupt(self, name: str, drain: bool) -> None:
         self._run(f"interrupt {name}", lambda: self.fleet.interrupt(name, drain=drain))
 
-    def close(self, name: str) -> None:
+    def close(self, name: str, worktree: Literal["keep", "remove"] = "keep") -> None:
         async def go() -> None:
-            await self.fleet.close(name)
+            note = await self.fleet.close(name, worktree=worktree)
             self._model.forget(name)
+            if isinstance(note, str):
+                self._app.notify(note, title=f"{name} closed")
 
         self._run(f"close {name}", go)
 
@@ -98,6 +100,7 @@ class FleetActions:
                 request.cwd,
                 resume=request.resume,
                 fork_from=request.fork_from,
+                worktree=request.worktree or None,
             )
             self.on_added(request.name)
 

@@ -24,6 +24,8 @@ from textual.widgets import Input
 
 from claude_coder.errors import ClaudeCoderError
 from claude_coder.events import SaveFailed, SessionState
+from claude_coder.events import SessionState
+from claude_coder.fleet.landing import changed_files
 from claude_coder.security import visible
 from claude_coder.tui.actions import FleetActions
 from claude_coder.tui.collector import CollectorPacer
@@ -138,6 +140,7 @@ class FleetApp(App[None]):
         if result.structural:
             self.refresh_members()
             self._drop_stale_dialog()
+            self.run_worker(self._count_files(), group="files", exclusive=True)
         for screen in self.screen_stack:
             if isinstance(screen, MemberScreen) and screen.member in result.touched:
                 with contextlib.suppress(NoMatches):
@@ -164,6 +167,16 @@ class FleetApp(App[None]):
             if isinstance(screen, MemberScreen) and screen.is_mounted:
                 with contextlib.suppress(NoMatches):
                     screen.show_member(self._members.get(screen.member))
+
+    async def _count_files(self) -> None:
+        """Re-count the files each member with a worktree changed (git, in a thread)."""
+        refs = {m.name: m.worktree for m in self._members.values() if m.worktree is not None}
+        if not refs:
+            return
+        counts = await asyncio.to_thread(lambda: {n: changed_files(r) for n, r in refs.items()})
+        with contextlib.suppress(NoMatches):
+            self.fleet_screen.table.files.update(counts)
+        self.refresh_members()
 
     def member(self, name: str) -> MemberPort | None:
         """The member's last known row."""

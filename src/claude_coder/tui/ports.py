@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from claude_coder.events import Boundary, Envelope, SessionState
+from claude_coder.fleet.worktrees import WorktreeRef
 
 if TYPE_CHECKING:
     from claude_coder.security import Redactor
@@ -61,6 +62,7 @@ class MemberPort(Protocol):
     def resets_at(self) -> int | None: ...
     @property
     def retry(self) -> str | None: ...
+    def worktree(self) -> WorktreeRef | None: ...
 
 
 class FleetPort(Protocol):
@@ -90,9 +92,10 @@ class FleetPort(Protocol):
         *,
         resume: str | None = None,
         fork_from: str | None = None,
+        worktree: bool | str | None = None,
     ) -> object: ...
 
-    async def close(self, name: str) -> object: ...
+    async def close(self, name: str, *, worktree: Literal["keep", "remove"] = ...) -> object: ...
 
     async def restart(self, name: str) -> object: ...
 

@@ -25,7 +25,7 @@ from claude_coder.tui.actions import FleetActions
 from claude_coder.tui.keys import ShownKeys
 from claude_coder.tui.model import FleetModel
 from claude_coder.tui.ports import MemberPort
-from claude_coder.tui.screens.confirm import ConfirmDialog, close_question
+from claude_coder.tui.screens.diff import close_member, open_diff
 from claude_coder.tui.widgets.eventlog import EventLog
 from claude_coder.tui.widgets.members import MemberDetail, MemberTable
 from claude_coder.tui.widgets.text import show_text
@@ -65,6 +65,7 @@ class FleetScreen(Screen[None]):
         Binding("I", "interrupt(True)", "Stop+drop", show=False),
         Binding("x", "close_member", "Close"),
         Binding("R", "restart", "Restart"),
+        Binding("d", "diff", "Diff"),
     ]
 
     def __init__(
@@ -147,6 +148,8 @@ class FleetScreen(Screen[None]):
             )
         if action == "restart":
             return member is not None and member.state.value in ("error", "closed")
+        if action == "diff":
+            return member is not None and member.worktree is not None
         return True
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -171,13 +174,11 @@ class FleetScreen(Screen[None]):
         if self.selected is not None:
             self._actions.restart(self.selected)
 
+    def action_diff(self) -> None:
+        if self.selected is not None:
+            open_diff(self.app, self._members.get(self.selected))
+
     def action_close_member(self) -> None:
         name = self.selected
-        if name is None:
-            return
-
-        def closed(yes: bool | None) -> None:
-            if yes:
-                self._actions.close(name)
-
-        self.app.push_screen(ConfirmDialog(close_question(name)), closed)
+        if name is not None:
+            close_member(self.app, self._actions, name, self._members.get(name))

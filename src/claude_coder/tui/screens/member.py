@@ -30,7 +30,7 @@ from claude_coder.tui.keys import ShownKeys
 from claude_coder.tui.model import FleetModel, ToolItem
 from claude_coder.tui.ports import MemberPort
 from claude_coder.tui.screens.approval import describe_pending
-from claude_coder.tui.screens.confirm import ConfirmDialog, close_question
+from claude_coder.tui.screens.diff import close_member, open_diff
 from claude_coder.tui.widgets.conversation import Conversation
 from claude_coder.tui.widgets.prompt import PromptInput
 from claude_coder.tui.widgets.text import show_text
@@ -59,6 +59,7 @@ class MemberScreen(Screen[None]):
         Binding("ctrl+s", "terminal", "Terminal", priority=True),
         Binding("ctrl+r", "restart", "Restart", priority=True),
         Binding("ctrl+l", "close_member", "Close member", priority=True),
+        Binding("ctrl+b", "diff", "Diff", priority=True),
     ]
 
     def __init__(
@@ -165,6 +166,8 @@ class MemberScreen(Screen[None]):
             return info is not None and info.state.value in ("error", "closed")
         if action == "interrupt":
             return info is not None and (info.state.value in ("busy", "stalled") or info.queued > 0)
+        if action == "diff":
+            return info is not None and info.worktree is not None
         if action == "tools":
             items = self._model.conversation(self.member).items
             return any(isinstance(item, ToolItem) for item in items)
@@ -196,10 +199,11 @@ class MemberScreen(Screen[None]):
     def action_restart(self) -> None:
         self._actions.restart(self.member)
 
-    def action_close_member(self) -> None:
-        def closed(yes: bool | None) -> None:
-            if yes:
-                self._actions.close(self.member)
-                self.dismiss(None)
+    def action_diff(self) -> None:
+        open_diff(self.app, self._info)
 
-        self.app.push_screen(ConfirmDialog(close_question(self.member)), closed)
+    def action_close_member(self) -> None:
+        close_member(self.app, self._actions, self.member, self._info, after=self._leave)
+
+    def _leave(self) -> None:
+        self.dismiss(None)

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Select
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Select
 
 from claude_coder.fleet import MemberNameError
 from claude_coder.fleet.rosterfile import validate_member_name
@@ -35,6 +35,8 @@ class NewMemberRequest:
     """Resume this session id (same conversation)."""
     fork_from: str | None = None
     """Fork this session id (a new conversation carrying its history)."""
+    worktree: bool = False
+    """Work in its own git worktree of the repository at ``cwd``."""
 
 
 def check_member_name(name: str, taken: Collection[str]) -> str | None:
@@ -110,6 +112,7 @@ class NewMemberDialog(ModalScreen[NewMemberRequest | None]):
             )
             yield Label("working directory (empty: the profile's)")
             yield Input(self._cwd, placeholder="~/src/project", id="cwd")
+            yield Checkbox("own git worktree (branch worktree-NAME)", id="worktree")
             yield Label("", id="problem")
             with Horizontal():
                 yield Button("Cancel", id="cancel")
@@ -142,9 +145,15 @@ class NewMemberDialog(ModalScreen[NewMemberRequest | None]):
             return
         profile = self.query_one("#profile", Select).value
         cwd = self.query_one("#cwd", Input).value.strip() or None
+        worktree = self.query_one("#worktree", Checkbox).value
         self.dismiss(
             NewMemberRequest(
-                name, str(profile), cwd, resume=self._resume, fork_from=self._fork_from
+                name,
+                str(profile),
+                cwd,
+                resume=self._resume,
+                fork_from=self._fork_from,
+                worktree=worktree,
             )
         )
 

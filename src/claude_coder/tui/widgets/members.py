@@ -37,6 +37,8 @@ _COLUMNS = (
     ("tokens", "tokens"),
     ("cost", "cost"),
 )
+_FILES = ("files", "files")
+"""Shown once a member has a worktree: files it changed against its base."""
 
 
 _CUT_KEYS = ("name", "profile")
@@ -76,12 +78,15 @@ class MemberTable(DataTable[Text]):
         self._names: list[str] = []
         self._shown: tuple[Sequence[MemberPort], set[str]] = ((), set())
         self._room: Room = None
+        self._columns: tuple[tuple[str, str], ...] = _COLUMNS
+        self.files: dict[str, int | None] = {}
+        """Changed-file counts of members with a worktree (the app fills it in)."""
 
     def on_mount(self) -> None:
         self._add_columns()
 
     def _add_columns(self) -> None:
-        for label, key in _COLUMNS:
+        for label, key in self._columns:
             self.add_column(label, key=key)
 
     @property
@@ -94,14 +99,17 @@ class MemberTable(DataTable[Text]):
     def show(self, members: Sequence[MemberPort], waiting: set[str]) -> None:
         """Render ``members``; ``waiting`` adds members the model knows wait on a person."""
         self._shown = (members, waiting)
+        wide = any(m.worktree is not None for m in members)
+        columns = (*_COLUMNS, _FILES) if wide else _COLUMNS
+        changed, self._columns = columns != self._columns, columns
         rows = [(m.name, self._cells(m, m.name in waiting)) for m in members]
         room = self._room_for([cells for _, cells in rows])
         names = [name for name, _ in rows]
-        if names != self._names or room != self._room:
+        if changed or names != self._names or room != self._room:
             self._rebuild(rows, room)
             return
         for name, cells in rows:
-            for (_, key), cell in zip(_COLUMNS, _fit(cells, room), strict=True):
+            for (_, key), cell in zip(self._columns, _fit(cells, room), strict=True):
                 self.update_cell(name, key, cell, update_width=True)
 
     def _rebuild(self, rows: list[tuple[str, list[Text]]], room: Room) -> None:
@@ -125,10 +133,10 @@ class MemberTable(DataTable[Text]):
         """None when every name and profile fits; else how wide each may be (3:2)."""
         widths = [
             max([len(label), *(row[i].cell_len for row in rows)])
-            for i, (label, _) in enumerate(_COLUMNS)
+            for i, (label, _) in enumerate(self._columns)
         ]
         pad = 2 * self.cell_padding
-        cut = [i for i, (_, key) in enumerate(_COLUMNS) if key in _CUT_KEYS]
+        cut = [i for i, (_, key) in enumerate(self._columns) if key in _CUT_KEYS]
         other = sum(w + pad for i, w in enumerate(widths) if i not in cut)
         scrollbar = 2 if len(rows) + 1 > self.size.height else 0
         free = self.size.width - other - pad * len(cut) - scrollbar
@@ -146,7 +154,7 @@ class MemberTable(DataTable[Text]):
         tokens = f"{format_tokens(m.input_tokens)}/{format_tokens(m.output_tokens)}"
         last_style = theme_style(app, "text-error") if last in ("error", "limit") else ""
         shown = f"! {label}" if is_waiting else label
-        return [  # Text everywhere: a name or profile is never read as markup
+        cells = [  # Text everywhere: a name or profile is never read as markup
             Text(m.name),
             Text(shown, style=state_style(app, key)),
             Text(m.transport),
@@ -156,6 +164,10 @@ class MemberTable(DataTable[Text]):
             Text(tokens),
             Text(format_cost(m.cost_usd)),
         ]
+        if self._columns is not _COLUMNS:
+            count = self.files.get(m.name)
+            cells.append(Text("-" if m.worktree is None else "?" if count is None else str(count)))
+        return cells
 
 
 class MemberDetail(Static):
