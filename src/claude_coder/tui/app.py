@@ -140,7 +140,8 @@ class FleetApp(App[None]):
         if result.structural:
             self.refresh_members()
             self._drop_stale_dialog()
-            self.run_worker(self._count_files(), group="files", exclusive=True)
+            if any(m.worktree is not None for m in self._members.values()):
+                self.run_worker(self._count_files, thread=True, group="files", exclusive=True)
         for screen in self.screen_stack:
             if isinstance(screen, MemberScreen) and screen.member in result.touched:
                 with contextlib.suppress(NoMatches):
@@ -168,12 +169,13 @@ class FleetApp(App[None]):
                 with contextlib.suppress(NoMatches):
                     screen.show_member(self._members.get(screen.member))
 
-    async def _count_files(self) -> None:
-        """Re-count the files each member with a worktree changed (git, in a thread)."""
+    def _count_files(self) -> None:
+        """Re-count the files each member with a worktree changed (git; a thread worker)."""
         refs = {m.name: m.worktree for m in self._members.values() if m.worktree is not None}
-        if not refs:
-            return
-        counts = await asyncio.to_thread(lambda: {n: changed_files(r) for n, r in refs.items()})
+        counts = {n: changed_files(r) for n, r in refs.items()}
+        self.call_from_thread(self._show_files, counts)
+
+    def _show_files(self, counts: dict[str, int | None]) -> None:
         with contextlib.suppress(NoMatches):
             self.fleet_screen.table.files.update(counts)
         self.refresh_members()
