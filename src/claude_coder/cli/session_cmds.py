@@ -193,14 +193,11 @@ def run_cmd(
     resume, where = _resolve(resume_q or fork_q, cwd)
     _check_name(name, except_session=resume if resume_q else None)
     pset = load_profile_set(ctx)
+    if not resume:
+        where = _in_worktree(pset, profile, worktree, name, where)
     code = run_stoppable(
         lambda stopper: _run_once(
             stopper, prompt, pset, profile, as_json,
-    if not resume:
-        where = _in_worktree(pset, profile, worktree, name, where)
-    code = asyncio.run(
-        _run_once(
-            prompt, pset, profile, as_json,
             name=name, cwd=where, resume=resume, fork=bool(fork_q),
         )
     )  # fmt: skip

@@ -24,7 +24,6 @@ from textual.widgets import Input
 
 from claude_coder.errors import ClaudeCoderError
 from claude_coder.events import SaveFailed, SessionState
-from claude_coder.events import SessionState
 from claude_coder.fleet.landing import changed_files
 from claude_coder.security import visible
 from claude_coder.tui.actions import FleetActions
