@@ -75,10 +75,19 @@ class MemberInfo:
     resets_at: int | None
     retry: str | None = None
     """While ``retrying``: ``retrying 3/10: 529 overloaded``."""
+    parked: bool = False
+    """Held at its login's usage limit: its turns wait for the reset."""
+    limit_status: str | None = None
+    """The login's last rate-limit status (``allowed``, ``allowed_warning``, ``rejected``)."""
+    utilization: float | None = None
+    """How much of the login's limiting window is used (0..1), when Claude Code said."""
 
     @property
     def status(self) -> str:
-        """The state to show: ``queued`` for an idle member whose turns wait for the ceiling."""
+        """The state to show: ``parked`` at a usage limit, ``queued`` for an idle member
+        whose turns wait for the ceiling."""
+        if self.parked and self.state in _LIVE:
+            return "parked"
         if self.state is SessionState.IDLE and self.queued:
             return "queued"
         return self.state.value

@@ -129,6 +129,11 @@ class _Fields(_Strict):
     """The Claude Code binary to run; else ``$CLAUDE_CODER_CLAUDE``, PATH, the bundled one."""
     max_turns: Annotated[int, Field(ge=1)] | None = None
     """``--max-turns`` (sdk transport only)."""
+    max_budget_usd: Annotated[float, Field(gt=0)] | None = None
+    """``--max-budget-usd`` (sdk transport only): the turn that would pass it is refused."""
+    resume_after_limit: bool | None = None
+    """In a fleet: resume this member's waiting turns after a usage limit resets (else
+    they end ``limit``); None leaves it to the fleet's ``resume_after_limit``."""
 
 
 class ProfileSpec(_Fields):
