@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.integration.pty_support import pty_project
 from tests.integration.sdk_support import write_profiles
 from tests.support.fake_api import FakeApi
 
 from claude_coder.events import Boundary, Parked, RateLimited, Resumed
 from claude_coder.fleet import Fleet
+from claude_coder.transports.screen.limits import limit_screen
 
 pytestmark = pytest.mark.timeout(240)
 DEADLINE = 120.0
@@ -136,3 +139,47 @@ async def test_max_budget_usd_refuses_the_turn_that_would_pass_it(
     assert second.boundary is Boundary.LIMIT and second.reason == "budget", second
     assert "maxBudgetUsd" in (second.error or "") and not second.text
     assert fake_api.prompts_seen() == ["reply:one"], "the turn past the cap was not sent"
+
+
+def _lines(fleet: Fleet, name: str) -> list[str]:
+    process = getattr(fleet.session(name).transport, "process", None)
+    assert process is not None
+    return list(process.snapshot().lines)
+
+
+async def test_pty_members_on_one_login_park_at_the_limit_screen_and_resume(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path, seed_tui: Callable[..., Path]
+) -> None:
+    work, profiles = pty_project(tmp_path, seed_tui)
+    names = ["a", "b", "c"]
+    async with Fleet.open(
+        tmp_path / "fleet.json", max_busy=3, boot_spacing=0.05, profiles=profiles
+    ) as fleet:
+        for name in names:
+            await fleet.add(name, profile="pty", cwd=str(work))
+        seen: list[tuple[float, str | None, object]] = []
+        watcher = asyncio.create_task(_collect(fleet, (Parked, Resumed), 3, seen))
+        await asyncio.sleep(0)
+        fake_api.reset()
+        reset_at = int(time.time()) + 3 * AHEAD  # three TUIs take a while to type
+        reset_mono = time.monotonic() + (reset_at - time.time())
+        fake_api.limit_until(reset_at)
+        first = [fleet.submit(n, f"reply:{n}1") for n in names]
+        later = [fleet.submit(n, f"reply:{n}2") for n in names]
+        hit = await asyncio.wait_for(asyncio.gather(*first), DEADLINE)
+        assert [(r.boundary, r.reason) for r in hit] == [(Boundary.LIMIT, "rate_limit")] * 3, hit
+        # the screen shows the reset to the minute: the fleet waits to the minute's end
+        assert all(reset_at <= (r.resets_at or 0) < reset_at + 60 for r in hit), hit
+        for n in names:
+            screen = limit_screen(_lines(fleet, n))
+            assert screen is not None and screen.window == "5-hour", _lines(fleet, n)
+            assert not screen.auto_continue, "Claude Code's own auto-continue was cancelled"
+        assert all(m.status == "parked" for m in fleet.members())
+        done = await asyncio.wait_for(asyncio.gather(*later), DEADLINE)
+        assert [r.boundary for r in done] == [Boundary.COMPLETED] * 3, done
+        await asyncio.wait_for(watcher, 10)
+    recs = fake_api.messages_requests()
+    served = [r for r in recs if r.status == 200]
+    assert sorted(r.prompt or "" for r in recs if r.status == 429) == [f"reply:{n}1" for n in names]
+    assert all(r.started >= reset_mono for r in served), "nothing was sent during the park"
+    assert sorted(r.prompt or "" for r in served) == [f"reply:{n}2" for n in names], "once each"

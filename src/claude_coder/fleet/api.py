@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 from claude_coder.errors import FleetError
 from claude_coder.events import TurnResult
 from claude_coder.fleet.hub import FleetSubscription
-from claude_coder.fleet.manager import FleetEngine, SessionFactory, absolute_cwd
 from claude_coder.fleet.limits import LimitOptions
+from claude_coder.fleet.manager import FleetEngine, SessionFactory, absolute_cwd
 from claude_coder.fleet.member import MemberInfo
 from claude_coder.fleet.pacing import BootPacer
 from claude_coder.fleet.reaper import ChildReaper
