@@ -344,9 +344,9 @@ class FleetEngine:
         if old is not new:
             self._publish(member.name, StateChanged(old, new))
 
-    def _publish(self, name: str, event: Event) -> None:
-        sid = m.session_id if (m := self._members.get(name)) is not None else None
-        self._hub.publish(Envelope(name, sid, 0, now(), event))
+    def _publish(self, name: str, event: Event) -> None:  # the fleet's own member events
+        if (member := self._members.get(name)) is not None:
+            self._on_envelope(member, Envelope(name, member.session_id, 0, now(), event))
 
     def _gate(self, name: str) -> TurnResult | bool:  # the ceiling asks: spend caps, parks
         return self._limits.gate(name, {m.name: m.cost_usd or 0 for m in self._members.values()})

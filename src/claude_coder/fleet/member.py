@@ -19,7 +19,9 @@ from claude_coder.events import (
     ApiRetry,
     Boundary,
     Envelope,
+    Parked,
     RateLimited,
+    Resumed,
     SessionStarted,
     SessionState,
     StateChanged,
@@ -113,6 +115,8 @@ class Member:
         self.resets_at: int | None = None
         self.last_retry: ApiRetry | None = None
         """Claude Code's latest retry notice (shown while the member is ``retrying``)."""
+        self.parked = False
+        """Held at its login's usage limit (from the fleet's Parked / Resumed events)."""
 
     def __repr__(self) -> str:
         return f"<Member {self.name} {self.state.value}>"
@@ -161,6 +165,9 @@ class Member:
             if result.resets_at is not None:
                 self.resets_at = result.resets_at
             return True
+        if isinstance(ev, Parked | Resumed):
+            self.parked = isinstance(ev, Parked)
+            return True
         if isinstance(ev, RateLimited) and ev.status == "rejected":
             self.resets_at = ev.resets_at
             return False
@@ -185,7 +192,7 @@ class Member:
             "transport": self.transport,
             "cwd": self.cwd,
             "session_id": self.session_id,
-            "state": self.state.value,
+            "state": "parked" if self.parked and self.live else self.state.value,
             "last_boundary": self.last_boundary.value if self.last_boundary else None,
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
