@@ -36,6 +36,7 @@ from claude_coder.transports.screen import (
     QuestionScreen,
     Recognition,
     ScreenKind,
+    keys,
 )
 from claude_coder.transports.screen.limits import limit_screen
 from claude_coder.transports.screen.recognise import last_reply
