@@ -20,6 +20,7 @@ __all__ = [
     "Boundary",
     "Envelope",
     "Event",
+    "Parked",
     "PermissionDecided",
     "PermissionDecision",
     "PermissionRequest",
@@ -30,6 +31,7 @@ __all__ = [
     "QuestionOption",
     "QuestionRequest",
     "RateLimited",
+    "Resumed",
     "SaveFailed",
     "ScreenChanged",
     "SessionClosed",
@@ -152,6 +154,9 @@ class TurnResult(_Json):
     """What went wrong, for ``error`` and ``limit`` boundaries (redacted)."""
     resets_at: int | None = None
     """For a ``limit`` from a rate-limit rejection: when it resets (Unix seconds)."""
+    reason: str | None = None
+    """Why a ``limit``: ``rate_limit``, ``max_turns``, ``budget`` (the profile's
+    ``maxBudgetUsd``), ``member_budget`` or ``fleet_budget`` (the fleet's caps)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,11 +292,41 @@ class QuestionRequest:
 
 @dataclass(frozen=True, slots=True)
 class RateLimited(Event):
+    """Claude Code's ``rate_limit_event`` (SDK) or a limit screen (PTY) for the login."""
+
     kind: ClassVar[str] = "rate_limited"
     status: str
     """``allowed``, ``allowed_warning`` or ``rejected``."""
     resets_at: int | None = None
     rate_limit_type: str | None = None
+    utilization: float | None = None
+    """0..1 of the limiting window (top level, else its ``unifiedWindows`` entry)."""
+    windows: Mapping[str, float] = field(default_factory=dict)
+    """Utilization by window (``five_hour``, ``seven_day``, ...)."""
+    overage_status: str | None = None
+    overage_resets_at: int | None = None
+    overage_disabled_reason: str | None = None
+    using_overage: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Parked(Event):
+    """The fleet holds this member's turns: its login hit a limit until ``resets_at``."""
+
+    kind: ClassVar[str] = "parked"
+    account: str
+    """The login (Claude Code config dir) the members share."""
+    resets_at: int | None
+    resume: bool
+    """The fleet resumes the member after the reset (else its waiting turns end)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Resumed(Event):
+    """The limit of this member's login reset; its waiting turns run again."""
+
+    kind: ClassVar[str] = "resumed"
+    account: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,64 +402,9 @@ class Envelope(_Json):
     event: Event
 
 
-_EVENT_TYPES: dict[str, type[Event]] = {cls.kind: cls for cls in Event.__subclasses__()}
-"""Every event kind defined above, for ``event_from_json``."""
-
-
-def _usage(d: Mapping[str, Any] | None) -> Usage | None:
-    if d is None:
-        return None
-    return Usage(**{k: v for k, v in d.items() if k != "kind"})
-
-
-def _tool_call(d: Mapping[str, Any]) -> ToolCall:
-    return ToolCall(id=d["id"], name=d["name"], input=dict(d.get("input") or {}))
-
-
-def _turn_result(d: Mapping[str, Any]) -> TurnResult:
-    return TurnResult(
-        boundary=Boundary(d["boundary"]),
-        session_id=d.get("session_id"),
-        text=d.get("text", ""),
-        tool_calls=tuple(_tool_call(t) for t in d.get("tool_calls", ())),
-        denials=tuple(_tool_call(t) for t in d.get("denials", ())),
-        usage=_usage(d.get("usage")),
-        cost_usd=d.get("cost_usd"),
-        duration_s=d.get("duration_s", 0.0),
-        error=d.get("error"),
-        resets_at=d.get("resets_at"),
-    )
-
-
-def _question(d: Mapping[str, Any]) -> Question:
-    return Question(
-        question=d["question"],
-        header=d.get("header", ""),
-        options=tuple(
-            QuestionOption(o["label"], o.get("description", "")) for o in d.get("options", ())
-        ),
-        multi_select=bool(d.get("multi_select", False)),
-    )
-
-
-def event_from_json(data: Mapping[str, Any]) -> Event:
-    """Read back an event written by ``to_json()``; raises ``ValueError`` on an unknown kind."""
-    kind = data.get("kind")
-    cls = _EVENT_TYPES.get(str(kind))
-    if cls is None:
-        raise ValueError(f"unknown event kind {kind!r}")
-    fields = {k: v for k, v in data.items() if k != "kind"}
-    if cls is StateChanged:
-        return StateChanged(SessionState(fields["old"]), SessionState(fields["new"]))
-    if cls is TurnEnded:
-        return TurnEnded(_turn_result(fields["result"]))
-    if cls is QuestionAsked:
-        return QuestionAsked(fields["request_id"], tuple(_question(q) for q in fields["questions"]))
-    if cls is ToolCall:
-        return _tool_call(fields)
-    return cls(**fields)
-
-
 def now() -> datetime:
     """The current time in UTC (one place, so tests and envelopes agree)."""
     return datetime.now(UTC)
+
+
+from claude_coder.events_json import event_from_json  # noqa: E402  (reads the types above)

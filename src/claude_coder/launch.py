@@ -170,6 +170,8 @@ def _profile_args(profile: Profile, transport: str) -> list[str]:
         args += ["--append-system-prompt", profile.append_system_prompt]
     if profile.max_turns is not None and transport == "sdk":
         args += ["--max-turns", str(profile.max_turns)]
+    if profile.max_budget_usd is not None and transport == "sdk":
+        args += ["--max-budget-usd", str(profile.max_budget_usd)]
     return args
 
 

@@ -146,6 +146,9 @@ class FakeApi:
         self._front: asyncio.Server | None = None
         self.front: first_party.Front | None = None
         """The first-party front on :attr:`port` (see ``tests/support/first_party.py``)."""
+        self._limit_claim = "five_hour"
+        self.limited_until: float | None = None
+        """While ``time.time()`` is before it, every messages request gets a 429."""
 
     # ---- lifecycle -------------------------------------------------------------------
     @property
@@ -217,6 +220,13 @@ class FakeApi:
         loop, ev = self._loop, self._release
         if loop is not None and ev is not None and not loop.is_closed():
             loop.call_soon_threadsafe(ev.set)
+
+    def limit_until(self, reset_at: int, claim: str = "five_hour") -> None:
+        """Answer every messages request with the subscription's 429 (unified headers,
+        ``-status: rejected``, ``-reset: reset_at``) until ``reset_at`` (Unix seconds):
+        the account-wide limit, whatever the prompt."""
+        self._limit_claim = claim
+        self.limited_until = reset_at
 
     def reset(self) -> None:
         """Forget the log and counters; release stalls."""
@@ -351,6 +361,9 @@ class FakeApi:
             err = {"type": "invalid_request_error", "message": "body must be a JSON object"}
             return web.json_response({"type": "error", "error": err}, status=400)
         plan = fake_scripts.plan_for(body)
+        until = self.limited_until
+        if until is not None and time.time() < until:
+            plan = fake_scripts.account_limit(int(until), self._limit_claim, plan.side)
         rec.script, rec.side = plan.script, plan.side
         self._bump(rec, +1)
         try:

@@ -209,6 +209,17 @@ def _retry(arg: str) -> Plan:
     return plan
 
 
+def account_limit(reset_at: int, claim: str, side: bool) -> Plan:
+    """The 429 for any request while the fake's account-wide limit is on."""
+    plan = _error(429, "rate_limit_error", "Fake API: rate limit reached")
+    plan.script, plan.side = "account_limit", side
+    plan.headers = rate_limit_headers(reset_at, claim)
+    plan.headers["anthropic-ratelimit-unified-5h-utilization"] = "1.0"
+    plan.headers["anthropic-ratelimit-unified-5h-reset"] = str(reset_at)
+    plan.headers["anthropic-ratelimit-unified-5h-status"] = "rejected"
+    return plan
+
+
 def _ask(arg: str) -> Plan:
     parts = [p.strip() for p in arg.split("|")]
     question = parts[0] or "Which colour?"

@@ -91,15 +91,24 @@ def _header(snapshot: RosterSnapshot) -> str:
 
 @click.group("fleet", invoke_without_command=True)
 @_roster_option
+@click.option(
+    "--budget",
+    "budget_usd",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="USD",
+    help="Spend cap for the whole fleet: once the members' total reaches it, no new turn "
+    "starts (each ends 'limit', reason fleet_budget).",
+)
 @click.pass_context
-def fleet_group(ctx: click.Context, roster_path: Path | None) -> None:
+def fleet_group(ctx: click.Context, roster_path: Path | None, budget_usd: float | None) -> None:
     """Open the fleet in the TUI (named sessions side by side under a ceiling)."""
     ctx.meta["fleet_roster"] = roster_path
     if ctx.invoked_subcommand is not None:
         return
     from claude_coder.tui.app import run_fleet_tui
 
-    code = run_fleet_tui(roster_path, state(ctx).profiles_path)
+    code = run_fleet_tui(roster_path, state(ctx).profiles_path, budget_usd)
     if code:
         raise click.exceptions.Exit(code)
 
@@ -125,6 +134,8 @@ def status_cmd(ctx: click.Context, roster_path: Path | None, as_json: bool) -> N
         out.print("(no members)")
     else:
         out.print(_table(snapshot))
+        spent = sum(m.cost_usd or 0.0 for m in snapshot.members)
+        out.print(f"spend: ${spent:.4f} in total")
     for m in snapshot.members:
         if m.error:
             out.print(f"{escape(_cell(m.name))}: {escape(visible(m.error))}")

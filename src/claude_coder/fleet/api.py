@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 from claude_coder.errors import FleetError
 from claude_coder.events import TurnResult
 from claude_coder.fleet.hub import FleetSubscription
+from claude_coder.fleet.limits import LimitOptions
 from claude_coder.fleet.manager import FleetEngine, SessionFactory, absolute_cwd
 from claude_coder.fleet.member import MemberInfo
 from claude_coder.fleet.pacing import BootPacer
@@ -63,6 +64,9 @@ class Fleet:
         lock_timeout: float = 0.0,
         close_timeout: float = 30.0,
         reap_children: bool = True,
+        resume_after_limit: bool = True,
+        budget_usd: float | None = None,
+        member_budget_usd: float | None = None,
     ) -> Fleet:
         """Lock the roster (default: the user state dir's ``fleet.json``) and re-attach.
 
@@ -72,7 +76,14 @@ class Fleet:
         roster open, :class:`~claude_coder.errors.RosterCorruptError` (naming the
         backup) when it could not be read. With ``reap_children`` (default), a watchdog
         process stops the members' Claude Code if this process dies without closing.
+
+        Limits: members on one login park together at its usage limit and resume after
+        the reset (``resume_after_limit=False``: their waiting turns end ``limit``).
+        Spend: once the members' total reaches ``budget_usd`` (or one member's spend
+        ``member_budget_usd``) no new turn starts; each refused turn ends ``limit`` with
+        ``reason`` ``fleet_budget`` (``member_budget``) and says why in ``error``.
         """
+        limits = LimitOptions(resume_after_limit, budget_usd, member_budget_usd)
         if isinstance(roster, Roster):
             opened = roster
             opened.autosave = False
@@ -90,6 +101,7 @@ class Fleet:
             session_factory=session_factory,
             close_timeout=close_timeout,
             reaper=reaper,
+            limits=limits,
         )
         await engine.start()
         return cls(engine)

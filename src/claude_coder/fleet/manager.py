@@ -29,8 +29,17 @@ from claude_coder.errors import (
     SessionClosedError,
     SessionError,
 )
-from claude_coder.events import Envelope, SaveFailed, SessionState, StateChanged, now
+from claude_coder.events import (
+    Envelope,
+    Event,
+    SaveFailed,
+    SessionState,
+    StateChanged,
+    TurnResult,
+    now,
+)
 from claude_coder.fleet.hub import Hub
+from claude_coder.fleet.limits import FleetLimits, LimitOptions, login_of
 from claude_coder.fleet.member import (
     Member,
     MemberInfo,
@@ -49,7 +58,6 @@ from claude_coder.fleet.worktrees import WorktreeRef
 from claude_coder.session_tasks import TaskOwner
 
 if TYPE_CHECKING:
-    from claude_coder.events import TurnResult
     from claude_coder.fleet.hub import FleetSubscription
     from claude_coder.fleet.turns import FleetTurn
     from claude_coder.profiles import ProfileSet
@@ -76,6 +84,7 @@ class FleetEngine:
         session_factory: SessionFactory | None = None,
         close_timeout: float = 30.0,
         reaper: ChildReaper | None = None,
+        limits: LimitOptions | None = None,
     ) -> None:
         self.profiles = profiles
         self.close_timeout = close_timeout
@@ -87,7 +96,10 @@ class FleetEngine:
         self._tasks = TaskOwner("fleet")
         self._members: dict[str, Member] = {}
         self._boots: dict[str, asyncio.Task[None]] = {}
-        self._ceiling = Ceiling(max_busy, self._members, self._tasks.spawn)
+        self._ceiling = Ceiling(max_busy, self._members, self._tasks.spawn, self._gate)
+        self._limits = FleetLimits(
+            self._publish, self._tasks.spawn, self._ceiling.kick, limits, self._pacer
+        )
         self._closing = False
         self._shutdown_task: asyncio.Task[None] | None = None
         self._reaper = reaper
@@ -134,6 +146,7 @@ class FleetEngine:
         for record in self._roster.members():
             member = Member(record)
             self._members[member.name] = member
+            self._profile_transport(member.profile, member.name)
             self._spawn_boot(member, resume=member.session_id)
 
     async def wait_ready(self) -> None:
@@ -162,7 +175,7 @@ class FleetEngine:
     ) -> MemberInfo:
         self.check_new(name)
         record = with_worktree(
-            RosterMember(name, profile, self._profile_transport(profile), cwd), worktree
+            RosterMember(name, profile, self._profile_transport(profile, name), cwd), worktree
         )
         member = Member(record)
         self._members[name] = member
@@ -332,6 +345,7 @@ class FleetEngine:
             env = dataclasses.replace(env, name=member.name)
         changed = member.observe(env)
         self._hub.publish(env)
+        self._limits.observe(member.name, env.event)
         if changed:
             self._update_roster(member)
         if isinstance(env.event, StateChanged):
@@ -345,8 +359,14 @@ class FleetEngine:
     def _publish_state(self, member: Member, old: SessionState, new: SessionState) -> None:
         self._update_roster(member)
         if old is not new:
-            event = StateChanged(old, new)
-            self._hub.publish(Envelope(member.name, member.session_id, 0, now(), event))
+            self._publish(member.name, StateChanged(old, new))
+
+    def _publish(self, name: str, event: Event) -> None:  # the fleet's own member events
+        if (member := self._members.get(name)) is not None:
+            self._on_envelope(member, Envelope(name, member.session_id, 0, now(), event))
+
+    def _gate(self, name: str) -> TurnResult | bool:  # the ceiling asks: spend caps, parks
+        return self._limits.gate(name, {m.name: m.cost_usd or 0 for m in self._members.values()})
 
     def _update_roster(self, member: Member) -> None:
         if member.name not in self._roster:
@@ -374,6 +394,7 @@ class FleetEngine:
 
     async def _forget(self, member: Member) -> None:
         self._members.pop(member.name, None)
+        self._limits.forget(member.name)
         with contextlib.suppress(MemberNotFoundError):
             self._roster.remove(member.name)
         await self._sync.flush()
@@ -390,17 +411,21 @@ class FleetEngine:
 
     def _info(self, member: Member) -> MemberInfo:
         name = member.name
-        return member.info(self._ceiling.waiting_for(name), self._ceiling.handed_over(name))
+        info = member.info(self._ceiling.waiting_for(name), self._ceiling.handed_over(name))
+        return self._limits.decorate(info)
 
     def _check_open(self) -> None:
         if self._closing:
             raise FleetError("the fleet is closed")
 
-    def _profile_transport(self, profile: str) -> str:
+    def _profile_transport(self, profile: str, name: str) -> str:
+        """The profile's transport; binds ``name`` to the profile's login for limits."""
         from claude_coder.session_launch import resolve_profile
 
         needed = self._factory is default_session_factory
         prof = resolve_profile(profile, self.profiles, needed=needed)
+        resume = prof.resume_after_limit if prof is not None else None
+        self._limits.bind(name, login_of(prof), resume)
         return str(prof.transport) if prof is not None else "sdk"
 
 

@@ -20,7 +20,9 @@ from claude_coder.events import (
     ApiRetry,
     Boundary,
     Envelope,
+    Parked,
     RateLimited,
+    Resumed,
     SessionStarted,
     SessionState,
     StateChanged,
@@ -87,10 +89,19 @@ class MemberInfo:
     """While ``retrying``: ``retrying 3/10: 529 overloaded``."""
     worktree: WorktreeRef | None = None
     """The member's own git worktree (its ``cwd``), when it has one."""
+    parked: bool = False
+    """Held at its login's usage limit: its turns wait for the reset."""
+    limit_status: str | None = None
+    """The login's last rate-limit status (``allowed``, ``allowed_warning``, ``rejected``)."""
+    utilization: float | None = None
+    """How much of the login's limiting window is used (0..1), when Claude Code said."""
 
     @property
     def status(self) -> str:
-        """The state to show: ``queued`` for an idle member whose turns wait for the ceiling."""
+        """The state to show: ``parked`` at a usage limit, ``queued`` for an idle member
+        whose turns wait for the ceiling."""
+        if self.parked and self.state in _LIVE:
+            return "parked"
         if self.state is SessionState.IDLE and self.queued:
             return "queued"
         return self.state.value
@@ -117,6 +128,8 @@ class Member:
         self.last_retry: ApiRetry | None = None
         """Claude Code's latest retry notice (shown while the member is ``retrying``)."""
         self.worktree = worktree_of(record)
+        self.parked = False
+        """Held at its login's usage limit (from the fleet's Parked / Resumed events)."""
 
     def __repr__(self) -> str:
         return f"<Member {self.name} {self.state.value}>"
@@ -165,6 +178,9 @@ class Member:
             if result.resets_at is not None:
                 self.resets_at = result.resets_at
             return True
+        if isinstance(ev, Parked | Resumed):
+            self.parked = isinstance(ev, Parked)
+            return True
         if isinstance(ev, RateLimited) and ev.status == "rejected":
             self.resets_at = ev.resets_at
             return False
@@ -189,7 +205,7 @@ class Member:
             "transport": self.transport,
             "cwd": self.cwd,
             "session_id": self.session_id,
-            "state": self.state.value,
+            "state": "parked" if self.parked and self.live else self.state.value,
             "last_boundary": self.last_boundary.value if self.last_boundary else None,
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,

@@ -8,7 +8,9 @@ Both build on the session layer's ``TurnFuture``.
 :class:`Ceiling` runs at most ``max_busy`` turns at once, one per member, starting the
 oldest waiting turn whose member is free. A turn for a member that is still starting
 waits without holding a slot; a turn for a member that cannot run (closed, error)
-fails at once with a message saying how to restart it.
+fails at once with a message saying how to restart it. A ``gate`` (the fleet's limits
+and spend caps) may hold a member's turns (parked at a usage limit) or end them with
+a ``limit`` result (a spend cap reached).
 """
 
 from __future__ import annotations
@@ -19,10 +21,15 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from claude_coder.errors import SessionClosedError, SessionError
+from claude_coder.events import TurnResult
 from claude_coder.fleet.member import Member
 from claude_coder.session_turns import TurnFuture, TurnHandle, TurnStatus
 
-__all__ = ["Ceiling", "FleetTurn", "Spawn"]
+__all__ = ["Ceiling", "FleetTurn", "Gate", "Spawn"]
+
+Gate = Callable[[str], "TurnResult | bool"]
+"""Asked before a member's next turn starts: True holds it (the member is parked), a
+result ends it at once (a spend cap), False lets it run."""
 
 Spawn = Callable[..., "asyncio.Task[None]"]
 """Starts a coroutine as a task of the fleet's task group: ``spawn(coro, name=...)``."""
@@ -54,12 +61,19 @@ class FleetTurn(TurnFuture):
 class Ceiling:
     """At most ``max_busy`` members run a turn at once; the rest wait in order."""
 
-    def __init__(self, max_busy: int, members: Mapping[str, Member], spawn: Spawn) -> None:
+    def __init__(
+        self,
+        max_busy: int,
+        members: Mapping[str, Member],
+        spawn: Spawn,
+        gate: Gate | None = None,
+    ) -> None:
         if max_busy < 1:
             raise ValueError("max_busy must be at least 1")
         self.max_busy = max_busy
         self._members = members
         self._spawn = spawn
+        self._gate = gate
         self._waiting: collections.deque[FleetTurn] = collections.deque()
         self._running: dict[str, FleetTurn] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -132,6 +146,13 @@ class Ceiling:
                 turn.fail(SessionError(why))
                 continue
             if member.booting or turn.name in self._running:
+                continue
+            verdict = self._gate(turn.name) if self._gate is not None else False
+            if isinstance(verdict, TurnResult):  # a spend cap, or a limit not waited out
+                self._waiting.remove(turn)
+                turn.resolve(verdict)
+                continue
+            if verdict:  # parked for a usage limit: stays queued, in order
                 continue
             if len(self._running) >= self.max_busy:
                 continue

@@ -131,6 +131,11 @@ class _Fields(_Strict):
     """``--max-turns`` (sdk transport only)."""
     worktree_setup: str | None = None
     """A shell command run once in a member's new worktree (install dependencies, say)."""
+    max_budget_usd: Annotated[float, Field(gt=0)] | None = None
+    """``--max-budget-usd`` (sdk transport only): the turn that would pass it is refused."""
+    resume_after_limit: bool | None = None
+    """In a fleet: resume this member's waiting turns after a usage limit resets (else
+    they end ``limit``); None leaves it to the fleet's ``resume_after_limit``."""
 
 
 class ProfileSpec(_Fields):

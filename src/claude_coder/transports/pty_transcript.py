@@ -100,6 +100,8 @@ class TurnReader:
         self._usage: dict[str, Mapping[str, Any]] = {}
         self.end: Boundary | None = None
         self.error: str | None = None
+        self.limit_reason: str | None = None
+        """``rate_limit`` when the turn ended at the login's usage limit."""
         self.interrupted_for_tool = False
         self.started = False
         self.since: float | None = None
@@ -137,6 +139,7 @@ class TurnReader:
             self.error = content_text(msg.get("content")) or "API error"
             limited = record.get("error") == "rate_limit"
             self.end = Boundary.LIMIT if limited else Boundary.ERROR
+            self.limit_reason = "rate_limit" if limited else None
             return []
         out: list[Event] = []
         for block in msg.get("content") or []:

@@ -36,7 +36,9 @@ from claude_coder.transports.screen import (
     QuestionScreen,
     Recognition,
     ScreenKind,
+    keys,
 )
+from claude_coder.transports.screen.limits import limit_screen
 from claude_coder.transports.screen.recognise import last_reply
 
 __all__ = ["TurnWatcher"]
@@ -133,7 +135,10 @@ class TurnWatcher:
                 await self._question(rec)
             elif rec.kind.idle_like:
                 if await self._over():
-                    return self.result(rec, loop.time() - started)
+                    result = self.result(rec, loop.time() - started)
+                    if result.reason == "rate_limit":
+                        await self._cancel_auto_continue()
+                    return result
             elif rec.kind is _K.EXITED or self.lost is not None:
                 raise ChildExited("Claude Code exited mid-turn")
             elif rec.kind is _K.AUTO_MODE_UNAVAILABLE:
@@ -213,8 +218,29 @@ class TurnWatcher:
             usage=r.usage(),
             duration_s=round(duration, 6),
             error=r.error if end in (Boundary.ERROR, Boundary.LIMIT) else None,
-            resets_at=resets_at(r.error or "") if end is Boundary.LIMIT else None,
+            resets_at=self._resets_at(r.error) if end is Boundary.LIMIT else None,
+            reason=r.limit_reason if end is Boundary.LIMIT else None,
         )
+
+    def _resets_at(self, error: str | None) -> int | None:
+        """The reset of a usage limit: the end of the minute the screen shows, else
+        the transcript's wording."""
+        shown = limit_screen(self.proc.snapshot().lines)
+        minute = resets_at(shown.reset) if shown is not None and shown.reset else None
+        return minute + 59 if minute is not None else resets_at(error or "")
+
+    async def _cancel_auto_continue(self) -> None:
+        """Claude Code offers to continue by itself at the reset (``Esc to cancel``):
+        cancel it, so the only turn sent after the reset is the one its caller sends."""
+        shown = limit_screen(self.proc.snapshot().lines)
+        if shown is None or not shown.auto_continue:
+            return
+        async with self.keys:
+            await self.proc.write(keys.ESC)
+            try:
+                await self.proc.wait_for(_no_auto_continue, 5, what="auto-continue cancelled")
+            except TimeoutError:
+                _log.warning("Claude Code's auto-continue could not be cancelled with Esc")
 
     async def _pending_call(self, names: tuple[str, ...]) -> ToolCall | None:
         """The tool call the dialog is about, from the transcript (it may lag a little)."""
@@ -320,6 +346,10 @@ class _Box(Generic[T]):
 
 async def _boxed(aw: Awaitable[T]) -> _Box[T]:
     return _Box(await aw)
+
+
+def _no_auto_continue(rec: Recognition) -> bool:
+    return "auto_continue" not in rec.notices
 
 
 def _settled_kind(rec: Recognition) -> bool:

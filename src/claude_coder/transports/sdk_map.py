@@ -18,6 +18,7 @@ from typing import Any
 from claude_agent_sdk import (
     AssistantMessage,
     RateLimitEvent,
+    RateLimitInfo,
     ResultMessage,
     StreamEvent,
     SystemMessage,
@@ -114,6 +115,34 @@ def api_retry(data: Mapping[str, Any]) -> ApiRetry:
         status=status if isinstance(status, int) and not isinstance(status, bool) else None,
         message=error if isinstance(error, str) else "",
         delay_s=round(number("retry_delay_ms") / 1000, 3),
+    )
+
+
+def rate_limited(info: RateLimitInfo) -> RateLimited:
+    """The event for one ``rate_limit_info``: every field Claude Code sends (camelCase in
+    2.1.331), with ``utilization`` taken from the limiting window when not at the top."""
+    raw = info.raw if isinstance(info.raw, Mapping) else {}
+    windows: dict[str, float] = {}
+    unified = raw.get("unifiedWindows")
+    for name, window in (unified if isinstance(unified, Mapping) else {}).items():
+        value = window.get("utilization") if isinstance(window, Mapping) else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            windows[str(name)] = float(value)
+    kind = info.rate_limit_type
+    utilization = info.utilization
+    if utilization is None and windows:
+        utilization = windows.get(str(kind)) if kind in windows else max(windows.values())
+    using = raw.get("isUsingOverage")
+    return RateLimited(
+        str(info.status),
+        info.resets_at,
+        kind,
+        utilization=utilization,
+        windows=windows,
+        overage_status=info.overage_status,
+        overage_resets_at=info.overage_resets_at,
+        overage_disabled_reason=info.overage_disabled_reason,
+        using_overage=using if isinstance(using, bool) else None,
     )
 
 
@@ -224,9 +253,8 @@ class TurnMapper:
         ]
 
     def _rate_limit(self, msg: RateLimitEvent) -> list[Event]:
-        info = msg.rate_limit_info
-        ev = RateLimited(str(info.status), info.resets_at, info.rate_limit_type)
-        if info.status == "rejected" and self.turn is not None:
+        ev = rate_limited(msg.rate_limit_info)
+        if ev.status == "rejected" and self.turn is not None:
             self.turn.rejected = ev
         return [ev]
 
@@ -238,7 +266,7 @@ class TurnMapper:
         self.turn = None
         self.session_id = msg.session_id or self.session_id
         usage = usage_from_result(msg)
-        boundary, error = self._boundary(msg, turn)
+        boundary, error, reason = self._boundary(msg, turn)
         text = msg.result if (not msg.is_error and isinstance(msg.result, str)) else ""
         if not text and turn.texts:
             text = turn.texts[-1]
@@ -262,25 +290,30 @@ class TurnMapper:
             duration_s=msg.duration_ms / 1000.0,
             error=error,
             resets_at=turn.rejected.resets_at if turn.rejected else None,
+            reason=reason,
         )
         return [usage, TurnEnded(result)]
 
     @staticmethod
-    def _boundary(msg: ResultMessage, turn: _Turn) -> tuple[Boundary, str | None]:
+    def _boundary(msg: ResultMessage, turn: _Turn) -> tuple[Boundary, str | None, str | None]:
+        """The boundary, what went wrong, and for a ``limit`` why (``TurnResult.reason``)."""
         detail = msg.result if isinstance(msg.result, str) and msg.result.strip() else None
         detail = detail or "; ".join(msg.errors or ()) or turn.error_text
         if msg.terminal_reason in _ABORTED or (
             turn.interrupt_requested and msg.subtype == "error_during_execution"
         ):
-            return Boundary.INTERRUPTED, None
+            return Boundary.INTERRUPTED, None, None
+        if msg.subtype == "error_max_budget_usd":
+            why = "spend cap reached (the profile's maxBudgetUsd)"
+            return Boundary.LIMIT, f"{why}: {detail}" if detail else why, "budget"
         if msg.subtype in _LIMIT_SUBTYPES or msg.terminal_reason == "max_turns":
-            return Boundary.LIMIT, detail or msg.subtype
+            return Boundary.LIMIT, detail or msg.subtype, "max_turns"
         if turn.rejected is not None or msg.api_error_status == 429:
-            return Boundary.LIMIT, detail or "rate limit reached"
+            return Boundary.LIMIT, detail or "rate limit reached", "rate_limit"
         if msg.is_error:
             detail = detail or msg.subtype
             status = msg.api_error_status
             if status is not None and str(status) not in detail:
                 detail += f" (HTTP {status})"
-            return Boundary.ERROR, detail
-        return Boundary.COMPLETED, None
+            return Boundary.ERROR, detail, None
+        return Boundary.COMPLETED, None, None

@@ -372,17 +372,27 @@ def make_app(
     return FleetApp(fleet, catalog, profiles, clock=clock, blink=blink)
 
 
-def run_fleet_tui(roster_path: Path | None, profiles_path: Path | None) -> int:
-    """Open the fleet from ``roster_path`` and run the TUI until the person quits.
+def run_fleet_tui(
+    roster_path: Path | None, profiles_path: Path | None, budget_usd: float | None = None
+) -> int:
+    """Open the fleet from ``roster_path`` and run the TUI until the person quits
+    (``budget_usd``: the fleet's spend cap, ``fleet --budget``).
 
     Returns the exit code: 0, or 143/129 when SIGTERM/SIGHUP closed the fleet.
     """
     from claude_coder.cli.stopping import run_stoppable
 
-    return run_stoppable(lambda stopper: _run(stopper, roster_path, profiles_path), reap=False)
+    return run_stoppable(
+        lambda stopper: _run(stopper, roster_path, profiles_path, budget_usd), reap=False
+    )
 
 
-async def _run(stopper: Stopper, roster_path: Path | None, profiles_path: Path | None) -> int:
+async def _run(
+    stopper: Stopper,
+    roster_path: Path | None,
+    profiles_path: Path | None,
+    budget_usd: float | None = None,
+) -> int:
     from claude_coder.catalog import Catalog
     from claude_coder.fleet import Fleet
     from claude_coder.profiles import known_secrets, load_profiles
@@ -391,7 +401,7 @@ async def _run(stopper: Stopper, roster_path: Path | None, profiles_path: Path |
     profile_set = load_profiles(profiles_path)
     secrets, _ = known_secrets(profile_set)  # masked in the history view, best effort
     catalog = RedactedCatalog(Catalog(), Redactor(secrets))
-    async with Fleet.open(roster=roster_path, profiles=profile_set) as fleet:
+    async with Fleet.open(roster=roster_path, profiles=profile_set, budget_usd=budget_usd) as fleet:
         app = make_app(fleet, catalog, profile_set.names())
         stopper.on_stop = app.exit
         await app.run_async()

@@ -40,6 +40,7 @@ __all__ = [
     "format_cost",
     "format_resets",
     "format_tokens",
+    "limit_warning",
     "log_text",
     "member_status",
     "tool_summary",
@@ -172,16 +173,31 @@ def log_text(envelope: Envelope) -> str | None:
     return f"{envelope.time:%H:%M:%S} {text}"
 
 
+def limit_warning(limit_status: str | None, utilization: float | None) -> str:
+    """`` ⚠ 85%`` when the login nears its limit (``allowed_warning`` or 80% used), else ``""``."""
+    high = utilization is not None and utilization >= 0.8
+    if limit_status != "allowed_warning" and not high:
+        return ""
+    return f" ⚠ {utilization:.0%}" if utilization is not None else " ⚠"
+
+
 def member_status(
-    state: SessionState, waiting: bool, queued: int, last_boundary: str | None
+    state: SessionState,
+    waiting: bool,
+    queued: int,
+    last_boundary: str | None,
+    parked: bool = False,
 ) -> tuple[str, str]:
     """The state label a member shows and the key of its colour in :data:`STATE_STYLE`.
 
-    Waiting on a person wins over everything; a member idle after a limit shows
-    ``limit``; an idle member whose turns wait for the ceiling shows ``queued``.
+    Waiting on a person wins over everything; a member held at its login's usage limit
+    shows ``parked``; a member idle after a limit shows ``limit``; an idle member whose
+    turns wait for the ceiling shows ``queued``.
     """
     if waiting:
         return "waiting", "waiting"
+    if parked and state in (SessionState.IDLE, SessionState.BUSY):
+        return "parked", "limit"
     if state is not SessionState.IDLE:
         return state.value, state.value
     if last_boundary == "limit":

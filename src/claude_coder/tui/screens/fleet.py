@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
 
 from claude_coder.tui.actions import FleetActions
+from claude_coder.tui.format import format_cost
 from claude_coder.tui.keys import ShownKeys
 from claude_coder.tui.model import FleetModel
 from claude_coder.tui.ports import MemberPort
@@ -125,6 +126,13 @@ class FleetScreen(Screen[None]):
         if errors:
             title.append(" · ")
             title.append(f"{errors} in error", style=state_style(self.app, "error"))
+        parked = sum(1 for m in members if getattr(m, "parked", False))
+        if parked:
+            title.append(" · ")
+            title.append(f"{parked} parked at a limit", style=state_style(self.app, "limit"))
+        spent = sum(m.cost_usd or 0.0 for m in members)
+        if spent:
+            title.append(f" · {format_cost(spent)} spent")
         show_text(self.query_one("#title", Label), title, layout=False)  # one row
 
     def _show_detail(self) -> None:

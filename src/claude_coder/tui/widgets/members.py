@@ -19,6 +19,7 @@ from claude_coder.tui.format import (
     format_cost,
     format_resets,
     format_tokens,
+    limit_warning,
     member_status,
 )
 from claude_coder.tui.ports import MemberPort
@@ -150,7 +151,9 @@ class MemberTable(DataTable[Text]):
         app = self.app
         is_waiting = waiting or m.waiting
         last = m.last_boundary.value if m.last_boundary is not None else None
-        label, key = member_status(m.state, is_waiting, m.queued, last)
+        parked = bool(getattr(m, "parked", False))
+        label, key = member_status(m.state, is_waiting, m.queued, last, parked)
+        label += limit_warning(getattr(m, "limit_status", None), getattr(m, "utilization", None))
         tokens = f"{format_tokens(m.input_tokens)}/{format_tokens(m.output_tokens)}"
         last_style = theme_style(app, "text-error") if last in ("error", "limit") else ""
         shown = f"! {label}" if is_waiting else label
