@@ -76,10 +76,12 @@ class LaunchSpec:
     cwd: str
     transport: str
     session_id: str | None
-    """Pre-assigned uuid (sdk, new session) or the resumed id; None when late-bound."""
+    """Pre-assigned uuid (sdk new session, any fork) or the resumed id; None when late-bound."""
     profile: Profile
     redactor: Redactor
     name: str | None = None
+    resumed_from: str | None = None
+    """The session resumed or forked from (its totals are where this process starts)."""
     binary_why: str = ""
     """Why this binary: ``profile claudePath``, ``$CLAUDE_CODER_CLAUDE``, ``PATH``, ``bundled``."""
 
@@ -143,7 +145,11 @@ def _session_args(
     if resume is not None:
         args = [f"--resume={resume}"] if transport == "sdk" else ["--resume", resume]
         if fork:
-            return [*args, "--fork-session"], None
+            # A fork gets its id now, so every caller knows it before the first turn
+            # (Claude Code takes --session-id together with --fork-session).
+            new = session_id or str(uuid.uuid4())
+            flag = [f"--session-id={new}"] if transport == "sdk" else ["--session-id", new]
+            return [*args, "--fork-session", *flag], new
         return args, _as_uuid(resume)
     if fork:
         raise ConfigError("fork needs a session to fork from (resume=...)")
@@ -239,6 +245,7 @@ def build_launch(
         profile=profile,
         redactor=red,
         name=name,
+        resumed_from=resume,
         binary_why=why,
     )
 

@@ -112,7 +112,9 @@ def test_resume_and_fork(claude_stub: Path) -> None:
     assert resumed.session_id == sid
     forked = launch(Profile(name="p"), claude_stub, resume=sid, fork=True)
     assert f"--resume={sid}" in forked.argv and "--fork-session" in forked.argv
-    assert forked.session_id is None
+    assert forked.session_id is not None and forked.session_id != sid
+    assert f"--session-id={forked.session_id}" in forked.argv
+    assert forked.resumed_from == sid
     with pytest.raises(ConfigError, match="fork needs"):
         launch(Profile(name="p"), claude_stub, fork=True)
 

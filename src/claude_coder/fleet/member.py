@@ -151,6 +151,8 @@ class Member:
                 self.cost_usd = (self.cost_usd or 0.0) + result.cost_usd
             if result.resets_at is not None:
                 self.resets_at = result.resets_at
+            if result.session_id:
+                self.session_id = result.session_id
             return True
         if isinstance(ev, RateLimited) and ev.status == "rejected":
             self.resets_at = ev.resets_at
