@@ -83,7 +83,9 @@ class Session:
         profiles file; default: the usual search) or a Profile. ``transport`` takes a
         ready Transport (e.g. :class:`~claude_coder.transports.fake.FakeTransport`)
         instead of launching Claude Code. ``persist`` defaults to True for a named or
-        resumed session (and always on ``pty``) and False otherwise (ephemeral).
+        resumed session (and always on ``pty``) and False otherwise (ephemeral). A fork
+        (``resume=X, fork=True``) without a ``name`` is called ``<X's name>-fork-<n>``
+        when X has a name (never X's own name), else it has none.
         ``on_event`` is subscribed before the start, so it sees every envelope from
         the first ``StateChanged``. ``policy``, ``stall_timeout`` and
         ``answer_questions`` override the profile's; ``start_timeout`` bounds the whole
@@ -91,10 +93,16 @@ class Session:
         A bad ``name`` raises :class:`~claude_coder.errors.BadNameError`.
         """
         from claude_coder.security import check_session_name
-        from claude_coder.session_launch import launch_transport, resolve_profile
+        from claude_coder.session_launch import (
+            fork_default_name,
+            launch_transport,
+            resolve_profile,
+        )
 
         if name is not None:
             check_session_name(name)
+        if fork and name is None and transport is None:
+            name = fork_default_name(resume)
         prof = resolve_profile(profile, profiles, needed=transport is None)
         if persist is None:
             # The PTY transport always keeps a transcript (it reads the turn from it).

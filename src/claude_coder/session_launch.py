@@ -15,7 +15,13 @@ if TYPE_CHECKING:
     from claude_coder.profiles import Profile, ProfileSet
     from claude_coder.security import Redactor
 
-__all__ = ["launch_transport", "make_transport", "resolve_profile", "start_error"]
+__all__ = [
+    "fork_default_name",
+    "launch_transport",
+    "make_transport",
+    "resolve_profile",
+    "start_error",
+]
 
 
 def resolve_profile(
@@ -40,6 +46,25 @@ def resolve_profile(
         if needed:
             raise
         return None
+
+
+def fork_default_name(resume: str | None) -> str | None:
+    """The name a fork of ``resume`` gets when none is given: ``<name>-fork-<n>``.
+
+    Claude Code copies the source's ``custom-title`` into the fork, so a fork left
+    unnamed would carry its source's name; a source with no name gives no name.
+    """
+    if resume is None:
+        return None
+    from claude_coder.catalog import Catalog
+    from claude_coder.errors import ClaudeCoderError
+
+    catalog = Catalog()
+    try:
+        info = catalog.resolve(resume)
+    except ClaudeCoderError:
+        return None
+    return catalog.fork_name(info) if info.name else None
 
 
 def make_transport(spec: LaunchSpec) -> Transport:

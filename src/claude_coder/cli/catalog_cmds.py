@@ -1,4 +1,4 @@
-"""The catalog commands: ``list``, ``history``, ``resume`` and ``fork``.
+"""The catalog commands: ``list``, ``history``, ``resume``, ``fork`` and ``rename``.
 
 Each parses its arguments, asks :class:`claude_coder.catalog.Catalog`, and renders.
 ``resume`` and ``fork`` hand over to the session commands' REPL. Everything a
@@ -201,7 +201,18 @@ def fork_cmd(ctx: click.Context, session: str, new_name: str | None, profile: st
     _open_repl(ctx, profile=profile, info=info, fork=True, name=name)
 
 
+@click.command("rename")
+@click.argument("session")
+@click.argument("new_name", metavar="NEW")
+def rename_cmd(session: str, new_name: str) -> None:
+    """Rename SESSION to NEW (Claude Code's own title record, as /rename writes it)."""
+    if not new_name.strip():
+        raise click.UsageError("NEW is empty: give the session a name with some text")
+    info = Catalog().rename(session, new_name)
+    err_console().print(f"renamed {info.session_id[:8]} to {info.name!r}", markup=False)
+
+
 def register(group: click.Group) -> None:
     """Add the catalog commands to the ``claude-coder`` group."""
-    for command in (list_cmd, history_cmd, resume_cmd, fork_cmd):
+    for command in (list_cmd, history_cmd, resume_cmd, fork_cmd, rename_cmd):
         group.add_command(command)
