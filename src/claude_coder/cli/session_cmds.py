@@ -1,9 +1,11 @@
 """The session commands: ``run`` (one turn, then close) and ``repl`` (a conversation).
 
-``run PROMPT`` prints the final text (or, with ``--json``, one TurnResult object) and
-exits by boundary: 0 completed, 1 error, 3 interrupted, 4 limit; 2 for a refusal or a
-usage/configuration error. It never waits on a person: a tool use the profile's
-policy would ``ask`` about is denied (and said so on stderr), a question declined.
+``run PROMPT`` prints the final text (``--output-format json``: one TurnResult object;
+``stream-json``: every event as a JSON line; see :mod:`claude_coder.cli.run_io` for
+stdin and progress) and exits by boundary: 0 completed, 1 error, 3 interrupted,
+4 limit; 2 for a refusal or a usage/configuration error. It never waits on a person:
+a tool use the profile's policy would ``ask`` about is denied (and said so on stderr),
+a question declined.
 ``repl [PROFILE]`` is interactive (see :mod:`claude_coder.cli.session_repl`).
 """
 
@@ -21,6 +23,7 @@ import click
 
 from claude_coder.cli.common import err_console, load_profile_set
 from claude_coder.cli.repl_input import open_input
+from claude_coder.cli.run_io import OUTPUT_FORMATS, Progress, read_prompt, stream_printer
 from claude_coder.cli.session_repl import glyphs_for, repl_loop
 from claude_coder.cli.stopping import Stopper, child_pid, run_stoppable
 from claude_coder.events import ApiRetry, Boundary, Envelope, SaveFailed, TurnResult
@@ -103,13 +106,17 @@ def _say_notices(envelope: Envelope) -> None:
 
 
 async def _run_once(
-    stopper: Stopper, prompt: str, pset: ProfileSet, profile: str, as_json: bool, **open_args: Any
+    stopper: Stopper, prompt: str, pset: ProfileSet, profile: str, fmt: str, **open_args: Any
 ) -> int:
     async with Session.open(
         profile, profiles=pset, on_permission=_no_person, on_question=_decline, **open_args
     ) as s:
         stopper.watch(child_pid(s))
         s.subscribe(_say_notices)
+        progress = Progress(sys.stderr)
+        s.subscribe(progress)
+        if fmt == "stream-json":
+            s.subscribe(stream_printer(sys.stdout))
         loop = asyncio.get_running_loop()
         tasks: list[asyncio.Task[TurnResult | None]] = []
         with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -117,48 +124,62 @@ async def _run_once(
                 signal.SIGINT, lambda: tasks.append(loop.create_task(s.interrupt()))
             )
         try:
+            progress.start()
             result = await s.send(prompt)
         finally:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signal.SIGINT)
-    if as_json:
+    if fmt == "json":
         click.echo(json_text(json.dumps(turn_json(result), ensure_ascii=False)))
-    else:
-        if result.text:
-            click.echo(visible(result.text))
-        if result.error:
-            err_console().print(f"{result.boundary.value}: {visible(result.error)}", markup=False)
+    elif fmt == "text" and result.text:
+        click.echo(visible(result.text))
+    if result.error and fmt != "json":
+        err_console().print(f"{result.boundary.value}: {visible(result.error)}", markup=False)
     return EXIT_CODES[result.boundary]
 
 
 @click.command("run")
 @click.argument("prompt")
-@click.option("--profile", default=BUILTIN_NAME, show_default=True, help="Profile to use.")
+@click.option("--profile", default=None, help="Profile to use (resume/fork: the session's own).")
 @click.option("--name", default=None, help="Persist the session under this name.")
 @click.option("--cwd", type=_CWD, default=None, help="Working directory for Claude Code.")
 @click.option("--resume", "resume_q", default=None, metavar="SESSION", help="Continue SESSION.")
 @click.option("--fork", "fork_q", default=None, metavar="SESSION", help="Branch from SESSION.")
-@click.option("--json", "as_json", is_flag=True, help="Print one TurnResult JSON object.")
+@click.option(
+    "--output-format",
+    "fmt",
+    type=click.Choice(OUTPUT_FORMATS),
+    default=None,
+    help="text (default), json (one TurnResult) or stream-json (one event per line).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --output-format json.")
 @click.pass_context
 def run_cmd(
     ctx: click.Context,
     prompt: str,
-    profile: str,
+    profile: str | None,
     name: str | None,
     cwd: Path | None,
     resume_q: str | None,
     fork_q: str | None,
+    fmt: str | None,
     as_json: bool,
 ) -> None:
-    """Run one turn (PROMPT), print the result, close. Exit code says the boundary."""
+    """Run one turn (PROMPT; '-' reads it from stdin), print the result, close.
+
+    Piped stdin is added after PROMPT as context. The exit code says the boundary.
+    """
     if resume_q and fork_q:
         raise click.UsageError("give --resume or --fork, not both")
+    if as_json and fmt not in (None, "json"):
+        raise click.UsageError(f"--json means --output-format json, not {fmt}")
+    text = read_prompt(prompt)
     resume, where = _resolve(resume_q or fork_q, cwd)
     _check_name(name, except_session=resume if resume_q else None)
     pset = load_profile_set(ctx)
     code = run_stoppable(
         lambda stopper: _run_once(
-            stopper, prompt, pset, profile, as_json,
+            stopper, text, pset, profile or BUILTIN_NAME, "json" if as_json else (fmt or "text"),
             name=name, cwd=where, resume=resume, fork=bool(fork_q),
         )
     )  # fmt: skip
