@@ -152,6 +152,8 @@ class TurnResult(_Json):
     """What went wrong, for ``error`` and ``limit`` boundaries (redacted)."""
     resets_at: int | None = None
     """For a ``limit`` from a rate-limit rejection: when it resets (Unix seconds)."""
+    structured: Any = None
+    """With an output schema: the value Claude Code validated against it (else None)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,6 +395,7 @@ def _turn_result(d: Mapping[str, Any]) -> TurnResult:
         duration_s=d.get("duration_s", 0.0),
         error=d.get("error"),
         resets_at=d.get("resets_at"),
+        structured=d.get("structured"),
     )
 
 

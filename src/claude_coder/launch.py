@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import json
 import os
 import shutil
 import signal
@@ -20,6 +21,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from claude_coder.errors import BinaryNotFoundError, ConfigError, VersionRefused
 from claude_coder.profiles import Profile, resolve_env
@@ -80,6 +82,8 @@ class LaunchSpec:
     profile: Profile
     redactor: Redactor
     name: str | None = None
+    output_schema: Mapping[str, Any] | None = None
+    """The JSON schema every turn's structured output must match (``--json-schema``)."""
     resumed_from: str | None = None
     """The session resumed or forked from (its totals are where this process starts)."""
     binary_why: str = ""
@@ -201,6 +205,7 @@ def build_launch(
     cwd: str | None = None,
     redactor: Redactor | None = None,
     environ: Mapping[str, str] | None = None,
+    output_schema: Mapping[str, Any] | None = None,
 ) -> LaunchSpec:
     """Compile ``profile`` into a :class:`LaunchSpec` (call once per session create).
 
@@ -235,6 +240,10 @@ def build_launch(
         argv += ["--name", name]
     if not persist:
         argv.append("--no-session-persistence")
+    if output_schema is not None:
+        if kind != "sdk":
+            raise ConfigError("an output schema needs the sdk transport", profile=profile.name)
+        argv += ["--json-schema", json.dumps(output_schema)]
     return LaunchSpec(
         binary=binary,
         argv=tuple(argv),
@@ -246,6 +255,7 @@ def build_launch(
         redactor=red,
         name=name,
         resumed_from=resume,
+        output_schema=output_schema,
         binary_why=why,
     )
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from claude_coder.errors import SessionClosedError, SessionError
 from claude_coder.events import (
@@ -52,6 +52,8 @@ class Session:
     def __init__(self, engine: SessionEngine) -> None:
         """Not for callers: ``Session.open`` and :meth:`start` build and start a session."""
         self._engine = engine
+        self.output_schema: dict[str, Any] | None = None
+        """The JSON schema of every turn's structured output (``--json-schema``), if any."""
 
     # -- construction ------------------------------------------------------------------
 
@@ -76,6 +78,7 @@ class Session:
         answer_questions: bool | None = None,
         start_timeout: float = 90.0,
         interrupt_timeout: float = 20.0,
+        output_schema: Mapping[str, Any] | None = None,
     ) -> Session:
         """Create and start a session; returns once it is ``idle``.
 
@@ -91,6 +94,9 @@ class Session:
         ``answer_questions`` override the profile's; ``start_timeout`` bounds the whole
         start and ``interrupt_timeout`` an interrupt (delivery and boundary together).
         A bad ``name`` raises :class:`~claude_coder.errors.BadNameError`.
+        ``output_schema`` (a JSON schema; sdk transport) makes every turn end with a value
+        matching it, in ``TurnResult.structured`` (Claude Code's ``--json-schema``, set
+        for the whole process).
         """
         from claude_coder.security import check_session_name
         from claude_coder.session_launch import (
@@ -111,7 +117,13 @@ class Session:
         if transport is None:
             assert prof is not None
             transport, launched, cwd = launch_transport(
-                prof, name=name, cwd=cwd, resume=resume, fork=fork, persist=persist
+                prof,
+                name=name,
+                cwd=cwd,
+                resume=resume,
+                fork=fork,
+                persist=persist,
+                output_schema=output_schema,
             )
             redactor = redactor or launched
         engine = SessionEngine(
@@ -131,7 +143,9 @@ class Session:
             interrupt_timeout=interrupt_timeout,
         )
         await engine.start()
-        return cls(engine)
+        session = cls(engine)
+        session.output_schema = dict(output_schema) if output_schema is not None else None
+        return session
 
     # -- what a caller sees ----------------------------------------------------------
 
@@ -240,11 +254,19 @@ class Session:
             raise SessionError("a turn needs some text to send")
         return self._engine.submit(text)
 
-    async def send(self, text: str) -> TurnResult:
+    async def send(self, text: str, output_schema: Mapping[str, Any] | None = None) -> TurnResult:
         """Run one turn and return its result (queued behind running turns).
 
+        ``output_schema`` asks for the session's structured output (the value is in
+        ``TurnResult.structured``): Claude Code takes one schema per process, so it must
+        be the one the session was started with (``Session.start(output_schema=...)``).
         If the awaiting task is cancelled, the turn is cancelled too (interrupted).
         """
+        if output_schema is not None and dict(output_schema) != self.output_schema:
+            raise SessionError(
+                "this session was started with another output schema (or none): Claude "
+                "Code takes one per process; start one with Session.start(output_schema=...)"
+            )
         handle = self.submit(text)
         try:
             return await handle

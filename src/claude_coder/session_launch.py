@@ -4,8 +4,9 @@ and the error a failed start raises."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from claude_coder.errors import ClaudeCoderError, ConfigError, TransportError
 from claude_coder.transports.base import Transport
@@ -89,6 +90,7 @@ def launch_transport(
     resume: str | None,
     fork: bool,
     persist: bool,
+    output_schema: Mapping[str, Any] | None = None,
 ) -> tuple[Transport, Redactor, str]:
     """Build the LaunchSpec (secrets resolved, auth checked) and its transport."""
     from claude_coder.launch import build_launch
@@ -103,6 +105,7 @@ def launch_transport(
         persist=persist,
         cwd=cwd,
         redactor=redactor,
+        output_schema=output_schema,
     )
     return make_transport(spec), redactor, spec.cwd
 

@@ -279,3 +279,12 @@ def test_version_of_the_real_bundled_binary(claude_binary: Path) -> None:
     version = read_version(str(claude_binary), deadline_s=60)
     oldest, newest = PTY_PROVEN
     assert PTY_BAND[0] <= oldest <= version <= newest < PTY_BAND[1]
+
+
+def test_output_schema_is_claude_codes_json_schema_flag(claude_stub: Path) -> None:
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}}
+    spec = launch(Profile(name="p"), claude_stub, output_schema=schema)
+    i = spec.argv.index("--json-schema")
+    assert json.loads(spec.argv[i + 1]) == schema and spec.output_schema == schema
+    with pytest.raises(ConfigError, match="sdk transport"):
+        launch(Profile(name="p", transport="pty"), claude_stub, output_schema=schema)

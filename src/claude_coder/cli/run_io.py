@@ -9,6 +9,8 @@
 - ``--output-format``: ``text`` (the final text), ``json`` (one TurnResult object),
   ``stream-json`` (every event as one JSON line as it happens; the last is
   ``turn_ended``).
+- ``--json-schema FILE``: structured output (Claude Code's ``--json-schema``); text
+  output is then the value as JSON.
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any
 
 import click
 
+from claude_coder.errors import ConfigError
 from claude_coder.events import Envelope, ToolCall, TurnEnded
 
-__all__ = ["OUTPUT_FORMATS", "Progress", "read_prompt", "stream_printer"]
+__all__ = ["OUTPUT_FORMATS", "Progress", "load_schema", "read_prompt", "stream_printer"]
 
 OUTPUT_FORMATS = ("text", "json", "stream-json")
 
@@ -43,6 +47,21 @@ def read_prompt(prompt: str, stdin: IO[str] | None = None) -> str:
     if not context.strip():
         return prompt
     return f"{prompt}\n\n<stdin>\n{context.rstrip(chr(10))}\n</stdin>"
+
+
+def load_schema(path: Path | None) -> dict[str, Any] | None:
+    """The JSON schema in ``--json-schema FILE`` (a JSON object), or a one-line error."""
+    if path is None:
+        return None
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read it: {exc.strerror}", file=str(path)) from None
+    except ValueError as exc:
+        raise ConfigError(f"not JSON ({exc}): give a JSON schema file", file=str(path)) from None
+    if not isinstance(value, dict) or not value:
+        raise ConfigError("a JSON schema is a non-empty JSON object", file=str(path))
+    return value
 
 
 def _isatty(stream: IO[str]) -> bool:

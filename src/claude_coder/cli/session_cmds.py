@@ -23,7 +23,13 @@ import click
 
 from claude_coder.cli.common import err_console, load_profile_set
 from claude_coder.cli.repl_input import open_input
-from claude_coder.cli.run_io import OUTPUT_FORMATS, Progress, read_prompt, stream_printer
+from claude_coder.cli.run_io import (
+    OUTPUT_FORMATS,
+    Progress,
+    load_schema,
+    read_prompt,
+    stream_printer,
+)
 from claude_coder.cli.session_repl import glyphs_for, repl_loop
 from claude_coder.cli.stopping import Stopper, child_pid, run_stoppable
 from claude_coder.events import ApiRetry, Boundary, Envelope, SaveFailed, TurnResult
@@ -61,6 +67,7 @@ def turn_json(result: TurnResult) -> dict[str, Any]:
         "duration_s": result.duration_s,
         "error": result.error,
         "resets_at": result.resets_at,
+        "structured": result.structured,
     }
 
 
@@ -131,6 +138,8 @@ async def _run_once(
                 loop.remove_signal_handler(signal.SIGINT)
     if fmt == "json":
         click.echo(json_text(json.dumps(turn_json(result), ensure_ascii=False)))
+    elif fmt == "text" and result.structured is not None:
+        click.echo(json_text(json.dumps(result.structured, ensure_ascii=False)))
     elif fmt == "text" and result.text:
         click.echo(visible(result.text))
     if result.error and fmt != "json":
@@ -153,6 +162,14 @@ async def _run_once(
     help="text (default), json (one TurnResult) or stream-json (one event per line).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Same as --output-format json.")
+@click.option(
+    "--json-schema",
+    "schema_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="Ask for output matching this JSON schema (printed as JSON; exit 1 if none).",
+)
 @click.pass_context
 def run_cmd(
     ctx: click.Context,
@@ -164,6 +181,7 @@ def run_cmd(
     fork_q: str | None,
     fmt: str | None,
     as_json: bool,
+    schema_file: Path | None,
 ) -> None:
     """Run one turn (PROMPT; '-' reads it from stdin), print the result, close.
 
@@ -173,6 +191,7 @@ def run_cmd(
         raise click.UsageError("give --resume or --fork, not both")
     if as_json and fmt not in (None, "json"):
         raise click.UsageError(f"--json means --output-format json, not {fmt}")
+    schema = load_schema(schema_file)
     text = read_prompt(prompt)
     resume, where = _resolve(resume_q or fork_q, cwd)
     _check_name(name, except_session=resume if resume_q else None)
@@ -180,7 +199,7 @@ def run_cmd(
     code = run_stoppable(
         lambda stopper: _run_once(
             stopper, text, pset, profile or BUILTIN_NAME, "json" if as_json else (fmt or "text"),
-            name=name, cwd=where, resume=resume, fork=bool(fork_q),
+            name=name, cwd=where, resume=resume, fork=bool(fork_q), output_schema=schema,
         )
     )  # fmt: skip
     if code:

@@ -102,7 +102,8 @@ class SdkTransport(Transport):
         self._child: SdkTransportABC | None = None
         self._client: ClaudeSDKClient | None = None
         self._mapper = TurnMapper(
-            restored_totals(spec.resumed_from, spec.env.get("CLAUDE_CONFIG_DIR"))
+            restored_totals(spec.resumed_from, spec.env.get("CLAUDE_CONFIG_DIR")),
+            structured=spec.output_schema is not None,
         )
         self._early: list[Event] = []
         self._tasks: set[asyncio.Task[None]] = set()

@@ -115,8 +115,10 @@ def api_retry(data: Mapping[str, Any]) -> ApiRetry:
 class TurnMapper:
     """Turns the SDK's message stream into events; one instance per session."""
 
-    def __init__(self, restored: Totals | None = None) -> None:
+    def __init__(self, restored: Totals | None = None, *, structured: bool = False) -> None:
         self.turn: _Turn | None = None
+        self.structured = structured
+        """Claude Code runs with ``--json-schema``: a completed turn must bring its value."""
         self.meter = CostMeter(restored)
         """The process's running totals; ``restored``: what a resumed process starts from."""
         self.session_id: str | None = None
@@ -236,6 +238,9 @@ class TurnMapper:
         self.session_id = msg.session_id or self.session_id
         usage = usage_from_result(msg, self.meter)
         boundary, error = self._boundary(msg, turn)
+        if self.structured and boundary is Boundary.COMPLETED and msg.structured_output is None:
+            boundary = Boundary.ERROR
+            error = "Claude gave no output that matches the JSON schema"
         text = msg.result if (not msg.is_error and isinstance(msg.result, str)) else ""
         if not text and turn.texts:
             text = turn.texts[-1]
@@ -259,6 +264,7 @@ class TurnMapper:
             duration_s=msg.duration_ms / 1000.0,
             error=error,
             resets_at=turn.rejected.resets_at if turn.rejected else None,
+            structured=msg.structured_output,
         )
         return [usage, TurnEnded(result)]
 
