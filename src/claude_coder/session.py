@@ -60,7 +60,7 @@ class Session:
     @classmethod
     async def start(
         cls,
-        profile: str | Profile = "claude-code-expert",
+        profile: str | Profile | None = None,
         *,
         name: str | None = None,
         cwd: str | None = None,
@@ -83,7 +83,10 @@ class Session:
         """Create and start a session; returns once it is ``idle``.
 
         ``profile`` is a profile name (looked up in ``profiles``: a ProfileSet or a
-        profiles file; default: the usual search) or a Profile. ``transport`` takes a
+        profiles file; default: the usual search) or a Profile; None means the one the
+        resumed or forked session recorded (see :mod:`claude_coder.session_tag`), else
+        the built-in ``claude-code-expert``. A persisted session started from a named
+        profile records it in its transcript. ``transport`` takes a
         ready Transport (e.g. :class:`~claude_coder.transports.fake.FakeTransport`)
         instead of launching Claude Code. ``persist`` defaults to True for a named or
         resumed session (and always on ``pty``) and False otherwise (ephemeral). A fork
@@ -98,17 +101,21 @@ class Session:
         matching it, in ``TurnResult.structured`` (Claude Code's ``--json-schema``, set
         for the whole process).
         """
+        from claude_coder.profiles import BUILTIN_NAME
         from claude_coder.security import check_session_name
         from claude_coder.session_launch import (
             fork_default_name,
             launch_transport,
             resolve_profile,
         )
+        from claude_coder.session_tag import recorded_profile, remember_profile
 
         if name is not None:
             check_session_name(name)
         if fork and name is None and transport is None:
             name = fork_default_name(resume)
+        if profile is None:
+            profile = recorded_profile(resume) or BUILTIN_NAME
         prof = resolve_profile(profile, profiles, needed=transport is None)
         if persist is None:
             # The PTY transport always keeps a transcript (it reads the turn from it).
@@ -145,6 +152,8 @@ class Session:
         await engine.start()
         session = cls(engine)
         session.output_schema = dict(output_schema) if output_schema is not None else None
+        if persist and isinstance(profile, str) and prof is not None:
+            remember_profile(session, profile)
         return session
 
     # -- what a caller sees ----------------------------------------------------------

@@ -7,6 +7,7 @@ makes the fake API report fixed tokens, so identical turns cost exactly the same
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from tests.integration.sdk_support import Events, cli
 from tests.support.fake_api import FakeApi
 
 from claude_coder.events import Boundary, TextDelta, TurnResult
+from claude_coder.fleet import Fleet
 from claude_coder.session import Session
 
 SAME = "usage:1000:100"
@@ -86,3 +88,36 @@ async def test_an_interrupted_turn_reports_what_it_used(
     assert _cost(after) == pytest.approx(_cost(before), rel=1e-6)
     total = _cost(before) + stopped.cost_usd + _cost(after)
     assert s.usage.cost_usd == pytest.approx(total, rel=1e-6)
+
+
+def test_the_repl_prints_each_turns_own_cost(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path
+) -> None:
+    proc = cli(offline_claude, "repl", "--cwd", str(tmp_path), cwd=tmp_path, stdin=f"{SAME}\n" * 3)
+    assert proc.returncode == 0, proc.stderr
+    summaries = [line for line in proc.stdout.splitlines() if "[completed ·" in line]
+    assert len(summaries) == 3
+    costs = {s.split("$")[1].split()[0] for s in summaries}
+    assert len(costs) == 1 and "1,000 in / 100 out" in summaries[2]
+
+
+async def test_fleet_totals_are_the_sum_of_turns_across_a_restart(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path
+) -> None:
+    roster = tmp_path / "fleet.json"
+    async with Fleet.open(roster, boot_spacing=0) as fleet:
+        await fleet.add("m", cwd=str(tmp_path))
+        one = _cost(await fleet.send("m", SAME))
+        await fleet.send("m", SAME)
+        assert fleet.member("m").cost_usd == pytest.approx(2 * one, rel=1e-6)
+    async with Fleet.open(roster, boot_spacing=0) as fleet:
+        await asyncio.wait_for(fleet.wait_ready(), 120)
+        again = _cost(await fleet.send("m", SAME))
+        info = fleet.member("m")
+    assert again == pytest.approx(one, rel=1e-6)
+    assert info.cost_usd == pytest.approx(3 * one, rel=1e-6)
+    assert (info.input_tokens, info.output_tokens) == (3000, 300)
+    status = cli(offline_claude, "fleet", "status", "--roster", str(roster), "--json", cwd=tmp_path)
+    assert status.returncode == 0, status.stderr
+    [member] = json.loads(status.stdout)["members"]
+    assert member["cost_usd"] == pytest.approx(3 * one, rel=1e-6)

@@ -90,14 +90,14 @@ def recap_lines(path: Path | None, turns: int = 3, width: int = 100) -> list[str
         for env in read_history(path):
             ev = env.event
             if isinstance(ev, UserText):
-                lines.append((True, f"you     {ev.text}"))
+                lines.append((True, f"you     {_one_line(ev.text, width)}"))
             elif isinstance(ev, AssistantText):
-                lines.append((False, f"claude  {ev.text}"))
+                lines.append((False, f"claude  {_one_line(ev.text, width)}"))
     except OSError:
         return []
     starts = [i for i, (is_user, _) in enumerate(lines) if is_user]
     keep = lines[starts[-turns] :] if len(starts) >= turns else lines
-    return [_one_line(text, width) for _, text in keep]
+    return [text for _, text in keep]
 
 
 def _one_line(text: str, width: int) -> str:

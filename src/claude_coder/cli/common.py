@@ -11,7 +11,7 @@ from rich.console import Console
 
 from claude_coder.profiles import ProfileSet, load_profiles
 
-__all__ = ["CliState", "console", "err_console", "load_profile_set", "state"]
+__all__ = ["CliState", "console", "err_console", "load_profile_set", "recap", "state"]
 
 
 @dataclass
@@ -47,3 +47,15 @@ def load_profile_set(ctx: click.Context) -> ProfileSet:
     problem when the file has any.
     """
     return load_profiles(state(ctx).profiles_path)
+
+
+def recap(session_id: str | None, turns: int = 3) -> str:
+    """A short recap of a resumed session's last ``turns`` exchanges ("" when none)."""
+    if session_id is None:
+        return ""
+    from claude_coder.catalog.records import find_transcript, recap_lines
+
+    lines = recap_lines(find_transcript(session_id), turns=turns)
+    if not lines:
+        return ""
+    return "\n".join(["earlier in this session:", *(f"  {line}" for line in lines)]) + "\n"

@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from claude_coder.cli.common import err_console, load_profile_set
+from claude_coder.cli.common import err_console, load_profile_set, recap
 from claude_coder.cli.repl_input import open_input
 from claude_coder.cli.run_io import (
     OUTPUT_FORMATS,
@@ -113,7 +113,7 @@ def _say_notices(envelope: Envelope) -> None:
 
 
 async def _run_once(
-    stopper: Stopper, prompt: str, pset: ProfileSet, profile: str, fmt: str, **open_args: Any
+    stopper: Stopper, prompt: str, pset: ProfileSet, profile: str | None, fmt: str, **open_args: Any
 ) -> int:
     async with Session.open(
         profile, profiles=pset, on_permission=_no_person, on_question=_decline, **open_args
@@ -198,7 +198,7 @@ def run_cmd(
     pset = load_profile_set(ctx)
     code = run_stoppable(
         lambda stopper: _run_once(
-            stopper, text, pset, profile or BUILTIN_NAME, "json" if as_json else (fmt or "text"),
+            stopper, text, pset, profile, "json" if as_json else (fmt or "text"),
             name=name, cwd=where, resume=resume, fork=bool(fork_q), output_schema=schema,
         )
     )  # fmt: skip
@@ -206,24 +206,26 @@ def run_cmd(
         raise click.exceptions.Exit(code)
 
 
-def _repl_header(s: Session, profile: str, dot: str) -> str:
+def _repl_header(s: Session, profile: str | None, dot: str) -> str:
     """The REPL's first lines: where it runs, and how to leave."""
+    shown = s.profile.name if s.profile is not None else profile
     sid = s.session_id or "(new: its id comes with the first reply)"
     cwd = visible_line(s.cwd or ".")
     return (
-        f"claude-coder repl {dot} profile {profile} {dot} session {sid} {dot} {cwd}\n"
+        f"claude-coder repl {dot} profile {shown} {dot} session {sid} {dot} {cwd}\n"
         "(exit or Ctrl-D leaves; Ctrl-C stops a turn or clears the line; "
         "Esc+Enter or a trailing \\ for a new line)"
     )
 
 
-async def _repl(stopper: Stopper, pset: ProfileSet, profile: str, **open_args: Any) -> int:
+async def _repl(stopper: Stopper, pset: ProfileSet, profile: str | None, **open_args: Any) -> int:
     glyphs = glyphs_for(sys.stdout)
     glyphs_for(sys.stderr)
     async with Session.open(profile, profiles=pset, **open_args) as s:
         stopper.watch(child_pid(s))
         header = _repl_header(s, profile, glyphs.dot)
         err_console().print(header, markup=False, highlight=False)
+        err_console().print(recap(open_args.get("resume")), markup=False, highlight=False, end="")
         lines = open_input()
         try:
             return await repl_loop(s, lines, sys.stdout, glyphs=glyphs)
@@ -244,7 +246,7 @@ def run_repl(
     pset = load_profile_set(ctx)
     code = run_stoppable(
         lambda stopper: _repl(
-            stopper, pset, profile or BUILTIN_NAME, name=name, cwd=cwd, resume=resume, fork=fork
+            stopper, pset, profile, name=name, cwd=cwd, resume=resume, fork=fork
         )
     )
     if code:
