@@ -10,7 +10,7 @@ every profile it can resolve.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,7 +19,13 @@ from rich.markup import escape
 from rich.text import Text
 
 from claude_coder.catalog import Catalog, ListResult, SessionInfo
-from claude_coder.cli.common import console, err_console, load_profile_set
+from claude_coder.cli.common import (
+    console,
+    err_console,
+    load_profile_set,
+    print_table,
+    stdout_is_terminal,
+)
 from claude_coder.cli.rows import layout
 from claude_coder.errors import ClaudeCoderError
 from claude_coder.events import AssistantText, Envelope, ToolCall, ToolResult, UserText
@@ -32,7 +38,8 @@ _RESULT_LINES = 12
 
 
 def _when(when: datetime | None) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if when else "-"
+    """Local time with its UTC offset (as the TUI shows local time)."""
+    return when.astimezone().strftime("%Y-%m-%d %H:%M %z") if when else "-"
 
 
 def _report_skipped(result: ListResult) -> None:
@@ -41,23 +48,28 @@ def _report_skipped(result: ListResult) -> None:
         err_console().print(f"skipped {result.skipped} transcript file(s): {why}")
 
 
-_LIST_HEADER = ("NAME", "ID", "MODIFIED (UTC)", "CWD", "SUMMARY")
+_LIST_HEADER = ("NAME", "ID", "MODIFIED", "CWD", "SUMMARY")
 
 
 def _print_sessions(sessions: Sequence[SessionInfo]) -> None:
-    """One line per session in columns (fast at 50,000: see :mod:`claude_coder.cli.rows`)."""
-    out = console()
+    """One line per session: tab-separated in a pipe, else in columns (fast at 50,000:
+    see :mod:`claude_coder.cli.rows`)."""
     rows = [
         (
             visible_line(s.name or "-"),
-            visible_line(s.session_id[:8]),
+            visible_line(s.session_id),
             _when(s.modified),
             visible_line(s.cwd or "?"),
-            visible_line(s.summary),
+            visible_line(s.prompt or s.summary),
         )
         for s in sessions
     ]
-    lines = layout(_LIST_HEADER, rows, width=out.width if out.is_terminal else None, flex=(3, 4))
+    if not stdout_is_terminal():
+        print_table(_LIST_HEADER, rows)
+        return
+    out = console()
+    short = [(r[0], r[1][:8], *r[2:]) for r in rows]
+    lines = layout(_LIST_HEADER, short, width=out.width, flex=(3, 4))
     out.print(Text(lines[0], style="bold"))
     out.file.write("\n".join(lines[1:]) + "\n")
     out.file.flush()
@@ -96,7 +108,7 @@ def _clip(text: str) -> str:
 
 
 def _render(envelope: Envelope) -> str | None:
-    event, stamp = envelope.event, envelope.time.astimezone(UTC).strftime("%H:%M:%S")
+    event, stamp = envelope.event, envelope.time.astimezone().strftime("%H:%M:%S")
     head = f"[dim]{stamp}[/dim] "
     if isinstance(event, UserText):
         return f"{head}[bold cyan]you[/bold cyan]  {escape(visible(event.text))}"

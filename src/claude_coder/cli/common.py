@@ -1,17 +1,29 @@
-"""What every CLI command shares: the global state, consoles and error rendering."""
+"""What every CLI command shares: the global state, consoles, tables and the recap."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
 from claude_coder.profiles import ProfileSet, load_profiles
 
-__all__ = ["CliState", "console", "err_console", "load_profile_set", "recap", "state"]
+__all__ = [
+    "CliState",
+    "console",
+    "err_console",
+    "load_profile_set",
+    "print_table",
+    "recap",
+    "state",
+    "stdout_is_terminal",
+]
 
 
 @dataclass
@@ -59,3 +71,43 @@ def recap(session_id: str | None, turns: int = 3) -> str:
     if not lines:
         return ""
     return "\n".join(["earlier in this session:", *(f"  {line}" for line in lines)]) + "\n"
+
+
+def stdout_is_terminal() -> bool:
+    """True when results go to a terminal (tables are laid out), False for a pipe or file."""
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _flat(cell: str) -> str:
+    return cell.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
+def print_table(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    short: Mapping[str, int] | None = None,
+) -> None:
+    """A table on stdout, laid out on a terminal; otherwise one row per line.
+
+    Not on a terminal: a header line, then one line per row, cells separated by tabs,
+    nothing cut (tabs and newlines in a cell become spaces). ``short`` cuts a column to
+    so many characters on a terminal only (a session id to 8, say). ``--json`` stays
+    the stable interface; this is for ``cut``, ``awk`` and ``sort``.
+    """
+    if not stdout_is_terminal():
+        click.echo("\t".join(columns))
+        for row in rows:
+            click.echo("\t".join(_flat(cell) for cell in row))
+        return
+    cut = short or {}
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")  # a narrow terminal wraps, never truncates
+    for row in rows:
+        cells = [cell[: cut[c]] if c in cut else cell for c, cell in zip(columns, row, strict=True)]
+        table.add_row(*(escape(cell) for cell in cells))
+    console().print(table)
