@@ -20,6 +20,8 @@ from rich.text import Text
 
 from claude_coder.catalog import Catalog, ListResult, SessionInfo
 from claude_coder.cli.common import (
+    complete_profiles,
+    complete_sessions,
     console,
     err_console,
     load_profile_set,
@@ -143,7 +145,7 @@ def _profile_secrets(ctx: click.Context) -> Redactor:
 
 
 @click.command("history")
-@click.argument("session")
+@click.argument("session", shell_complete=complete_sessions)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines of events.")
 @click.pass_context
 def history_cmd(ctx: click.Context, session: str, as_json: bool) -> None:
@@ -182,8 +184,13 @@ def _open_repl(
 
 
 @click.command("resume")
-@click.argument("session")
-@click.option("--profile", default=None, help="Profile to run it with.")
+@click.argument("session", shell_complete=complete_sessions)
+@click.option(
+    "--profile",
+    default=None,
+    shell_complete=complete_profiles,
+    help="Profile to run it with (default: the one the session recorded).",
+)
 @click.pass_context
 def resume_cmd(ctx: click.Context, session: str, profile: str | None) -> None:
     """Open a REPL on a persisted session, continuing the same conversation."""
@@ -196,9 +203,14 @@ def resume_cmd(ctx: click.Context, session: str, profile: str | None) -> None:
 
 
 @click.command("fork")
-@click.argument("session")
+@click.argument("session", shell_complete=complete_sessions)
 @click.option("--name", "new_name", default=None, help="Name of the fork (<name>-fork-<n>).")
-@click.option("--profile", default=None, help="Profile to run it with.")
+@click.option(
+    "--profile",
+    default=None,
+    shell_complete=complete_profiles,
+    help="Profile to run it with (default: the one the session recorded).",
+)
 @click.pass_context
 def fork_cmd(ctx: click.Context, session: str, new_name: str | None, profile: str | None) -> None:
     """Open a REPL on a new session forked from SESSION (the original is left as it is)."""
@@ -214,7 +226,7 @@ def fork_cmd(ctx: click.Context, session: str, new_name: str | None, profile: st
 
 
 @click.command("rename")
-@click.argument("session")
+@click.argument("session", shell_complete=complete_sessions)
 @click.argument("new_name", metavar="NEW")
 def rename_cmd(session: str, new_name: str) -> None:
     """Rename SESSION to NEW (Claude Code's own title record, as /rename writes it)."""

@@ -8,14 +8,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
+from click.shell_completion import CompletionItem
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from claude_coder.errors import ClaudeCoderError
 from claude_coder.profiles import ProfileSet, load_profiles
 
 __all__ = [
     "CliState",
+    "complete_profiles",
+    "complete_sessions",
     "console",
     "err_console",
     "load_profile_set",
@@ -111,3 +115,32 @@ def print_table(
         cells = [cell[: cut[c]] if c in cut else cell for c, cell in zip(columns, row, strict=True)]
         table.add_row(*(escape(cell) for cell in cells))
     console().print(table)
+
+
+def complete_sessions(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion for a SESSION: names, then ids, of persisted sessions."""
+    from claude_coder.catalog import Catalog
+
+    try:
+        sessions = Catalog().list(all=True).sessions
+    except (ClaudeCoderError, OSError):
+        return []
+    named = [CompletionItem(s.name, help=s.summary) for s in sessions if s.name]
+    ids = [CompletionItem(s.session_id, help=s.name or s.summary) for s in sessions]
+    return [c for c in named + ids if c.value.startswith(incomplete)]
+
+
+def complete_profiles(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion for a profile name (from ``--profiles`` or the usual places)."""
+    from claude_coder.profiles import inspect_profiles
+
+    path = ctx.find_root().params.get("profiles_path")
+    try:
+        pset, _ = inspect_profiles(path)
+    except (ClaudeCoderError, OSError):
+        return []
+    return [CompletionItem(n) for n in pset.names() if n.startswith(incomplete)]

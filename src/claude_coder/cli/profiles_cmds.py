@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from claude_coder.cli.common import (
+    complete_profiles,
     console,
     err_console,
     load_profile_set,
@@ -49,7 +50,7 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    where = f"{pset.path} ({pset.origin})" if pset.path else f"none ({pset.origin})"
+    where = pset.where
     notes = console() if stdout_is_terminal() else err_console()
     notes.print(f"profiles file: {where}", markup=False)
     cells = [
@@ -67,7 +68,7 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
 
 
 @profiles_group.command("show")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_profiles)
 @click.option("--json", "as_json", is_flag=True, help="Print only the profile's JSON.")
 @click.pass_context
 def show_cmd(ctx: click.Context, name: str, as_json: bool) -> None:
@@ -115,7 +116,7 @@ def validate_cmd(ctx: click.Context, as_json: bool) -> None:
             out.print(str(problem), markup=False)
     elif where is None:
         console().print(
-            f"no profiles file ({pset.origin}); the built-in profile {pset.names()[0]} is valid",
+            f"{pset.where}; the built-in profile {pset.names()[0]} is valid",
             markup=False,
         )
     else:

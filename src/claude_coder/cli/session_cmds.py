@@ -21,8 +21,15 @@ from typing import Any
 
 import click
 
-from claude_coder.cli.common import err_console, load_profile_set, recap
 from claude_coder.cli.repl_input import open_input
+from claude_coder.cli.common import (
+    complete_profiles,
+    complete_sessions,
+    err_console,
+    load_profile_set,
+    recap,
+)
+from claude_coder.cli.session_repl import glyphs_for, repl_loop
 from claude_coder.cli.run_io import (
     OUTPUT_FORMATS,
     Progress,
@@ -149,11 +156,30 @@ async def _run_once(
 
 @click.command("run")
 @click.argument("prompt")
-@click.option("--profile", default=None, help="Profile to use (resume/fork: the session's own).")
+@click.option(
+    "--profile",
+    default=None,
+    shell_complete=complete_profiles,
+    help="Profile to use (default: the session's own on --resume/--fork, else the built-in).",
+)
 @click.option("--name", default=None, help="Persist the session under this name.")
 @click.option("--cwd", type=_CWD, default=None, help="Working directory for Claude Code.")
-@click.option("--resume", "resume_q", default=None, metavar="SESSION", help="Continue SESSION.")
-@click.option("--fork", "fork_q", default=None, metavar="SESSION", help="Branch from SESSION.")
+@click.option(
+    "--resume",
+    "resume_q",
+    default=None,
+    metavar="SESSION",
+    shell_complete=complete_sessions,
+    help="Continue SESSION.",
+)
+@click.option(
+    "--fork",
+    "fork_q",
+    default=None,
+    metavar="SESSION",
+    shell_complete=complete_sessions,
+    help="Branch from SESSION (a new session; named <name>-fork-<n> if SESSION has a name).",
+)
 @click.option(
     "--output-format",
     "fmt",
@@ -254,7 +280,7 @@ def run_repl(
 
 
 @click.command("repl")
-@click.argument("profile", required=False, default=BUILTIN_NAME)
+@click.argument("profile", required=False, default=BUILTIN_NAME, shell_complete=complete_profiles)
 @click.option("--name", default=None, help="Persist the session under this name.")
 @click.option("--cwd", type=_CWD, default=None, help="Working directory for Claude Code.")
 @click.pass_context
