@@ -79,6 +79,7 @@ class Session:
         start_timeout: float = 90.0,
         interrupt_timeout: float = 20.0,
         output_schema: Mapping[str, Any] | None = None,
+        session_id: str | None = None,
     ) -> Session:
         """Create and start a session; returns once it is ``idle``.
 
@@ -99,7 +100,8 @@ class Session:
         A bad ``name`` raises :class:`~claude_coder.errors.BadNameError`.
         ``output_schema`` (a JSON schema; sdk transport) makes every turn end with a value
         matching it, in ``TurnResult.structured`` (Claude Code's ``--json-schema``, set
-        for the whole process).
+        for the whole process). ``session_id`` chooses the new session's id (a uuid; a
+        new sdk session or a fork), else one is made.
         """
         from claude_coder.profiles import BUILTIN_NAME
         from claude_coder.security import check_session_name
@@ -131,6 +133,7 @@ class Session:
                 fork=fork,
                 persist=persist,
                 output_schema=output_schema,
+                session_id=session_id,
             )
             redactor = redactor or launched
         engine = SessionEngine(

@@ -91,6 +91,7 @@ def launch_transport(
     fork: bool,
     persist: bool,
     output_schema: Mapping[str, Any] | None = None,
+    session_id: str | None = None,
 ) -> tuple[Transport, Redactor, str]:
     """Build the LaunchSpec (secrets resolved, auth checked) and its transport."""
     from claude_coder.launch import build_launch
@@ -106,6 +107,7 @@ def launch_transport(
         cwd=cwd,
         redactor=redactor,
         output_schema=output_schema,
+        session_id=session_id,
     )
     return make_transport(spec), redactor, spec.cwd
 

@@ -88,3 +88,23 @@ async def test_a_fleet_fork_keeps_its_id_across_a_restart(
     texts = [e.event for e in Catalog().history("branch")]
     said = [getattr(ev, "text", "") for ev in texts]
     assert "base turn" in said and "branch turn" in said and "after the restart" in said
+
+
+async def test_a_fleet_fork_reopened_before_its_first_turn_is_still_a_fork(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path
+) -> None:
+    async with Session.open(cwd=str(tmp_path), name="root") as s:
+        await s.send("reply:root turn")
+        root = s.session_id
+    roster = tmp_path / "fleet.json"
+    async with Fleet.open(roster, boot_spacing=0) as fleet:
+        info = await fleet.add("early", cwd=str(tmp_path), fork_from=root)
+    assert read_roster(roster).members[0].fork_from == root
+    async with Fleet.open(roster, boot_spacing=0) as fleet:
+        await asyncio.wait_for(fleet.wait_ready(), 120)
+        assert fleet.member("early").session_id == info.session_id
+        await fleet.send("early", "reply:first words of the fork")
+    said = [getattr(e.event, "text", "") for e in Catalog().history("early")]
+    assert said[:2] == ["reply:root turn", "root turn"]  # the source's history came along
+    assert "first words of the fork" in said
+    assert Catalog().resolve("early").session_id == info.session_id

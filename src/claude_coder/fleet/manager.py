@@ -149,9 +149,13 @@ class FleetEngine:
         validate_member_name(name)
         if name in self._members:
             raise MemberExistsError(name)
-        member = Member(RosterMember(name, profile, self._profile_transport(profile), cwd))
+        source = resume if fork else None
+        transport = self._profile_transport(profile)
+        member = Member(RosterMember(name, profile, transport, cwd, fork_from=source))
         self._members[name] = member
-        self._roster.add(RosterMember(name, profile, member.transport, cwd, state="starting"))
+        self._roster.add(
+            RosterMember(name, profile, transport, cwd, state="starting", fork_from=source)
+        )
         await self._sync.flush()
         try:
             await self._boot(member, resume=resume, fork=fork)
@@ -279,7 +283,14 @@ class FleetEngine:
         self._publish_state(member, old, SessionState.STARTING)
         own = resume is not None and resume == member.session_id and not fork
         spec = MemberSpec(
-            member.name, member.profile, member.cwd, resume, fork, self.profiles, reattach=own
+            member.name,
+            member.profile,
+            member.cwd,
+            resume,
+            fork,
+            self.profiles,
+            reattach=own,
+            fork_from=member.fork_from,
         )
         try:
             async with self._pacer.slot():

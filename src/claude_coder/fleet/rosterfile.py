@@ -89,6 +89,8 @@ class RosterMember:
     """When this entry last changed (ISO 8601, UTC)."""
     retry: str | None = None
     """While ``retrying``: Claude Code's retry notice (``retrying 3/10: 529 overloaded``)."""
+    fork_from: str | None = None
+    """The session this member was forked from (a fork with no turn yet forks again)."""
 
 
 class _MemberWire(BaseModel):
@@ -106,6 +108,7 @@ class _MemberWire(BaseModel):
     error: str | None = None
     updated: str = ""
     retry: str | None = None
+    fork_from: str | None = None
 
 
 class _HolderWire(BaseModel):
