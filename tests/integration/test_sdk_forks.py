@@ -108,3 +108,14 @@ async def test_a_fleet_fork_reopened_before_its_first_turn_is_still_a_fork(
     assert said[:2] == ["reply:root turn", "root turn"]  # the source's history came along
     assert "first words of the fork" in said
     assert Catalog().resolve("early").session_id == info.session_id
+
+
+def test_the_fork_command_shows_the_new_id_in_its_header(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path
+) -> None:
+    src = cli(offline_claude, "run", "reply:one", "--name", "origin", cwd=tmp_path)
+    assert src.returncode == 0, src.stderr
+    proc = cli(offline_claude, "fork", "origin", cwd=tmp_path, stdin="reply:forked\nexit\n")
+    assert proc.returncode == 0, proc.stderr
+    fork_id = _names(offline_claude, tmp_path)["origin-fork-1"]
+    assert f"session {fork_id}" in proc.stderr and "session None" not in proc.stderr

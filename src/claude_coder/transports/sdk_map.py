@@ -7,7 +7,9 @@ instead of closing the running one. Boundaries come from the ``result``: an abor
 ``interrupted``; ``error_max_turns`` or a rejected rate limit is ``limit`` (with
 ``resets_at``); any other error is ``error``; else ``completed``. Usage and cost are
 the turn's own: the change of the result's running totals (see
-:mod:`~claude_coder.transports.sdk_cost`). Nothing here does I/O.
+:mod:`~claude_coder.transports.sdk_cost`); a dropped stale result leaves the totals
+unmetered, so its spend counts in the next turn and the turns still add up to what
+Claude Code billed. Nothing here does I/O.
 """
 
 from __future__ import annotations
