@@ -3,22 +3,18 @@ open with a recap, against the real Claude Code."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import Any
 
-from tests.integration.sdk_support import cli, write_profiles
+from tests.integration.sdk_support import cli, cli_json, write_profiles
 from tests.support.fake_api import FakeApi
 
 from claude_coder.catalog import Catalog
 from claude_coder.catalog.records import last_record
 
 
-def _run(launcher: Path, cwd: Path, *args: str) -> dict[str, object]:
-    proc = cli(launcher, *args, "--json", cwd=cwd)
-    assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout)
-    assert isinstance(out, dict)
-    return out
+def _run(launcher: Path, cwd: Path, *args: str) -> dict[str, Any]:
+    return cli_json(launcher, *args, cwd=cwd)
 
 
 def test_resume_and_fork_default_to_the_recorded_profile(
@@ -42,7 +38,7 @@ def test_resume_and_fork_default_to_the_recorded_profile(
         *p,
         *("run", "bash:touch c.txt", "--resume", "t", "--profile", "claude-code-expert"),
     )
-    assert [d["name"] for d in other["denials"]] == ["Bash"]  # type: ignore[index]
+    assert [d["name"] for d in other["denials"]] == ["Bash"]
     assert not (tmp_path / "c.txt").exists()
 
 

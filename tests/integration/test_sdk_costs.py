@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
-from tests.integration.sdk_support import Events, cli
+from tests.integration.sdk_support import Events, cli, cli_json
 from tests.support.fake_api import FakeApi
 
 from claude_coder.events import Boundary, TextDelta, TurnResult
@@ -45,12 +46,8 @@ async def test_two_identical_turns_cost_the_same(
     assert (s.usage.input_tokens, s.usage.output_tokens) == (3000, 300)
 
 
-def _run_json(launcher: Path, cwd: Path, *args: str) -> dict[str, object]:
-    proc = cli(launcher, "run", SAME, "--json", *args, cwd=cwd)
-    assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout)
-    assert isinstance(out, dict)
-    return out
+def _run_json(launcher: Path, cwd: Path, *args: str) -> dict[str, Any]:
+    return cli_json(launcher, "run", SAME, *args, cwd=cwd)
 
 
 def test_a_resumed_run_reports_one_turns_cost(

@@ -52,12 +52,17 @@ def test_run_fork_gets_a_derived_name_and_rename_changes_it(
     assert missing.returncode == 2
 
 
+async def _session_with_one_turn(cwd: Path, name: str, text: str) -> str:
+    async with Session.open(cwd=str(cwd), name=name) as s:
+        await s.send(text)
+    assert s.session_id is not None
+    return s.session_id
+
+
 async def test_a_python_fork_knows_its_id_before_its_first_turn(
     offline_claude: Path, fake_api: FakeApi, tmp_path: Path
 ) -> None:
-    async with Session.open(cwd=str(tmp_path), name="origin") as s:
-        await s.send("reply:origin")
-        origin = s.session_id
+    origin = await _session_with_one_turn(tmp_path, "origin", "reply:origin")
     async with Session.open(cwd=str(tmp_path), resume=origin, fork=True) as f:
         known = f.session_id
         assert known is not None and known != origin
@@ -70,9 +75,7 @@ async def test_a_python_fork_knows_its_id_before_its_first_turn(
 async def test_a_fleet_fork_keeps_its_id_across_a_restart(
     offline_claude: Path, fake_api: FakeApi, tmp_path: Path
 ) -> None:
-    async with Session.open(cwd=str(tmp_path), name="base") as s:
-        await s.send("reply:base turn")
-        base = s.session_id
+    base = await _session_with_one_turn(tmp_path, "base", "reply:base turn")
     roster = tmp_path / "fleet.json"
     async with Fleet.open(roster, boot_spacing=0) as fleet:
         info = await fleet.add("branch", cwd=str(tmp_path), fork_from=base)
@@ -93,9 +96,7 @@ async def test_a_fleet_fork_keeps_its_id_across_a_restart(
 async def test_a_fleet_fork_reopened_before_its_first_turn_is_still_a_fork(
     offline_claude: Path, fake_api: FakeApi, tmp_path: Path
 ) -> None:
-    async with Session.open(cwd=str(tmp_path), name="root") as s:
-        await s.send("reply:root turn")
-        root = s.session_id
+    root = await _session_with_one_turn(tmp_path, "root", "reply:root turn")
     roster = tmp_path / "fleet.json"
     async with Fleet.open(roster, boot_spacing=0) as fleet:
         info = await fleet.add("early", cwd=str(tmp_path), fork_from=root)
