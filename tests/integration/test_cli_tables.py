@@ -88,3 +88,15 @@ def test_a_terminal_gets_a_laid_out_table(
     assert proc.returncode == 0, proc.stderr
     text = out.decode()
     assert "NAME" in text and "shown" in text and "\t" not in text
+
+
+def test_an_empty_table_in_a_pipe_is_its_header_line(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path
+) -> None:
+    listed = cli(offline_claude, "list", cwd=tmp_path)
+    assert listed.returncode == 0 and listed.stdout == "NAME\tID\tMODIFIED\tCWD\tSUMMARY\n"
+    roster = tmp_path / "fleet.json"
+    Roster.open(roster).close()
+    status = cli(offline_claude, "fleet", "status", "--roster", str(roster), cwd=tmp_path)
+    assert status.returncode == 0 and status.stdout.startswith("NAME\tSTATE\t")
+    assert status.stdout.count("\n") == 1 and "(no members)" in status.stderr

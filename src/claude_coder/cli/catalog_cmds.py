@@ -95,10 +95,11 @@ def list_cmd(show_all: bool, cwd: Path | None, as_json: bool) -> None:
                 json.dumps([s.to_json() for s in result.sessions], ensure_ascii=False, indent=2)
             )
         )
-    elif not result.sessions:
-        console().print("(no sessions)")
     else:
-        _print_sessions(result.sessions)
+        if not result.sessions:
+            (console() if stdout_is_terminal() else err_console()).print("(no sessions)")
+        if result.sessions or not stdout_is_terminal():
+            _print_sessions(result.sessions)  # in a pipe, an empty listing is the header line alone
     _report_skipped(result)
 
 

@@ -104,8 +104,8 @@ def status_cmd(ctx: click.Context, roster_path: Path | None, as_json: bool) -> N
     notes.print(_header(snapshot))
     if not snapshot.members:
         notes.print("(no members)")
-    else:
-        _table(snapshot)
+    if snapshot.members or not stdout_is_terminal():
+        _table(snapshot)  # in a pipe, no members is the header line alone
     for m in snapshot.members:
         if m.error:
             notes.print(f"{escape(_cell(m.name))}: {escape(visible(m.error))}")
