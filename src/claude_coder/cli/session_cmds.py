@@ -21,7 +21,6 @@ from typing import Any
 
 import click
 
-from claude_coder.cli.repl_input import open_input
 from claude_coder.cli.common import (
     complete_profiles,
     complete_sessions,
@@ -29,7 +28,7 @@ from claude_coder.cli.common import (
     load_profile_set,
     recap,
 )
-from claude_coder.cli.session_repl import glyphs_for, repl_loop
+from claude_coder.cli.repl_input import open_input
 from claude_coder.cli.run_io import (
     OUTPUT_FORMATS,
     Progress,
