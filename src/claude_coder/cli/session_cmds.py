@@ -270,9 +270,7 @@ def run_repl(
     """Open the REPL (also used by ``resume`` and ``fork``)."""
     pset = load_profile_set(ctx)
     code = run_stoppable(
-        lambda stopper: _repl(
-            stopper, pset, profile, name=name, cwd=cwd, resume=resume, fork=fork
-        )
+        lambda stopper: _repl(stopper, pset, profile, name=name, cwd=cwd, resume=resume, fork=fork)
     )
     if code:
         raise click.exceptions.Exit(code)

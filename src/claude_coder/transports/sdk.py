@@ -316,6 +316,8 @@ class SdkTransport(Transport):
 def _tail(child: SdkTransportABC | None) -> str | None:
     tail = getattr(child, "stderr_tail", "")
     return tail.strip()[-600:] or None if isinstance(tail, str) else None
+
+
 def restored_totals(resumed_from: str | None, config: str | None = None) -> Totals | None:
     """What Claude Code restores on resume or fork: the source's last ``cost-state``."""
     if resumed_from is None:
