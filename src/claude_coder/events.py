@@ -157,6 +157,8 @@ class TurnResult(_Json):
     reason: str | None = None
     """Why a ``limit``: ``rate_limit``, ``max_turns``, ``budget`` (the profile's
     ``maxBudgetUsd``), ``member_budget`` or ``fleet_budget`` (the fleet's caps)."""
+    structured: Any = None
+    """With an output schema: the value Claude Code validated against it (else None)."""
 
 
 @dataclass(frozen=True, slots=True)

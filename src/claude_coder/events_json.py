@@ -48,6 +48,7 @@ def _turn_result(d: Mapping[str, Any]) -> TurnResult:
         error=d.get("error"),
         resets_at=d.get("resets_at"),
         reason=d.get("reason"),
+        structured=d.get("structured"),
     )
 
 

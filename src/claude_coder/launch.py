@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import json
 import os
 import shutil
 import signal
@@ -20,6 +21,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from claude_coder.errors import BinaryNotFoundError, ConfigError, VersionRefused
 from claude_coder.profiles import Profile, resolve_env
@@ -76,10 +78,14 @@ class LaunchSpec:
     cwd: str
     transport: str
     session_id: str | None
-    """Pre-assigned uuid (sdk, new session) or the resumed id; None when late-bound."""
+    """Pre-assigned uuid (sdk new session, any fork) or the resumed id; None when late-bound."""
     profile: Profile
     redactor: Redactor
     name: str | None = None
+    output_schema: Mapping[str, Any] | None = None
+    """The JSON schema every turn's structured output must match (``--json-schema``)."""
+    resumed_from: str | None = None
+    """The session resumed or forked from (its totals are where this process starts)."""
     binary_why: str = ""
     """Why this binary: ``profile claudePath``, ``$CLAUDE_CODER_CLAUDE``, ``PATH``, ``bundled``."""
 
@@ -143,7 +149,11 @@ def _session_args(
     if resume is not None:
         args = [f"--resume={resume}"] if transport == "sdk" else ["--resume", resume]
         if fork:
-            return [*args, "--fork-session"], None
+            # A fork gets its id now, so every caller knows it before the first turn
+            # (Claude Code takes --session-id together with --fork-session).
+            new = session_id or str(uuid.uuid4())
+            flag = [f"--session-id={new}"] if transport == "sdk" else ["--session-id", new]
+            return [*args, "--fork-session", *flag], new
         return args, _as_uuid(resume)
     if fork:
         raise ConfigError("fork needs a session to fork from (resume=...)")
@@ -197,6 +207,7 @@ def build_launch(
     cwd: str | None = None,
     redactor: Redactor | None = None,
     environ: Mapping[str, str] | None = None,
+    output_schema: Mapping[str, Any] | None = None,
 ) -> LaunchSpec:
     """Compile ``profile`` into a :class:`LaunchSpec` (call once per session create).
 
@@ -231,6 +242,10 @@ def build_launch(
         argv += ["--name", name]
     if not persist:
         argv.append("--no-session-persistence")
+    if output_schema is not None:
+        if kind != "sdk":
+            raise ConfigError("an output schema needs the sdk transport", profile=profile.name)
+        argv += ["--json-schema", json.dumps(output_schema)]
     return LaunchSpec(
         binary=binary,
         argv=tuple(argv),
@@ -241,6 +256,8 @@ def build_launch(
         profile=profile,
         redactor=red,
         name=name,
+        resumed_from=resume,
+        output_schema=output_schema,
         binary_why=why,
     )
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from claude_coder.errors import SessionClosedError, SessionError
 from claude_coder.events import (
@@ -52,13 +52,15 @@ class Session:
     def __init__(self, engine: SessionEngine) -> None:
         """Not for callers: ``Session.open`` and :meth:`start` build and start a session."""
         self._engine = engine
+        self.output_schema: dict[str, Any] | None = None
+        """The JSON schema of every turn's structured output (``--json-schema``), if any."""
 
     # -- construction ------------------------------------------------------------------
 
     @classmethod
     async def start(
         cls,
-        profile: str | Profile = "claude-code-expert",
+        profile: str | Profile | None = None,
         *,
         name: str | None = None,
         cwd: str | None = None,
@@ -76,25 +78,46 @@ class Session:
         answer_questions: bool | None = None,
         start_timeout: float = 90.0,
         interrupt_timeout: float = 20.0,
+        output_schema: Mapping[str, Any] | None = None,
+        session_id: str | None = None,
     ) -> Session:
         """Create and start a session; returns once it is ``idle``.
 
         ``profile`` is a profile name (looked up in ``profiles``: a ProfileSet or a
-        profiles file; default: the usual search) or a Profile. ``transport`` takes a
+        profiles file; default: the usual search) or a Profile; None means the one the
+        resumed or forked session recorded (see :mod:`claude_coder.session_tag`), else
+        the built-in ``claude-code-expert``. A persisted session started from a named
+        profile records it in its transcript. ``transport`` takes a
         ready Transport (e.g. :class:`~claude_coder.transports.fake.FakeTransport`)
         instead of launching Claude Code. ``persist`` defaults to True for a named or
-        resumed session (and always on ``pty``) and False otherwise (ephemeral).
+        resumed session (and always on ``pty``) and False otherwise (ephemeral). A fork
+        (``resume=X, fork=True``) without a ``name`` is called ``<X's name>-fork-<n>``
+        when X has a name (never X's own name), else it has none.
         ``on_event`` is subscribed before the start, so it sees every envelope from
         the first ``StateChanged``. ``policy``, ``stall_timeout`` and
         ``answer_questions`` override the profile's; ``start_timeout`` bounds the whole
         start and ``interrupt_timeout`` an interrupt (delivery and boundary together).
         A bad ``name`` raises :class:`~claude_coder.errors.BadNameError`.
+        ``output_schema`` (a JSON schema; sdk transport) makes every turn end with a value
+        matching it, in ``TurnResult.structured`` (Claude Code's ``--json-schema``, set
+        for the whole process). ``session_id`` chooses the new session's id (a uuid; a
+        new sdk session or a fork), else one is made.
         """
+        from claude_coder.profiles import BUILTIN_NAME
         from claude_coder.security import check_session_name
-        from claude_coder.session_launch import launch_transport, resolve_profile
+        from claude_coder.session_launch import (
+            fork_default_name,
+            launch_transport,
+            resolve_profile,
+        )
+        from claude_coder.session_tag import recorded_profile, remember_profile
 
         if name is not None:
             check_session_name(name)
+        if fork and name is None and transport is None:
+            name = fork_default_name(resume)
+        if profile is None:
+            profile = recorded_profile(resume) or BUILTIN_NAME
         prof = resolve_profile(profile, profiles, needed=transport is None)
         if persist is None:
             # The PTY transport always keeps a transcript (it reads the turn from it).
@@ -103,7 +126,14 @@ class Session:
         if transport is None:
             assert prof is not None
             transport, launched, cwd = launch_transport(
-                prof, name=name, cwd=cwd, resume=resume, fork=fork, persist=persist
+                prof,
+                name=name,
+                cwd=cwd,
+                resume=resume,
+                fork=fork,
+                persist=persist,
+                output_schema=output_schema,
+                session_id=session_id,
             )
             redactor = redactor or launched
         engine = SessionEngine(
@@ -123,7 +153,11 @@ class Session:
             interrupt_timeout=interrupt_timeout,
         )
         await engine.start()
-        return cls(engine)
+        session = cls(engine)
+        session.output_schema = dict(output_schema) if output_schema is not None else None
+        if persist and isinstance(profile, str) and prof is not None:
+            remember_profile(session, profile)
+        return session
 
     # -- what a caller sees ----------------------------------------------------------
 
@@ -232,11 +266,19 @@ class Session:
             raise SessionError("a turn needs some text to send")
         return self._engine.submit(text)
 
-    async def send(self, text: str) -> TurnResult:
+    async def send(self, text: str, output_schema: Mapping[str, Any] | None = None) -> TurnResult:
         """Run one turn and return its result (queued behind running turns).
 
+        ``output_schema`` asks for the session's structured output (the value is in
+        ``TurnResult.structured``): Claude Code takes one schema per process, so it must
+        be the one the session was started with (``Session.start(output_schema=...)``).
         If the awaiting task is cancelled, the turn is cancelled too (interrupted).
         """
+        if output_schema is not None and dict(output_schema) != self.output_schema:
+            raise SessionError(
+                "this session was started with another output schema (or none): Claude "
+                "Code takes one per process; start one with Session.start(output_schema=...)"
+            )
         handle = self.submit(text)
         try:
             return await handle

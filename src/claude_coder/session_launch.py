@@ -4,8 +4,9 @@ and the error a failed start raises."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from claude_coder.errors import ClaudeCoderError, ConfigError, TransportError
 from claude_coder.transports.base import Transport
@@ -15,7 +16,13 @@ if TYPE_CHECKING:
     from claude_coder.profiles import Profile, ProfileSet
     from claude_coder.security import Redactor
 
-__all__ = ["launch_transport", "make_transport", "resolve_profile", "start_error"]
+__all__ = [
+    "fork_default_name",
+    "launch_transport",
+    "make_transport",
+    "resolve_profile",
+    "start_error",
+]
 
 
 def resolve_profile(
@@ -42,6 +49,25 @@ def resolve_profile(
         return None
 
 
+def fork_default_name(resume: str | None) -> str | None:
+    """The name a fork of ``resume`` gets when none is given: ``<name>-fork-<n>``.
+
+    Claude Code copies the source's ``custom-title`` into the fork, so a fork left
+    unnamed would carry its source's name; a source with no name gives no name.
+    """
+    if resume is None:
+        return None
+    from claude_coder.catalog import Catalog
+    from claude_coder.errors import ClaudeCoderError
+
+    catalog = Catalog()
+    try:
+        info = catalog.resolve(resume)
+    except ClaudeCoderError:
+        return None
+    return catalog.fork_name(info) if info.name else None
+
+
 def make_transport(spec: LaunchSpec) -> Transport:
     """The Transport for a LaunchSpec (``sdk`` or ``pty``)."""
     kind = spec.transport
@@ -64,6 +90,8 @@ def launch_transport(
     resume: str | None,
     fork: bool,
     persist: bool,
+    output_schema: Mapping[str, Any] | None = None,
+    session_id: str | None = None,
 ) -> tuple[Transport, Redactor, str]:
     """Build the LaunchSpec (secrets resolved, auth checked) and its transport."""
     from claude_coder.launch import build_launch
@@ -78,6 +106,8 @@ def launch_transport(
         persist=persist,
         cwd=cwd,
         redactor=redactor,
+        output_schema=output_schema,
+        session_id=session_id,
     )
     return make_transport(spec), redactor, spec.cwd
 

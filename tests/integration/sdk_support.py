@@ -54,3 +54,12 @@ def cli(
         timeout=120,
         env=cli_env(launcher, extra_env),
     )
+
+
+def cli_json(launcher: Path, *args: str, cwd: Path) -> dict[str, Any]:
+    """``claude-coder *args --json`` that must exit 0; its one JSON object."""
+    proc = cli(launcher, *args, "--json", cwd=cwd)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert isinstance(out, dict)
+    return out

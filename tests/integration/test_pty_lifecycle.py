@@ -117,8 +117,9 @@ async def test_resume_keeps_the_id_and_fork_learns_a_new_one(
     assert again.session_id == sid and two.session_id == sid
     assert (two.text, two.tool_calls) == ("two", ())  # the history is not this turn's
     async with Session.open("pty", profiles=profiles, resume=sid, fork=True) as fork:
+        known = fork.session_id  # a fork's id is chosen up front, before its first turn
         three = await fork.send("reply:three")
-    assert fork.session_id is not None and fork.session_id != sid
+    assert known is not None and known == fork.session_id != sid
     assert (three.text, three.tool_calls, three.session_id) == ("three", (), fork.session_id)
 
 

@@ -40,6 +40,9 @@ prompt                     reply
                            one word when TEXT has fewer than N: a secret in pieces)
 ``hostile:``               ``fake_scripts.HOSTILE_TEXT``: terminal escapes (OSC 52, OSC 0,
                            CSI 2J, 8-bit CSI, bidi override, BEL, CR) and Rich markup
+``usage:IN:OUT``           text ``Used IN in and OUT out.``, reported as exactly IN input
+                           and OUT output tokens whatever the request's size (two
+                           identical turns then cost exactly the same)
 ``stall:[SECONDS]``        stream starts (``message_start``, an empty text block) then
                            sends nothing until ``release_stalls()`` or SECONDS (default
                            60) pass; then ``Released after a stall.``

@@ -64,6 +64,8 @@ class Plan:
     side: bool = False
     fail_first: int = 0
     """``retry:``: this many requests with the same prompt get ``error`` first."""
+    usage: tuple[int, int] | None = None
+    """Fixed (input, output) tokens to report instead of ones from the request's size."""
 
 
 def _blocks(content: Any) -> list[dict[str, Any]]:
@@ -279,6 +281,12 @@ def _from_prompt(prompt: str) -> Plan:
         return _text("deltas", "".join(f"d{i} " for i in range(n)).rstrip(), chunks=n)
     if key == "stall":
         return _stall(arg)
+    if key == "usage":
+        parts = [int(p) for p in arg.split(":") if p.strip()]
+        tokens = (parts[0] if parts else 1000, parts[1] if len(parts) > 1 else 100)
+        plan = _text("usage", f"Used {tokens[0]} in and {tokens[1]} out.")
+        plan.usage = tokens
+        return plan
     if key == "error":
         parts = arg.split(":", 2)
         status = int(parts[0] or "500")

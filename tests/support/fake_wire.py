@@ -31,17 +31,19 @@ def approx_tokens(body: Any) -> int:
     return max(1, len(json.dumps(body)) // 4) if body is not None else 1
 
 
-def _usage(body: dict[str, Any], out: int) -> dict[str, Any]:
+def _usage(body: dict[str, Any], out: int, plan: Plan | None = None) -> dict[str, Any]:
     """Usage the way the real API reports it: cache writes as a total AND split by
     duration (ccusage 18 reads the total, 20 the split), cache reads for the tools.
 
     Deterministic from the body: the system prompt is "written" to the cache (a quarter
-    of it for an hour), the tool definitions are "read" from it.
+    of it for an hour), the tool definitions are "read" from it. A plan with fixed
+    ``usage`` reports exactly that many input tokens.
     """
+    fixed = plan.usage if plan is not None else None
     written = approx_tokens(body.get("system")) if body.get("system") else 0
     hour = written // 4
     return {
-        "input_tokens": approx_tokens(body.get("messages")),
+        "input_tokens": fixed[0] if fixed else approx_tokens(body.get("messages")),
         "output_tokens": out,
         "cache_creation_input_tokens": written,
         "cache_read_input_tokens": approx_tokens(body.get("tools")) if body.get("tools") else 0,
@@ -68,7 +70,7 @@ def message_json(body: dict[str, Any], plan: Plan) -> dict[str, Any]:
         "content": content,
         "stop_reason": plan.stop_reason,
         "stop_sequence": None,
-        "usage": _usage(body, _out_tokens(plan)),
+        "usage": _usage(body, _out_tokens(plan), plan),
     }
 
 
@@ -83,12 +85,14 @@ def _tool_id() -> str:
 
 
 def _out_tokens(plan: Plan) -> int:
+    if plan.usage is not None:
+        return plan.usage[1]
     return max(1, sum(len(b.text) // 4 + len(json.dumps(b.input)) // 4 for b in plan.blocks))
 
 
 def events(body: dict[str, Any], plan: Plan) -> list[Any]:
     msg = message_json(body, plan)
-    start = {**msg, "content": [], "stop_reason": None, "usage": _usage(body, 1)}
+    start = {**msg, "content": [], "stop_reason": None, "usage": _usage(body, 1, plan)}
     out: list[Any] = [_sse("message_start", {"type": "message_start", "message": start})]
     for i, b in enumerate(plan.blocks):
         out.extend(_block_events(i, b, plan, msg["content"][i]))

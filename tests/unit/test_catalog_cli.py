@@ -19,7 +19,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def test_empty_catalog_says_so(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "list") == (0, "(no sessions)\n", "")
+    # not a terminal: the header line alone on stdout, the note on stderr
+    assert run(capsys, "list") == (0, "NAME\tID\tMODIFIED\tCWD\tSUMMARY\n", "(no sessions)\n")
     assert run(capsys, "list", "--json") == (0, "[]\n", "")
 
 

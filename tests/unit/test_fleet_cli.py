@@ -25,11 +25,17 @@ def _fill(path: Path) -> Roster:
     return roster
 
 
-def test_status_of_a_missing_roster(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["fleet", "status", "--roster", str(tmp_path / "none.json")]) == 0
-    out = capsys.readouterr().out
-    assert "not running" in out and "(no members)" in out
-    assert not (tmp_path / "none.json").exists(), "status creates nothing"
+def test_status_of_a_missing_roster_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "none.json"
+    assert main(["fleet", "status", "--roster", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert str(missing) in err and "--roster" in err and len(err.strip().splitlines()) == 1
+    monkeypatch.setenv(ROSTER_ENV, str(missing))
+    assert main(["fleet", "status"]) == 2
+    assert ROSTER_ENV in capsys.readouterr().err
+    assert not missing.exists(), "status creates nothing"
 
 
 def test_status_while_another_fleet_holds_the_roster(
@@ -38,8 +44,9 @@ def test_status_while_another_fleet_holds_the_roster(
     path = tmp_path / "fleet.json"
     with _fill(path):
         assert main(["fleet", "status", "--roster", str(path)]) == 0
-        out = capsys.readouterr().out
-        assert "running (pid" in out
+        seen = capsys.readouterr()
+        out = seen.out + seen.err  # not a terminal: notes on stderr, the table on stdout
+        assert "running (pid" in seen.err and "running (pid" not in seen.out
         assert "agent1" in out and "busy" in out and "01234567" in out and "$0.5000" in out
         assert "reviewer" in out and "pty" in out
         assert "reviewer: Claude Code exited with code 1" in out
@@ -50,8 +57,8 @@ def test_status_while_another_fleet_holds_the_roster(
         assert data["members"][0]["session_id"] == "0123456789abcdef"
         assert data["members"][0]["state"] == "busy"
     assert main(["fleet", "status", "--roster", str(path)]) == 0
-    out = capsys.readouterr().out
-    assert "not running; states as last seen" in out and "busy" in out
+    seen = capsys.readouterr()
+    assert "not running; states as last seen" in seen.err and "busy" in seen.out
 
 
 def test_status_uses_the_env_roster_and_the_group_option(

@@ -112,7 +112,9 @@ def test_resume_and_fork(claude_stub: Path) -> None:
     assert resumed.session_id == sid
     forked = launch(Profile(name="p"), claude_stub, resume=sid, fork=True)
     assert f"--resume={sid}" in forked.argv and "--fork-session" in forked.argv
-    assert forked.session_id is None
+    assert forked.session_id is not None and forked.session_id != sid
+    assert f"--session-id={forked.session_id}" in forked.argv
+    assert forked.resumed_from == sid
     with pytest.raises(ConfigError, match="fork needs"):
         launch(Profile(name="p"), claude_stub, fork=True)
 
@@ -277,3 +279,12 @@ def test_version_of_the_real_bundled_binary(claude_binary: Path) -> None:
     version = read_version(str(claude_binary), deadline_s=60)
     oldest, newest = PTY_PROVEN
     assert PTY_BAND[0] <= oldest <= version <= newest < PTY_BAND[1]
+
+
+def test_output_schema_is_claude_codes_json_schema_flag(claude_stub: Path) -> None:
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}}
+    spec = launch(Profile(name="p"), claude_stub, output_schema=schema)
+    i = spec.argv.index("--json-schema")
+    assert json.loads(spec.argv[i + 1]) == schema and spec.output_schema == schema
+    with pytest.raises(ConfigError, match="sdk transport"):
+        launch(Profile(name="p", transport="pty"), claude_stub, output_schema=schema)

@@ -42,6 +42,7 @@ def test_turn_json_has_the_documented_keys() -> None:
         "duration_s": 1.25,
         "error": "rate limit reached",
         "resets_at": 123,
+        "structured": None,
     }
     assert turn_json(TurnResult(Boundary.ERROR))["usage"] == {"input_tokens": 0, "output_tokens": 0}
 

@@ -107,6 +107,35 @@ class Catalog:
         """The default name for a fork of ``source``: ``<name>-fork-<n>``."""
         return names.fork_name(self.list().sessions, source)
 
+    def rename(self, session: str | SessionInfo, name: str) -> SessionInfo:
+        """Give a session a new name: a ``custom-title`` record, as ``/rename`` writes it.
+
+        Written with claude_agent_sdk's ``rename_session`` (the last title wins, for
+        Claude Code and for the catalog alike). Raises ``NameTakenError`` when another
+        session has ``name``.
+        """
+        from claude_agent_sdk import rename_session
+
+        info = self._locate(session)
+        name = name.strip()
+        if not name:
+            raise CatalogError("a session name needs some text: give a non-empty NEW name")
+        self.check_name_free(name, except_session=info.session_id)
+        try:
+            rename_session(info.session_id, name, directory=info.cwd)
+        except (ValueError, OSError) as exc:
+            raise CatalogError(f"cannot rename {info.session_id}: {exc}") from exc
+        return self._info_for(info.path, info.session_id)
+
+    def tag(self, session_id: str, tag: str, cwd: str | None = None) -> None:
+        """Append a ``tag`` record (claude_agent_sdk's ``tag_session``; the last one wins)."""
+        from claude_agent_sdk import tag_session
+
+        try:
+            tag_session(session_id, tag, directory=cwd)
+        except (ValueError, OSError) as exc:
+            raise CatalogError(f"cannot tag {session_id}: {exc}") from exc
+
     def transcript_path(self, session_id: str, cwd: str | Path) -> Path:
         """Where Claude Code keeps (or will keep) ``session_id`` started in ``cwd``."""
         return _transcript_path(session_id, cwd, self.config_dir)

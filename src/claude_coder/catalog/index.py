@@ -24,7 +24,7 @@ from claude_coder.catalog.reader import FileFacts, Skipped, read_transcript
 
 __all__ = ["FORMAT", "Index", "Scan", "default_cache_file"]
 
-FORMAT = "claude-coder-catalog/2"
+FORMAT = "claude-coder-catalog/3"
 
 
 def default_cache_file(projects: Path) -> Path:
@@ -62,6 +62,7 @@ def _row(item: FileFacts | Skipped) -> list[Any]:
         item.cwd,
         item.git_branch,
         item.created_ms,
+        item.prompt,
     ]
 
 
@@ -75,9 +76,9 @@ def _from_row(row: Any, size: int, mtime_ns: int) -> FileFacts | Skipped | None:
         return None
     if len(row) == 3:
         return Skipped(row[2], size, mtime_ns) if type(row[2]) is str else None
-    if len(row) != 10 or row[2] is not None:
+    if len(row) != 11 or row[2] is not None:
         return None
-    _, _, _, sid, name, title, summary, cwd, branch, created = row
+    _, _, _, sid, name, title, summary, cwd, branch, created, prompt = row
     if not (type(sid) is str and type(summary) is str and summary):
         return None
     if not (
@@ -85,10 +86,11 @@ def _from_row(row: Any, size: int, mtime_ns: int) -> FileFacts | Skipped | None:
         and _text_or_none(title)
         and _text_or_none(cwd)
         and _text_or_none(branch)
+        and _text_or_none(prompt)
         and (created is None or type(created) is int)
     ):
         return None
-    return FileFacts(sid, name, title, summary, cwd, branch, created, size, mtime_ns)
+    return FileFacts(sid, name, title, summary, cwd, branch, created, size, mtime_ns, prompt)
 
 
 class Index:

@@ -39,6 +39,8 @@ class SessionInfo:
     path: Path
     title: str | None = None
     """The name, else the last AI-generated title (what Claude Code shows)."""
+    prompt: str | None = None
+    """For a named session: its last prompt, else its first (its summary is its name)."""
 
     @classmethod
     def from_facts(cls, facts: FileFacts, path: Path, cwd: str | None = None) -> SessionInfo:
@@ -59,6 +61,7 @@ class SessionInfo:
             size=facts.size,
             path=path,
             title=facts.title,
+            prompt=facts.prompt,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -68,6 +71,7 @@ class SessionInfo:
             "name": self.name,
             "title": self.title,
             "summary": self.summary,
+            "prompt": self.prompt,
             "cwd": self.cwd,
             "git_branch": self.git_branch,
             "created": _iso(self.created),

@@ -11,6 +11,8 @@ are decoded. The rules follow Claude Code's own session listing:
   ``summary``, else the first real prompt in the head (tool results, meta entries,
   compact summaries, slash commands and generated text left out; cut to 200
   characters). A file with none of these holds no conversation and is skipped;
+- a named session also gets its *prompt* (last ``lastPrompt``, else the first real
+  prompt), for listings that show the name and want what was said besides;
 - ``cwd`` and the created time come from the first ``cwd`` / ``timestamp`` in the
   head; the git branch is the last one in the tail, else the first in the head.
 
@@ -72,6 +74,8 @@ class FileFacts(NamedTuple):
     created_ms: int | None
     size: int
     mtime_ns: int
+    prompt: str | None = None
+    """For a named session: its last prompt, else its first (the summary is the name)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +273,7 @@ def read_transcript(path: str | Path, session_id: str) -> FileFacts | Skipped:
     summary = title or tail.last("lastPrompt") or tail.last("summary") or first_prompt(head)
     if not summary:
         return Skipped("no conversation", size, mtime_ns)
+    prompt = (tail.last("lastPrompt") or first_prompt(head)) if name else None
     return FileFacts(
         session_id=session_id,
         name=name or None,
@@ -279,4 +284,5 @@ def read_transcript(path: str | Path, session_id: str) -> FileFacts | Skipped:
         created_ms=_epoch_ms(head.first("timestamp")),
         size=size,
         mtime_ns=mtime_ns,
+        prompt=prompt or None,
     )

@@ -1,4 +1,4 @@
-"""The catalog commands: ``list``, ``history``, ``resume`` and ``fork``.
+"""The catalog commands: ``list``, ``history``, ``resume``, ``fork`` and ``rename``.
 
 Each parses its arguments, asks :class:`claude_coder.catalog.Catalog`, and renders.
 ``resume`` and ``fork`` hand over to the session commands' REPL. Everything a
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -19,7 +19,15 @@ from rich.markup import escape
 from rich.text import Text
 
 from claude_coder.catalog import Catalog, ListResult, SessionInfo
-from claude_coder.cli.common import console, err_console, load_profile_set
+from claude_coder.cli.common import (
+    complete_profiles,
+    complete_sessions,
+    console,
+    err_console,
+    load_profile_set,
+    print_table,
+    stdout_is_terminal,
+)
 from claude_coder.cli.rows import layout
 from claude_coder.errors import ClaudeCoderError
 from claude_coder.events import AssistantText, Envelope, ToolCall, ToolResult, UserText
@@ -32,7 +40,8 @@ _RESULT_LINES = 12
 
 
 def _when(when: datetime | None) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if when else "-"
+    """Local time with its UTC offset (as the TUI shows local time)."""
+    return when.astimezone().strftime("%Y-%m-%d %H:%M %z") if when else "-"
 
 
 def _report_skipped(result: ListResult) -> None:
@@ -41,23 +50,28 @@ def _report_skipped(result: ListResult) -> None:
         err_console().print(f"skipped {result.skipped} transcript file(s): {why}")
 
 
-_LIST_HEADER = ("NAME", "ID", "MODIFIED (UTC)", "CWD", "SUMMARY")
+_LIST_HEADER = ("NAME", "ID", "MODIFIED", "CWD", "SUMMARY")
 
 
 def _print_sessions(sessions: Sequence[SessionInfo]) -> None:
-    """One line per session in columns (fast at 50,000: see :mod:`claude_coder.cli.rows`)."""
-    out = console()
+    """One line per session: tab-separated in a pipe, else in columns (fast at 50,000:
+    see :mod:`claude_coder.cli.rows`)."""
     rows = [
         (
             visible_line(s.name or "-"),
-            visible_line(s.session_id[:8]),
+            visible_line(s.session_id),
             _when(s.modified),
             visible_line(s.cwd or "?"),
-            visible_line(s.summary),
+            visible_line(s.prompt or s.summary),
         )
         for s in sessions
     ]
-    lines = layout(_LIST_HEADER, rows, width=out.width if out.is_terminal else None, flex=(3, 4))
+    if not stdout_is_terminal():
+        print_table(_LIST_HEADER, rows)
+        return
+    out = console()
+    short = [(r[0], r[1][:8], *r[2:]) for r in rows]
+    lines = layout(_LIST_HEADER, short, width=out.width, flex=(3, 4))
     out.print(Text(lines[0], style="bold"))
     out.file.write("\n".join(lines[1:]) + "\n")
     out.file.flush()
@@ -81,10 +95,11 @@ def list_cmd(show_all: bool, cwd: Path | None, as_json: bool) -> None:
                 json.dumps([s.to_json() for s in result.sessions], ensure_ascii=False, indent=2)
             )
         )
-    elif not result.sessions:
-        console().print("(no sessions)")
     else:
-        _print_sessions(result.sessions)
+        if not result.sessions:
+            (console() if stdout_is_terminal() else err_console()).print("(no sessions)")
+        if result.sessions or not stdout_is_terminal():
+            _print_sessions(result.sessions)  # in a pipe, an empty listing is the header line alone
     _report_skipped(result)
 
 
@@ -96,7 +111,7 @@ def _clip(text: str) -> str:
 
 
 def _render(envelope: Envelope) -> str | None:
-    event, stamp = envelope.event, envelope.time.astimezone(UTC).strftime("%H:%M:%S")
+    event, stamp = envelope.event, envelope.time.astimezone().strftime("%H:%M:%S")
     head = f"[dim]{stamp}[/dim] "
     if isinstance(event, UserText):
         return f"{head}[bold cyan]you[/bold cyan]  {escape(visible(event.text))}"
@@ -131,7 +146,7 @@ def _profile_secrets(ctx: click.Context) -> Redactor:
 
 
 @click.command("history")
-@click.argument("session")
+@click.argument("session", shell_complete=complete_sessions)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines of events.")
 @click.pass_context
 def history_cmd(ctx: click.Context, session: str, as_json: bool) -> None:
@@ -170,8 +185,13 @@ def _open_repl(
 
 
 @click.command("resume")
-@click.argument("session")
-@click.option("--profile", default=None, help="Profile to run it with.")
+@click.argument("session", shell_complete=complete_sessions)
+@click.option(
+    "--profile",
+    default=None,
+    shell_complete=complete_profiles,
+    help="Profile to run it with (default: the one the session recorded).",
+)
 @click.pass_context
 def resume_cmd(ctx: click.Context, session: str, profile: str | None) -> None:
     """Open a REPL on a persisted session, continuing the same conversation."""
@@ -184,9 +204,14 @@ def resume_cmd(ctx: click.Context, session: str, profile: str | None) -> None:
 
 
 @click.command("fork")
-@click.argument("session")
+@click.argument("session", shell_complete=complete_sessions)
 @click.option("--name", "new_name", default=None, help="Name of the fork (<name>-fork-<n>).")
-@click.option("--profile", default=None, help="Profile to run it with.")
+@click.option(
+    "--profile",
+    default=None,
+    shell_complete=complete_profiles,
+    help="Profile to run it with (default: the one the session recorded).",
+)
 @click.pass_context
 def fork_cmd(ctx: click.Context, session: str, new_name: str | None, profile: str | None) -> None:
     """Open a REPL on a new session forked from SESSION (the original is left as it is)."""
@@ -201,7 +226,18 @@ def fork_cmd(ctx: click.Context, session: str, new_name: str | None, profile: st
     _open_repl(ctx, profile=profile, info=info, fork=True, name=name)
 
 
+@click.command("rename")
+@click.argument("session", shell_complete=complete_sessions)
+@click.argument("new_name", metavar="NEW")
+def rename_cmd(session: str, new_name: str) -> None:
+    """Rename SESSION to NEW (Claude Code's own title record, as /rename writes it)."""
+    if not new_name.strip():
+        raise click.UsageError("NEW is empty: give the session a name with some text")
+    info = Catalog().rename(session, new_name)
+    err_console().print(f"renamed {info.session_id[:8]} to {info.name!r}", markup=False)
+
+
 def register(group: click.Group) -> None:
     """Add the catalog commands to the ``claude-coder`` group."""
-    for command in (list_cmd, history_cmd, resume_cmd, fork_cmd):
+    for command in (list_cmd, history_cmd, resume_cmd, fork_cmd, rename_cmd):
         group.add_command(command)

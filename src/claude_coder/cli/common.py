@@ -1,17 +1,33 @@
-"""What every CLI command shares: the global state, consoles and error rendering."""
+"""What every CLI command shares: the global state, consoles, tables and the recap."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
+from click.shell_completion import CompletionItem
 from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
 
+from claude_coder.errors import ClaudeCoderError
 from claude_coder.profiles import ProfileSet, load_profiles
 
-__all__ = ["CliState", "console", "err_console", "load_profile_set", "state"]
+__all__ = [
+    "CliState",
+    "complete_profiles",
+    "complete_sessions",
+    "console",
+    "err_console",
+    "load_profile_set",
+    "print_table",
+    "recap",
+    "state",
+    "stdout_is_terminal",
+]
 
 
 @dataclass
@@ -47,3 +63,84 @@ def load_profile_set(ctx: click.Context) -> ProfileSet:
     problem when the file has any.
     """
     return load_profiles(state(ctx).profiles_path)
+
+
+def recap(session_id: str | None, turns: int = 3) -> str:
+    """A short recap of a resumed session's last ``turns`` exchanges ("" when none)."""
+    if session_id is None:
+        return ""
+    from claude_coder.catalog.records import find_transcript, recap_lines
+
+    lines = recap_lines(find_transcript(session_id), turns=turns)
+    if not lines:
+        return ""
+    return "\n".join(["earlier in this session:", *(f"  {line}" for line in lines)]) + "\n"
+
+
+def stdout_is_terminal() -> bool:
+    """True when results go to a terminal (tables are laid out), False for a pipe or file."""
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _flat(cell: str) -> str:
+    return cell.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
+def print_table(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    short: Mapping[str, int] | None = None,
+) -> None:
+    """A table on stdout, laid out on a terminal; otherwise one row per line.
+
+    Not on a terminal: a header line, then one line per row, cells separated by tabs,
+    nothing cut (tabs and newlines in a cell become spaces). ``short`` cuts a column to
+    so many characters on a terminal only (a session id to 8, say). ``--json`` stays
+    the stable interface; this is for ``cut``, ``awk`` and ``sort``.
+    """
+    if not stdout_is_terminal():
+        click.echo("\t".join(columns))
+        for row in rows:
+            click.echo("\t".join(_flat(cell) for cell in row))
+        return
+    cut = short or {}
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")  # a narrow terminal wraps, never truncates
+    for row in rows:
+        cells = [cell[: cut[c]] if c in cut else cell for c, cell in zip(columns, row, strict=True)]
+        table.add_row(*(escape(cell) for cell in cells))
+    console().print(table)
+
+
+def complete_sessions(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion for a SESSION: names, then ids, of persisted sessions."""
+    from claude_coder.catalog import Catalog
+
+    try:
+        sessions = Catalog().list(all=True).sessions
+    except (ClaudeCoderError, OSError):
+        return []
+    named = [CompletionItem(s.name, help=s.summary) for s in sessions if s.name]
+    ids = [CompletionItem(s.session_id, help=s.name or s.summary) for s in sessions]
+    return [c for c in named + ids if c.value.startswith(incomplete)]
+
+
+def complete_profiles(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion for a profile name (from ``--profiles`` or the usual places)."""
+    from claude_coder.profiles import inspect_profiles
+
+    path = ctx.find_root().params.get("profiles_path")
+    try:
+        pset, _ = inspect_profiles(path)
+    except (ClaudeCoderError, OSError):
+        return []
+    return [CompletionItem(n) for n in pset.names() if n.startswith(incomplete)]

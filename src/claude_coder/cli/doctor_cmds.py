@@ -22,8 +22,8 @@ from typing import Any
 
 import click
 
-from claude_coder.cli.common import console, state
-from claude_coder.errors import ClaudeCoderError
+from claude_coder.cli.common import complete_profiles, console, state
+from claude_coder.errors import ClaudeCoderError, ProfileNotFoundError
 from claude_coder.fleet.rosterfile import default_roster_path
 from claude_coder.launch import LaunchSpec, build_launch, find_claude, read_version
 from claude_coder.profiles import BUILTIN_NAME, Profile, inspect_profiles
@@ -190,8 +190,14 @@ def diagnose(ctx: click.Context, profile_name: str) -> dict[str, Any]:
     """Everything ``doctor`` reports, as JSON-ready data."""
     environ = inherited_environ()
     pset, problems = inspect_profiles(state(ctx).profiles_path)
+    if profile_name not in pset:
+        raise ProfileNotFoundError(
+            f"no profile {profile_name!r} in {pset.where}; "
+            f"known: {', '.join(pset.names())} (see `claude-coder profiles list`)"
+        )
     profiles: dict[str, Any] = {
         "file": str(pset.path) if pset.path else None,
+        "where": pset.where,
         "origin": pset.origin,
         "names": pset.names(),
         "problems": [str(p) for p in problems],
@@ -264,7 +270,7 @@ def _render(report: dict[str, Any]) -> list[str]:
     lines += [f"files        refused: {item}" for item in report["files"]]
     proof = report["proof"]
     lines.append(f"proof        {'ok: ' if proof['ok'] else ''}{proof['detail']}")
-    where = profiles["file"] or f"no file ({profiles['origin']})"
+    where = profiles["where"]
     lines.append(f"profiles     {where}: {len(profiles['names'])} profiles")
     lines += [f"             {problem}" for problem in profiles["problems"]]
     if report["ok"]:
@@ -275,7 +281,12 @@ def _render(report: dict[str, Any]) -> list[str]:
 @click.command("doctor")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option(
-    "--profile", "profile_name", default=BUILTIN_NAME, show_default=True, help="Profile to check."
+    "--profile",
+    "profile_name",
+    default=BUILTIN_NAME,
+    show_default=True,
+    shell_complete=complete_profiles,
+    help="Profile to check.",
 )
 @click.pass_context
 def doctor_cmd(ctx: click.Context, as_json: bool, profile_name: str) -> None:

@@ -8,13 +8,15 @@ works while another process runs the fleet; it shows the states that fleet last 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
 from rich.markup import escape
-from rich.table import Table
 
-from claude_coder.cli.common import console, state
+from claude_coder.cli.common import console, err_console, print_table, state, stdout_is_terminal
+from claude_coder.errors import ConfigError
+from claude_coder.fleet import ROSTER_ENV
 from claude_coder.fleet.landing import changed_files
 from claude_coder.fleet.member import worktree_of
 from claude_coder.fleet.rosterfile import (
@@ -45,29 +47,27 @@ def _tokens(n: int) -> str:
     return f"{n / 1000:.1f}k" if n >= 10_000 else str(n)
 
 
-def _table(snapshot: RosterSnapshot) -> Table:
-    table = Table(box=None, pad_edge=False, show_edge=False)
+def _table(snapshot: RosterSnapshot) -> None:
     columns = (
         "NAME", "STATE", "PROFILE", "TRANSPORT", "SESSION", "LAST", "TOKENS", "COST", "FILES",
         "CWD",
     )  # fmt: skip
-    for column in columns:
-        table.add_column(column, overflow="fold")  # a narrow terminal wraps, never truncates
-    for m in snapshot.members:
-        cost = f"${m.cost_usd:.4f}" if m.cost_usd is not None else "-"
-        table.add_row(
-            escape(_cell(m.name)),
-            escape(_cell(m.retry if m.state == "retrying" and m.retry else m.state)),
-            escape(_cell(m.profile)),
-            escape(_cell(m.transport)),
-            escape(_cell((m.session_id or "-")[:8])),
-            escape(_cell(m.last_boundary or "-")),
+    rows = [
+        (
+            _cell(m.name),
+            _cell(m.retry if m.state == "retrying" and m.retry else m.state),
+            _cell(m.profile),
+            _cell(m.transport),
+            _cell(m.session_id or "-"),
+            _cell(m.last_boundary or "-"),
             f"{_tokens(m.input_tokens)} in / {_tokens(m.output_tokens)} out",
-            cost,
+            f"${m.cost_usd:.4f}" if m.cost_usd is not None else "-",
             _files(m),
-            escape(_cell(m.cwd or "-")),
+            _cell(m.cwd or "-"),
         )
-    return table
+        for m in snapshot.members
+    ]
+    print_table(columns, rows, short={"SESSION": 8})
 
 
 def _files(member: RosterMember) -> str:
@@ -120,6 +120,10 @@ def fleet_group(ctx: click.Context, roster_path: Path | None, budget_usd: float 
 def status_cmd(ctx: click.Context, roster_path: Path | None, as_json: bool) -> None:
     """Members and their states, from the roster file, without starting anything."""
     path = roster_path or ctx.meta.get("fleet_roster")
+    named = path or os.environ.get(ROSTER_ENV)
+    if named and not Path(named).is_file():
+        how = "--roster" if path else f"${ROSTER_ENV}"
+        raise ConfigError(f"no roster file at {named} ({how}): check the path")
     snapshot = read_roster(path)
     if as_json:
         doc = snapshot_to_json(snapshot)
@@ -128,17 +132,19 @@ def status_cmd(ctx: click.Context, roster_path: Path | None, as_json: bool) -> N
             row["changed_files"] = changed_files(ref) if ref is not None else None
         click.echo(json_text(json.dumps(doc, ensure_ascii=False, indent=2)))
         return
-    out = console()
-    out.print(_header(snapshot))
+    # On a terminal everything goes to stdout; in a pipe only the table does.
+    notes = console() if stdout_is_terminal() else err_console()
+    notes.print(_header(snapshot))
     if not snapshot.members:
-        out.print("(no members)")
-    else:
-        out.print(_table(snapshot))
+        notes.print("(no members)")
+    if snapshot.members or not stdout_is_terminal():
+        _table(snapshot)  # in a pipe, no members is the header line alone
+    if snapshot.members:
         spent = sum(m.cost_usd or 0.0 for m in snapshot.members)
-        out.print(f"spend: ${spent:.4f} in total")
+        notes.print(f"spend: ${spent:.4f} in total")
     for m in snapshot.members:
         if m.error:
-            out.print(f"{escape(_cell(m.name))}: {escape(visible(m.error))}")
+            notes.print(f"{escape(_cell(m.name))}: {escape(visible(m.error))}")
 
 
 def register(group: click.Group) -> None:

@@ -6,9 +6,16 @@ import json
 from typing import Any
 
 import click
-from rich.table import Table
 
-from claude_coder.cli.common import console, load_profile_set, state
+from claude_coder.cli.common import (
+    complete_profiles,
+    console,
+    err_console,
+    load_profile_set,
+    print_table,
+    state,
+    stdout_is_terminal,
+)
 from claude_coder.errors import ConfigError
 from claude_coder.profiles import ProfileProblem, ProfileSet, inspect_profiles
 
@@ -43,26 +50,25 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    table = Table(box=None, pad_edge=False)
-    for column in ("name", "transport", "extends", "model", "permission mode", "defined in"):
-        table.add_column(column, no_wrap=True)
-    for row in rows:
-        table.add_row(
+    where = pset.where
+    notes = console() if stdout_is_terminal() else err_console()
+    notes.print(f"profiles file: {where}", markup=False)
+    cells = [
+        (
             row["name"],
             row["transport"],
-            row["extends"] or "",
-            row["model"] or "",
+            row["extends"] or "-",
+            row["model"] or "-",
             row["permissionMode"],
             "built-in" if row["source"] == "built-in" else "file",
         )
-    out = console()
-    where = f"{pset.path} ({pset.origin})" if pset.path else f"none ({pset.origin})"
-    out.print(f"profiles file: {where}", markup=False)
-    out.print(table)
+        for row in rows
+    ]
+    print_table(("NAME", "TRANSPORT", "EXTENDS", "MODEL", "PERMISSION MODE", "DEFINED IN"), cells)
 
 
 @profiles_group.command("show")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_profiles)
 @click.option("--json", "as_json", is_flag=True, help="Print only the profile's JSON.")
 @click.pass_context
 def show_cmd(ctx: click.Context, name: str, as_json: bool) -> None:
@@ -110,7 +116,7 @@ def validate_cmd(ctx: click.Context, as_json: bool) -> None:
             out.print(str(problem), markup=False)
     elif where is None:
         console().print(
-            f"no profiles file ({pset.origin}); the built-in profile {pset.names()[0]} is valid",
+            f"{pset.where}; the built-in profile {pset.names()[0]} is valid",
             markup=False,
         )
     else:

@@ -1,9 +1,11 @@
 """The session commands: ``run`` (one turn, then close) and ``repl`` (a conversation).
 
-``run PROMPT`` prints the final text (or, with ``--json``, one TurnResult object) and
-exits by boundary: 0 completed, 1 error, 3 interrupted, 4 limit; 2 for a refusal or a
-usage/configuration error. It never waits on a person: a tool use the profile's
-policy would ``ask`` about is denied (and said so on stderr), a question declined.
+``run PROMPT`` prints the final text (``--output-format json``: one TurnResult object;
+``stream-json``: every event as a JSON line; see :mod:`claude_coder.cli.run_io` for
+stdin and progress) and exits by boundary: 0 completed, 1 error, 3 interrupted,
+4 limit; 2 for a refusal or a usage/configuration error. It never waits on a person:
+a tool use the profile's policy would ``ask`` about is denied (and said so on stderr),
+a question declined.
 ``repl [PROFILE]`` is interactive (see :mod:`claude_coder.cli.session_repl`).
 """
 
@@ -19,8 +21,21 @@ from typing import Any
 
 import click
 
-from claude_coder.cli.common import err_console, load_profile_set
+from claude_coder.cli.common import (
+    complete_profiles,
+    complete_sessions,
+    err_console,
+    load_profile_set,
+    recap,
+)
 from claude_coder.cli.repl_input import open_input
+from claude_coder.cli.run_io import (
+    OUTPUT_FORMATS,
+    Progress,
+    load_schema,
+    read_prompt,
+    stream_printer,
+)
 from claude_coder.cli.session_repl import glyphs_for, repl_loop
 from claude_coder.cli.stopping import Stopper, child_pid, run_stoppable
 from claude_coder.events import ApiRetry, Boundary, Envelope, SaveFailed, TurnResult
@@ -58,6 +73,7 @@ def turn_json(result: TurnResult) -> dict[str, Any]:
         "duration_s": result.duration_s,
         "error": result.error,
         "resets_at": result.resets_at,
+        "structured": result.structured,
     }
 
 
@@ -103,13 +119,17 @@ def _say_notices(envelope: Envelope) -> None:
 
 
 async def _run_once(
-    stopper: Stopper, prompt: str, pset: ProfileSet, profile: str, as_json: bool, **open_args: Any
+    stopper: Stopper, prompt: str, pset: ProfileSet, profile: str | None, fmt: str, **open_args: Any
 ) -> int:
     async with Session.open(
         profile, profiles=pset, on_permission=_no_person, on_question=_decline, **open_args
     ) as s:
         stopper.watch(child_pid(s))
         s.subscribe(_say_notices)
+        progress = Progress(sys.stderr)
+        s.subscribe(progress)
+        if fmt == "stream-json":
+            s.subscribe(stream_printer(sys.stdout))
         loop = asyncio.get_running_loop()
         tasks: list[asyncio.Task[TurnResult | None]] = []
         with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -117,17 +137,19 @@ async def _run_once(
                 signal.SIGINT, lambda: tasks.append(loop.create_task(s.interrupt()))
             )
         try:
+            progress.start()
             result = await s.send(prompt)
         finally:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signal.SIGINT)
-    if as_json:
+    if fmt == "json":
         click.echo(json_text(json.dumps(turn_json(result), ensure_ascii=False)))
-    else:
-        if result.text:
-            click.echo(visible(result.text))
-        if result.error:
-            err_console().print(f"{result.boundary.value}: {visible(result.error)}", markup=False)
+    elif fmt == "text" and result.structured is not None:
+        click.echo(json_text(json.dumps(result.structured, ensure_ascii=False)))
+    elif fmt == "text" and result.text:
+        click.echo(visible(result.text))
+    if result.error and fmt != "json":
+        err_console().print(f"{result.boundary.value}: {visible(result.error)}", markup=False)
     return EXIT_CODES[result.boundary]
 
 
@@ -144,9 +166,10 @@ _WORKTREE = click.option(
 
 
 def _in_worktree(
-    pset: ProfileSet, profile: str, worktree: str | None, name: str | None, cwd: str | None
+    pset: ProfileSet, profile: str | None, worktree: str | None, name: str | None, cwd: str | None
 ) -> str | None:
     """The cwd to run in: a new (or existing) worktree when asked for, else ``cwd``."""
+    profile = profile or BUILTIN_NAME
     wanted = worktree is not None or pset.get(profile).worktree
     if not wanted:
         return cwd
@@ -168,28 +191,71 @@ def _in_worktree(
 
 @click.command("run")
 @click.argument("prompt")
-@click.option("--profile", default=BUILTIN_NAME, show_default=True, help="Profile to use.")
+@click.option(
+    "--profile",
+    default=None,
+    shell_complete=complete_profiles,
+    help="Profile to use (default: the session's own on --resume/--fork, else the built-in).",
+)
 @click.option("--name", default=None, help="Persist the session under this name.")
 @click.option("--cwd", type=_CWD, default=None, help="Working directory for Claude Code.")
-@click.option("--resume", "resume_q", default=None, metavar="SESSION", help="Continue SESSION.")
-@click.option("--fork", "fork_q", default=None, metavar="SESSION", help="Branch from SESSION.")
-@click.option("--json", "as_json", is_flag=True, help="Print one TurnResult JSON object.")
+@click.option(
+    "--resume",
+    "resume_q",
+    default=None,
+    metavar="SESSION",
+    shell_complete=complete_sessions,
+    help="Continue SESSION.",
+)
+@click.option(
+    "--fork",
+    "fork_q",
+    default=None,
+    metavar="SESSION",
+    shell_complete=complete_sessions,
+    help="Branch from SESSION (a new session; named <name>-fork-<n> if SESSION has a name).",
+)
+@click.option(
+    "--output-format",
+    "fmt",
+    type=click.Choice(OUTPUT_FORMATS),
+    default=None,
+    help="text (default), json (one TurnResult) or stream-json (one event per line).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --output-format json.")
+@click.option(
+    "--json-schema",
+    "schema_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="Ask for output matching this JSON schema (printed as JSON; exit 1 if none).",
+)
 @_WORKTREE
 @click.pass_context
 def run_cmd(
     ctx: click.Context,
     prompt: str,
-    profile: str,
+    profile: str | None,
     name: str | None,
     cwd: Path | None,
     resume_q: str | None,
     fork_q: str | None,
+    fmt: str | None,
     as_json: bool,
     worktree: str | None,
+    schema_file: Path | None,
 ) -> None:
-    """Run one turn (PROMPT), print the result, close. Exit code says the boundary."""
+    """Run one turn (PROMPT; '-' reads it from stdin), print the result, close.
+
+    Piped stdin is added after PROMPT as context. The exit code says the boundary.
+    """
     if resume_q and fork_q:
         raise click.UsageError("give --resume or --fork, not both")
+    if as_json and fmt not in (None, "json"):
+        raise click.UsageError(f"--json means --output-format json, not {fmt}")
+    schema = load_schema(schema_file)
+    text = read_prompt(prompt)
     resume, where = _resolve(resume_q or fork_q, cwd)
     _check_name(name, except_session=resume if resume_q else None)
     pset = load_profile_set(ctx)
@@ -197,32 +263,34 @@ def run_cmd(
         where = _in_worktree(pset, profile, worktree, name, where)
     code = run_stoppable(
         lambda stopper: _run_once(
-            stopper, prompt, pset, profile, as_json,
-            name=name, cwd=where, resume=resume, fork=bool(fork_q),
+            stopper, text, pset, profile, "json" if as_json else (fmt or "text"),
+            name=name, cwd=where, resume=resume, fork=bool(fork_q), output_schema=schema,
         )
     )  # fmt: skip
     if code:
         raise click.exceptions.Exit(code)
 
 
-def _repl_header(s: Session, profile: str, dot: str) -> str:
+def _repl_header(s: Session, profile: str | None, dot: str) -> str:
     """The REPL's first lines: where it runs, and how to leave."""
+    shown = s.profile.name if s.profile is not None else profile
     sid = s.session_id or "(new: its id comes with the first reply)"
     cwd = visible_line(s.cwd or ".")
     return (
-        f"claude-coder repl {dot} profile {profile} {dot} session {sid} {dot} {cwd}\n"
+        f"claude-coder repl {dot} profile {shown} {dot} session {sid} {dot} {cwd}\n"
         "(exit or Ctrl-D leaves; Ctrl-C stops a turn or clears the line; "
         "Esc+Enter or a trailing \\ for a new line)"
     )
 
 
-async def _repl(stopper: Stopper, pset: ProfileSet, profile: str, **open_args: Any) -> int:
+async def _repl(stopper: Stopper, pset: ProfileSet, profile: str | None, **open_args: Any) -> int:
     glyphs = glyphs_for(sys.stdout)
     glyphs_for(sys.stderr)
     async with Session.open(profile, profiles=pset, **open_args) as s:
         stopper.watch(child_pid(s))
         header = _repl_header(s, profile, glyphs.dot)
         err_console().print(header, markup=False, highlight=False)
+        err_console().print(recap(open_args.get("resume")), markup=False, highlight=False, end="")
         lines = open_input()
         try:
             return await repl_loop(s, lines, sys.stdout, glyphs=glyphs)
@@ -242,16 +310,14 @@ def run_repl(
     """Open the REPL (also used by ``resume`` and ``fork``)."""
     pset = load_profile_set(ctx)
     code = run_stoppable(
-        lambda stopper: _repl(
-            stopper, pset, profile or BUILTIN_NAME, name=name, cwd=cwd, resume=resume, fork=fork
-        )
+        lambda stopper: _repl(stopper, pset, profile, name=name, cwd=cwd, resume=resume, fork=fork)
     )
     if code:
         raise click.exceptions.Exit(code)
 
 
 @click.command("repl")
-@click.argument("profile", required=False, default=BUILTIN_NAME)
+@click.argument("profile", required=False, default=BUILTIN_NAME, shell_complete=complete_profiles)
 @click.option("--name", default=None, help="Persist the session under this name.")
 @click.option("--cwd", type=_CWD, default=None, help="Working directory for Claude Code.")
 @_WORKTREE

@@ -174,8 +174,10 @@ class FleetEngine:
         worktree: WorktreeRef | None = None,
     ) -> MemberInfo:
         self.check_new(name)
+        source = resume if fork else None
+        transport = self._profile_transport(profile, name)
         record = with_worktree(
-            RosterMember(name, profile, self._profile_transport(profile, name), cwd), worktree
+            RosterMember(name, profile, transport, cwd, fork_from=source), worktree
         )
         member = Member(record)
         self._members[name] = member
@@ -309,7 +311,14 @@ class FleetEngine:
         self._publish_state(member, old, SessionState.STARTING)
         own = resume is not None and resume == member.session_id and not fork
         spec = MemberSpec(
-            member.name, member.profile, member.cwd, resume, fork, self.profiles, reattach=own
+            member.name,
+            member.profile,
+            member.cwd,
+            resume,
+            fork,
+            self.profiles,
+            reattach=own,
+            fork_from=member.fork_from,
         )
         try:
             async with self._pacer.slot():

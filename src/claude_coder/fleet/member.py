@@ -63,6 +63,9 @@ class MemberSpec:
     profiles: ProfileSet | str | Path | None
     reattach: bool = False
     """``resume`` is the member's own recorded session (re-attach or restart)."""
+    fork_from: str | None = None
+    """The session the member was forked from: re-attached before its first turn (no
+    transcript yet), it is forked again from there, keeping its id ``resume``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +119,7 @@ class Member:
         self.transport = record.transport
         self.cwd = record.cwd
         self.session_id = record.session_id
+        self.fork_from = record.fork_from
         self.session: Session | None = None
         self.booting = False
         self.boot_error: str | None = None
@@ -177,6 +181,8 @@ class Member:
                 self.cost_usd = (self.cost_usd or 0.0) + result.cost_usd
             if result.resets_at is not None:
                 self.resets_at = result.resets_at
+            if result.session_id:
+                self.session_id = result.session_id
             return True
         if isinstance(ev, Parked | Resumed):
             self.parked = isinstance(ev, Parked)
@@ -271,22 +277,28 @@ async def default_session_factory(spec: MemberSpec) -> Session:
     """A persisted, named session from the member's profile (resumed when it has an id).
 
     A member re-attached before its first turn has no transcript yet (Claude Code
-    writes it with the first prompt), so it starts a fresh conversation instead.
+    writes it with the first prompt): a forked one is forked again from its source under
+    the same id, any other starts a fresh conversation.
     """
     from claude_coder.session import Session
 
-    resume = spec.resume
+    resume, fork, session_id = spec.resume, spec.fork, None
     if spec.reattach and resume is not None and not _has_transcript(resume, spec.cwd):
-        _log.info("member %s has no transcript yet; starting a new conversation", spec.name)
-        resume = None
+        if spec.fork_from is not None:
+            _log.info("member %s has no transcript yet; forking it again", spec.name)
+            resume, fork, session_id = spec.fork_from, True, spec.resume
+        else:
+            _log.info("member %s has no transcript yet; starting a new conversation", spec.name)
+            resume = None
     return await Session.start(
         spec.profile,
         name=spec.name,
         cwd=spec.cwd,
         profiles=spec.profiles,
         resume=resume,
-        fork=spec.fork,
+        fork=fork,
         persist=True,
+        session_id=session_id,
     )
 
 

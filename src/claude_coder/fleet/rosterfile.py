@@ -96,6 +96,8 @@ class RosterMember:
     """The branch the worktree was made from and merges into."""
     repo: str | None = None
     """The main checkout the worktree belongs to."""
+    fork_from: str | None = None
+    """The session this member was forked from (a fork with no turn yet forks again)."""
 
 
 class _MemberWire(BaseModel):
@@ -117,6 +119,7 @@ class _MemberWire(BaseModel):
     branch: str | None = None
     base: str | None = None
     repo: str | None = None
+    fork_from: str | None = None
 
 
 class _HolderWire(BaseModel):

@@ -114,7 +114,12 @@ class ProfileSet:
     """
 
     def __init__(
-        self, entries: list[_Entry], *, path: Path | None = None, origin: str = ""
+        self,
+        entries: list[_Entry],
+        *,
+        path: Path | None = None,
+        origin: str = "",
+        looked_in: Path | None = None,
     ) -> None:
         self._entries = {e.spec.name: e for e in entries}
         self._specs = {name: e.spec for name, e in self._entries.items()}
@@ -123,6 +128,17 @@ class ProfileSet:
         """The profiles file read (None when only the built-in is known)."""
         self.origin = origin
         """Why that file: ``--profiles``, ``$CLAUDE_CODER_PROFILES`` or ``user config dir``."""
+        self.looked_in = looked_in or path
+        """The file looked for, whether or not it exists."""
+
+    @property
+    def where(self) -> str:
+        """The file and why it was chosen, always naming the path looked in."""
+        if self.path is not None:
+            return f"{self.path} ({self.origin})"
+        if self.looked_in is not None:
+            return f"no file at {self.looked_in} ({self.origin})"
+        return f"no file ({self.origin})" if self.origin else "no file"
 
     def __repr__(self) -> str:
         return f"ProfileSet({self.names()!r}, path={str(self.path) if self.path else None!r})"
@@ -153,7 +169,9 @@ class ProfileSet:
     def _require(self, name: str) -> None:
         if name not in self._entries:
             known = ", ".join(self.names())
-            raise ProfileNotFoundError(f"no profile named {name!r} (known: {known})")
+            raise ProfileNotFoundError(
+                f"no profile named {name!r} in {self.where} (known: {known})"
+            )
 
     def _where(self, name: str) -> tuple[str | None, str | None]:
         entry = self._entries.get(name)
@@ -344,7 +362,7 @@ def inspect_profiles(
             if required
             else []
         )
-        return ProfileSet(_builtin_entries(), origin=origin), problems
+        return ProfileSet(_builtin_entries(), origin=origin, looked_in=file), problems
     unsafe = private_problem(file)
     if unsafe is not None:
         problem = ProfileProblem(str(file), "$", unsafe.message("profiles file"))

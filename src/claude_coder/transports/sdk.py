@@ -44,6 +44,7 @@ from claude_coder.security import check_account, check_sdk_version, prove_login
 from claude_coder.transports.base import Transport, cancel_and_wait
 from claude_coder.transports.record import TurnRecord, transcript_of, unrecorded
 from claude_coder.transports.sdk_child import ChildProcess
+from claude_coder.transports.sdk_cost import Totals
 from claude_coder.transports.sdk_map import TurnMapper, questions_from_input
 
 if TYPE_CHECKING:
@@ -100,7 +101,10 @@ class SdkTransport(Transport):
         self._session_id = spec.session_id
         self._child: SdkTransportABC | None = None
         self._client: ClaudeSDKClient | None = None
-        self._mapper = TurnMapper()
+        self._mapper = TurnMapper(
+            restored_totals(spec.resumed_from, spec.env.get("CLAUDE_CONFIG_DIR")),
+            structured=spec.output_schema is not None,
+        )
         self._early: list[Event] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._record: TurnRecord | None = None
@@ -312,6 +316,18 @@ class SdkTransport(Transport):
 def _tail(child: SdkTransportABC | None) -> str | None:
     tail = getattr(child, "stderr_tail", "")
     return tail.strip()[-600:] or None if isinstance(tail, str) else None
+
+
+def restored_totals(resumed_from: str | None, config: str | None = None) -> Totals | None:
+    """What Claude Code restores on resume or fork: the source's last ``cost-state``."""
+    if resumed_from is None:
+        return None
+    from claude_coder.catalog.records import find_transcript, last_record
+
+    rec = last_record(find_transcript(resumed_from, config), "cost-state")
+    if rec is None:
+        return None
+    return Totals.from_model_usage(rec.get("totalCostUSD"), rec.get("modelUsage"))
 
 
 async def _one(message: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:

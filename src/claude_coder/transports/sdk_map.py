@@ -6,7 +6,10 @@ user message) so a ``result`` that belongs to an earlier, interrupted turn is dr
 instead of closing the running one. Boundaries come from the ``result``: an abort is
 ``interrupted``; ``error_max_turns`` or a rejected rate limit is ``limit`` (with
 ``resets_at``); any other error is ``error``; else ``completed``. Usage and cost are
-taken exactly from the ``result``. Nothing here does I/O.
+the turn's own: the change of the result's running totals (see
+:mod:`~claude_coder.transports.sdk_cost`); a dropped stale result leaves the totals
+unmetered, so its spend counts in the next turn and the turns still add up to what
+Claude Code billed. Nothing here does I/O.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from claude_coder.events import (
 )
 from claude_coder.security import check_system_init
 from claude_coder.transports.base import content_text
+from claude_coder.transports.sdk_cost import CostMeter, Totals
 
 __all__ = ["TurnMapper", "api_retry", "questions_from_input", "usage_from_result"]
 
@@ -52,16 +56,9 @@ _ABORTED = frozenset({"aborted_streaming", "aborted_tools"})
 _LIMIT_SUBTYPES = frozenset({"error_max_turns", "error_max_budget_usd"})
 
 
-def usage_from_result(msg: ResultMessage) -> Usage:
-    """Exact tokens and cost of a turn, from its ``result``."""
-    u = msg.usage or {}
-    return Usage(
-        input_tokens=int(u.get("input_tokens") or 0),
-        output_tokens=int(u.get("output_tokens") or 0),
-        cost_usd=msg.total_cost_usd,
-        cache_creation_input_tokens=int(u.get("cache_creation_input_tokens") or 0),
-        cache_read_input_tokens=int(u.get("cache_read_input_tokens") or 0),
-    )
+def usage_from_result(msg: ResultMessage, meter: CostMeter | None = None) -> Usage:
+    """Tokens and cost of the turn a ``result`` ends (``meter``: the process's totals so far)."""
+    return (meter or CostMeter()).turn(msg.total_cost_usd, msg.model_usage, msg.usage)
 
 
 def questions_from_input(tool_input: Mapping[str, Any]) -> tuple[Question, ...]:
@@ -149,8 +146,12 @@ def rate_limited(info: RateLimitInfo) -> RateLimited:
 class TurnMapper:
     """Turns the SDK's message stream into events; one instance per session."""
 
-    def __init__(self) -> None:
+    def __init__(self, restored: Totals | None = None, *, structured: bool = False) -> None:
         self.turn: _Turn | None = None
+        self.structured = structured
+        """Claude Code runs with ``--json-schema``: a completed turn must bring its value."""
+        self.meter = CostMeter(restored)
+        """The process's running totals; ``restored``: what a resumed process starts from."""
         self.session_id: str | None = None
         self.model: str | None = None
         self.claude_version: str | None = None
@@ -265,8 +266,11 @@ class TurnMapper:
             return []
         self.turn = None
         self.session_id = msg.session_id or self.session_id
-        usage = usage_from_result(msg)
+        usage = usage_from_result(msg, self.meter)
         boundary, error, reason = self._boundary(msg, turn)
+        if self.structured and boundary is Boundary.COMPLETED and msg.structured_output is None:
+            boundary = Boundary.ERROR
+            error = "Claude gave no output that matches the JSON schema"
         text = msg.result if (not msg.is_error and isinstance(msg.result, str)) else ""
         if not text and turn.texts:
             text = turn.texts[-1]
@@ -286,11 +290,12 @@ class TurnMapper:
             tool_calls=tuple(turn.tools),
             denials=denials,
             usage=usage,
-            cost_usd=msg.total_cost_usd,
+            cost_usd=usage.cost_usd,
             duration_s=msg.duration_ms / 1000.0,
             error=error,
             resets_at=turn.rejected.resets_at if turn.rejected else None,
             reason=reason,
+            structured=msg.structured_output,
         )
         return [usage, TurnEnded(result)]
 
