@@ -50,8 +50,11 @@ __all__ = [
     "ChildExited",
     "ClaudeCoderError",
     "ConfigError",
+    "ControlProtocolError",
     "CredentialRefused",
     "FleetError",
+    "FleetNotRunningError",
+    "FleetRequestError",
     "LoginNotProven",
     "MemberExistsError",
     "MemberNameError",
@@ -68,6 +71,7 @@ __all__ = [
     "SessionClosedError",
     "SessionError",
     "SessionNotFoundError",
+    "SettingsError",
     "SettingsRefused",
     "TransportError",
     "UnsafeFileRefused",
@@ -335,5 +339,27 @@ class MemberNameError(FleetError):
 
 class BadNameError(CatalogError):
     """A session name that cannot be used (control characters, a leading ``-``, ...)."""
+
+    exit_code = 2
+
+
+class FleetNotRunningError(FleetError):
+    """No live fleet listens for the roster (``fleet send``/``approve`` need one)."""
+
+    exit_code = 2
+
+
+class ControlProtocolError(FleetError):
+    """The fleet's control socket and this client do not speak the same protocol."""
+
+    exit_code = 2
+
+
+class SettingsError(ConfigError):
+    """claude-coder's settings file cannot be used (bad JSON, a bad key, not private)."""
+
+
+class FleetRequestError(FleetError):
+    """A live fleet refused a request made over its control socket as bad input."""
 
     exit_code = 2
