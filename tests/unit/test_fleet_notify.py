@@ -118,7 +118,7 @@ def test_settings_off_by_default_and_trusted_only_when_private(tmp_path: Path) -
     assert load_settings(path).notifications.hooks == ()
     path.write_text(json.dumps({"notifications": {"hooks": [{"command": "echo hi"}]}}))
     path.chmod(0o644)
-    with pytest.raises(SettingsError, match="mode 0644.*chmod 600"):
+    with pytest.raises(SettingsError, match=r"mode 0644.*chmod 600"):
         load_settings(path)
     path.chmod(0o600)
     assert load_settings(path).notifications.hooks[0].argv() == ["echo", "hi"]
@@ -137,9 +137,8 @@ async def test_no_desktop_notifier_is_not_an_error(
     assert desktop_command("t", "x") is None
     assert await run_desktop("t", "x") is None
     fake = tmp_path / "notify-send"
-    fake.write_text(
-        f"#!{sys.executable}\nimport sys; open({str(tmp_path / 'shown')!r}, 'w').write(sys.argv[-1])\n"
-    )
+    shown = str(tmp_path / "shown")
+    fake.write_text(f"#!{sys.executable}\nimport sys; open({shown!r}, 'w').write(sys.argv[-1])\n")
     fake.chmod(0o755)
     if sys.platform.startswith("linux"):
         assert await run_desktop("t", "hello there") is None
