@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -103,7 +104,8 @@ def _connect_as_nobody(path: Path) -> str:
             with socket.socket(socket.AF_UNIX) as s:
                 s.settimeout(10)
                 s.connect(str(path))
-                s.sendall(b'{"op": "hello", "version": 1}\n')
+                with contextlib.suppress(BrokenPipeError):  # a refusal may come first
+                    s.sendall(b'{"op": "hello", "version": 1}\n')
                 seen = s.recv(65536).decode(errors="replace") or "EOF"
         except OSError as exc:
             seen = f"OSError {exc.errno}"

@@ -30,6 +30,7 @@ import os
 import socket
 import struct
 import sys
+import warnings
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,7 +59,9 @@ def runtime_dir() -> Path:
     xdg = os.environ.get("XDG_RUNTIME_DIR")
     if xdg:
         return Path(xdg) / "claude-coder"
-    return Path(platformdirs.user_runtime_dir("claude-coder"))
+    with warnings.catch_warnings():  # its fallback (a /tmp dir of ours) is what we want
+        warnings.simplefilter("ignore")
+        return Path(platformdirs.user_runtime_dir("claude-coder"))
 
 
 def socket_path(roster: Path) -> Path:

@@ -51,13 +51,20 @@ async def live_services(
         bell=bell,
         on_failure=on_failure,
     )
-    server = ControlServer(fleet)
-    await server.start()
+    server: ControlServer | None = ControlServer(fleet)
+    assert server is not None
+    try:
+        await server.start()
+    except OSError as exc:  # the fleet runs on; only other shells cannot reach it
+        server = None
+        if on_failure is not None:
+            on_failure(f"control socket unavailable ({exc}); fleet send/watch cannot reach it")
     task = asyncio.get_running_loop().create_task(notifier.run(fleet.events()))
     try:
         yield notifier
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        await server.close()
+        if server is not None:
+            await server.close()
         await notifier.drain()
