@@ -53,6 +53,17 @@ async def _until(check: Any, what: str) -> Any:
 
 
 @pytest.fixture
+async def children() -> AsyncIterator[list[asyncio.subprocess.Process]]:
+    """Processes a test starts; any still running at the end (a failed test) are killed."""
+    procs: list[asyncio.subprocess.Process] = []
+    yield procs
+    for proc in procs:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+
+
+@pytest.fixture
 async def webhook() -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
     got: list[dict[str, Any]] = []
 
@@ -96,6 +107,7 @@ async def test_send_approve_watch_against_a_live_fleet_and_hooks_fire_once(
     tmp_path: Path,
     webhook: Any,
     monkeypatch: pytest.MonkeyPatch,
+    children: list[asyncio.subprocess.Process],
 ) -> None:
     url, posted = webhook
     env, out, profiles, runtime = _setup(tmp_path, url)
@@ -119,6 +131,7 @@ async def test_send_approve_watch_against_a_live_fleet_and_hooks_fire_once(
         env=env,
         stderr=asyncio.subprocess.PIPE,
     )
+    children.append(serve)
     assert serve.stderr is not None
     line = await asyncio.wait_for(serve.stderr.readline(), DEADLINE)
     assert b"fleet serving" in line, line
@@ -137,6 +150,7 @@ async def test_send_approve_watch_against_a_live_fleet_and_hooks_fire_once(
         env=env,
         stdout=asyncio.subprocess.PIPE,
     )
+    children.append(watch)
 
     async def status() -> dict[str, Any]:
         code, text, err = await _cli("fleet", "status", "--json", *r, env=env)
