@@ -54,8 +54,11 @@ __all__ = [
     "ChildExited",
     "ClaudeCoderError",
     "ConfigError",
+    "ControlProtocolError",
     "CredentialRefused",
     "FleetError",
+    "FleetNotRunningError",
+    "FleetRequestError",
     "GhNotFoundError",
     "LoginNotProven",
     "MemberExistsError",
@@ -75,6 +78,7 @@ __all__ = [
     "SessionClosedError",
     "SessionError",
     "SessionNotFoundError",
+    "SettingsError",
     "SettingsRefused",
     "TransportError",
     "UnsafeFileRefused",
@@ -361,6 +365,12 @@ class WorktreeError(FleetError):
     exit_code = 2
 
 
+class FleetNotRunningError(FleetError):
+    """No live fleet listens for the roster (``fleet send``/``approve`` need one)."""
+
+    exit_code = 2
+
+
 class MergeConflictError(WorktreeError):
     """The member's branch does not apply cleanly to its base; nothing was changed."""
 
@@ -373,5 +383,21 @@ class MergeConflictError(WorktreeError):
 
 class GhNotFoundError(WorktreeError):
     """``merge --pr`` needs the GitHub CLI (``gh``), which is not installed."""
+
+    exit_code = 2
+
+
+class ControlProtocolError(FleetError):
+    """The fleet's control socket and this client do not speak the same protocol."""
+
+    exit_code = 2
+
+
+class SettingsError(ConfigError):
+    """claude-coder's settings file cannot be used (bad JSON, a bad key, not private)."""
+
+
+class FleetRequestError(FleetError):
+    """A live fleet refused a request made over its control socket as bad input."""
 
     exit_code = 2

@@ -1,8 +1,9 @@
-"""The fleet commands: ``fleet`` (the TUI) and ``fleet status`` (the roster, read-only).
+"""The fleet commands: ``fleet`` (the TUI) and ``fleet status`` (live fleet, else roster).
 
-``fleet status`` reads the roster file without locking or starting anything, so it
-works while another process runs the fleet; it shows the states that fleet last wrote
-(live while it runs, the last seen states when it does not).
+``fleet status`` asks the running fleet over its control socket when one listens for
+the roster; otherwise it reads the roster file without locking or starting anything
+and shows the states the fleet last wrote. ``send``, ``approve``, ``watch`` and
+``serve`` are in :mod:`claude_coder.cli.fleet_live_cmds`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
+from claude_coder.cli import fleet_live_cmds
 from claude_coder.cli.common import console, err_console, print_table, state, stdout_is_terminal
 from claude_coder.errors import ConfigError
 from claude_coder.fleet import ROSTER_ENV
@@ -23,6 +25,7 @@ from claude_coder.fleet.rosterfile import (
     RosterMember,
     RosterSnapshot,
     read_roster,
+    resolve_roster_path,
     snapshot_to_json,
 )
 from claude_coder.security import json_text, visible
@@ -118,12 +121,16 @@ def fleet_group(ctx: click.Context, roster_path: Path | None, budget_usd: float 
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
 def status_cmd(ctx: click.Context, roster_path: Path | None, as_json: bool) -> None:
-    """Members and their states, from the roster file, without starting anything."""
+    """Members and their states: from the running fleet, else from the roster file."""
     path = roster_path or ctx.meta.get("fleet_roster")
     named = path or os.environ.get(ROSTER_ENV)
     if named and not Path(named).is_file():
         how = "--roster" if path else f"${ROSTER_ENV}"
         raise ConfigError(f"no roster file at {named} ({how}): check the path")
+    live = fleet_live_cmds.live_status(resolve_roster_path(path))
+    if live is not None:
+        _print_live(live, as_json)
+        return
     snapshot = read_roster(path)
     if as_json:
         doc = snapshot_to_json(snapshot)
@@ -147,6 +154,46 @@ def status_cmd(ctx: click.Context, roster_path: Path | None, as_json: bool) -> N
             notes.print(f"{escape(_cell(m.name))}: {escape(visible(m.error))}")
 
 
+def _print_live(live: dict[str, object], as_json: bool) -> None:
+    members = live.get("members")
+    rows = members if isinstance(members, list) else []
+    if as_json:
+        out = {"roster": live.get("roster"), "running": True, "live": True, "members": rows}
+        out |= {k: live.get(k) for k in ("busy", "max_busy", "watchers")}
+        click.echo(json_text(json.dumps(out, ensure_ascii=False, indent=2)))
+        return
+    columns = ("NAME", "STATUS", "WAITING", "QUEUED", "PROFILE", "SESSION", "LAST", "COST")
+    cells = []
+    for m in rows:
+        cost = m.get("cost_usd")
+        cells.append(
+            (
+                _cell(str(m.get("name"))),
+                _cell(str(m.get("status"))),
+                "yes" if m.get("waiting") else "-",
+                str(m.get("queued", 0)),
+                _cell(str(m.get("profile"))),
+                _cell(str(m.get("session_id") or "-")),
+                _cell(str(m.get("last_boundary") or "-")),
+                f"${cost:.4f}" if isinstance(cost, int | float) else "-",
+            )
+        )
+    notes = console() if stdout_is_terminal() else err_console()
+    busy = f"{live.get('busy')}/{live.get('max_busy')} busy"
+    notes.print(f"roster {escape(_cell(str(live.get('roster'))))}: live ({busy})")
+    if not rows:
+        notes.print("(no members)")
+    if rows or not stdout_is_terminal():
+        print_table(columns, cells, short={"SESSION": 8})
+
+
 def register(group: click.Group) -> None:
-    """Add ``fleet`` and ``fleet status`` to the ``claude-coder`` command group."""
+    """Add ``fleet`` and its subcommands to the ``claude-coder`` command group."""
+    for command in (
+        fleet_live_cmds.send_cmd,
+        fleet_live_cmds.approve_cmd,
+        fleet_live_cmds.watch_cmd,
+        fleet_live_cmds.serve_cmd,
+    ):
+        fleet_group.add_command(command)
     group.add_command(fleet_group)

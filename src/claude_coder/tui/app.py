@@ -25,6 +25,7 @@ from textual.widgets import Input
 from claude_coder.errors import ClaudeCoderError
 from claude_coder.events import SaveFailed, SessionState
 from claude_coder.fleet.landing import changed_files
+from claude_coder.fleet.notify import Signal
 from claude_coder.security import visible
 from claude_coder.tui.actions import FleetActions
 from claude_coder.tui.collector import CollectorPacer
@@ -44,6 +45,7 @@ from claude_coder.tui.screens.confirm import ConfirmDialog, quit_question
 from claude_coder.tui.screens.fleet import FleetScreen, OpenMember
 from claude_coder.tui.screens.member import MemberScreen
 from claude_coder.tui.screens.new_member import NewMemberDialog, NewMemberRequest
+from claude_coder.tui.signals import NeedsBadge
 
 if TYPE_CHECKING:
     from claude_coder.cli.stopping import Stopper
@@ -103,6 +105,7 @@ class FleetApp(App[None]):
         self._members: dict[str, MemberPort] = {}
         self._pacer = CollectorPacer()
         self._keys = ShownKeys(self, ("answer",))
+        self.needs = NeedsBadge()
 
     # -- the event worker ----------------------------------------------------------
 
@@ -221,7 +224,14 @@ class FleetApp(App[None]):
 
     # -- members -------------------------------------------------------------------
 
+    def signal(self, sig: Signal) -> None:
+        """A member needs the person (the fleet's notifier): badge it until it is opened."""
+        self.needs.add(sig)
+        self.sub_title = self.needs.text()
+
     def on_open_member(self, message: OpenMember) -> None:
+        self.needs.seen(message.name)
+        self.sub_title = self.needs.text()
         screen = MemberScreen(message.name, self.model, self.actions, self.clock, blink=self.blink)
         self.push_screen(screen)
         screen.call_after_refresh(screen.show_member, self.member(message.name))
@@ -395,14 +405,24 @@ async def _run(
 ) -> int:
     from claude_coder.catalog import Catalog
     from claude_coder.fleet import Fleet
+    from claude_coder.fleet.hooks import load_settings
+    from claude_coder.fleet.live import live_services
     from claude_coder.profiles import known_secrets, load_profiles
     from claude_coder.security import Redactor
 
     profile_set = load_profiles(profiles_path)
+    settings = load_settings().notifications
     secrets, _ = known_secrets(profile_set)  # masked in the history view, best effort
     catalog = RedactedCatalog(Catalog(), Redactor(secrets))
     async with Fleet.open(roster=roster_path, profiles=profile_set, budget_usd=budget_usd) as fleet:
         app = make_app(fleet, catalog, profile_set.names())
         stopper.on_stop = app.exit
-        await app.run_async()
+
+        def failed(message: str) -> None:
+            app.notify(visible(message), severity="warning", timeout=8, markup=False)
+
+        async with live_services(
+            fleet, settings, badge=app.signal, bell=app.bell, on_failure=failed
+        ):
+            await app.run_async()
     return 0
