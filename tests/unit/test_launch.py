@@ -145,8 +145,11 @@ def test_every_new_pty_session_is_named_by_its_launch(claude_stub: Path) -> None
     sid = str(uuid.uuid4())
     given = launch(Profile(name="p"), claude_stub, transport="pty", session_id=sid)
     assert given.session_id == sid and f"--session-id={sid}" in given.argv
+    # A fork is named up front too (--session-id with --resume --fork-session): a new id.
     fork = launch(Profile(name="p", transport="pty"), claude_stub, resume=sid, fork=True)
-    assert fork.session_id is None and not any(a.startswith("--session-id") for a in fork.argv)
+    assert fork.session_id not in (None, sid)
+    at = fork.argv.index("--session-id")
+    assert fork.argv[at + 1] == fork.session_id and "--fork-session" in fork.argv
 
 
 def test_pty_refusals(claude_stub: Path) -> None:

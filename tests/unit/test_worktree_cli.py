@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -124,6 +126,7 @@ def test_run_worktree_creates_it_before_the_session(
 ) -> None:
     repo = make_repo(tmp_path / "repo")
     monkeypatch.setenv("CLAUDE_CODER_CLAUDE", str(tmp_path / "no-such-claude"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # run reads piped stdin as context
     code, _, err = _cli(capsys, "run", "hi", "--cwd", str(repo), "--worktree", "try1")
     assert f"working in {repo / '.claude/worktrees/try1'} (branch worktree-try1" in err
     assert (repo / ".claude/worktrees/try1/README.md").exists() and code != 0
