@@ -110,6 +110,8 @@ def start_turn(launcher: Path, cwd: Path, *args: str, stdin: str | None = None) 
     if stdin is not None:
         cli.stdin.write(stdin)
         cli.stdin.flush()
+    else:
+        cli.stdin.close()  # `run` reads piped stdin as context until it ends
     found: list[psutil.Process] = []
 
     def tool_started() -> bool:
