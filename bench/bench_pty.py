@@ -37,7 +37,7 @@ from tests.support.launcher import seed_claude_json, write_launcher  # noqa: E40
 from claude_coder.launch import build_launch, bundled_claude  # noqa: E402
 from claude_coder.profiles import Profile  # noqa: E402
 from claude_coder.transports.pty import PtyTransport  # noqa: E402
-from claude_coder.transports.screen import TerminalScreen, recognise  # noqa: E402
+from claude_coder.transports.pty.screen import TerminalScreen, recognise  # noqa: E402
 
 
 def bench_screen() -> None:

@@ -20,7 +20,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 from tests.support.launcher import write_launcher  # noqa: E402
 
 from claude_coder.launch import bundled_claude  # noqa: E402
-from claude_coder.transports.sdk_child import ChildProcess  # noqa: E402
+from claude_coder.transports.sdk._child import ChildProcess  # noqa: E402
 
 _SERVE_API = (
     "import sys\n"

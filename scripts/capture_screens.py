@@ -37,10 +37,10 @@ from tests.support.fake_api import FakeApi  # noqa: E402
 from tests.support.launcher import seed_claude_json, write_launcher  # noqa: E402
 
 from claude_coder.launch import bundled_claude  # noqa: E402
-from claude_coder.transports.pty_dialog import choose, decline  # noqa: E402
-from claude_coder.transports.pty_io import TerminalProcess  # noqa: E402
-from claude_coder.transports.screen import Recognition, ScreenKind, keys, recognise  # noqa: E402
-from claude_coder.transports.screen.fixtures import format_fixture, parse_fixture  # noqa: E402
+from claude_coder.transports.pty._dialog import choose, decline  # noqa: E402
+from claude_coder.transports.pty._process import TerminalProcess  # noqa: E402
+from claude_coder.transports.pty.screen import Recognition, ScreenKind, keys, recognise  # noqa: E402
+from claude_coder.transports.pty.screen.fixtures import format_fixture, parse_fixture  # noqa: E402
 
 K = ScreenKind
 Pred = Callable[[Recognition, str], bool]

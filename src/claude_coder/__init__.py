@@ -106,9 +106,9 @@ from claude_coder.profiles import (
 )
 from claude_coder.security import Redactor, StreamRedactor
 from claude_coder.session import Session
-from claude_coder.session_decide import PermissionCallback, QuestionCallback
-from claude_coder.session_stream import EventCallback, Subscription
-from claude_coder.session_turns import TurnHandle, TurnStatus
+from claude_coder.session._decide import PermissionCallback, QuestionCallback
+from claude_coder.session._stream import EventCallback, Subscription
+from claude_coder.session._turns import TurnHandle, TurnStatus
 from claude_coder.transports.base import Transport, TransportHooks
 from claude_coder.transports.fake import (
     Ask,

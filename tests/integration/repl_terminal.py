@@ -17,8 +17,8 @@ from pathlib import Path
 import ptyprocess
 from tests.integration.sdk_support import cli_env
 
-from claude_coder.transports.screen.keys import CTRL_C, CTRL_D, ENTER, ESC, UP
-from claude_coder.transports.screen.terminal import Snapshot, TerminalScreen
+from claude_coder.transports.pty.screen.keys import CTRL_C, CTRL_D, ENTER, ESC, UP
+from claude_coder.transports.pty.screen.terminal import Snapshot, TerminalScreen
 
 __all__ = ["CTRL_C", "CTRL_D", "ENTER", "ESC_ENTER", "UP", "ReplTerminal"]
 

@@ -20,7 +20,7 @@ from tests.support.fake_api import FakeApi
 
 from claude_coder.events import Boundary, Parked, RateLimited, Resumed
 from claude_coder.fleet import Fleet
-from claude_coder.transports.screen.limits import limit_screen
+from claude_coder.transports.pty.screen.limits import limit_screen
 
 pytestmark = pytest.mark.timeout(240)
 DEADLINE = 120.0

@@ -18,7 +18,7 @@ from tests.support.procs import gone, running, session_pids
 from claude_coder.events import Boundary, ScreenChanged, SessionState, StateChanged
 from claude_coder.session import Session
 from claude_coder.transports.pty import PtyTransport
-from claude_coder.transports.screen import ScreenKind, TerminalScreen
+from claude_coder.transports.pty.screen import ScreenKind, TerminalScreen
 
 
 async def test_an_interrupt_before_any_reply_leaves_a_clean_prompt(

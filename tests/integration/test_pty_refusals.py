@@ -22,7 +22,7 @@ from claude_coder.launch import build_launch
 from claude_coder.profiles import load_profiles
 from claude_coder.session import Session
 from claude_coder.transports.pty import PtyTransport
-from claude_coder.transports.screen import ScreenKind
+from claude_coder.transports.pty.screen import ScreenKind
 
 
 @pytest.mark.parametrize("version", ["2.2.0", "2.0.9"])

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from claude_coder.events import Boundary
 from claude_coder.security import typed
 from claude_coder.session import Session
-from claude_coder.transports.screen import keys
+from claude_coder.transports.pty.screen import keys
 from tests.integration.pty_support import pty_project
 from tests.integration.sdk_support import write_profiles
 from tests.support.fake_api import FakeApi

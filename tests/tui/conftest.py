@@ -1,7 +1,7 @@
 """Fixtures for TUI tests: a real Fleet whose members run on FakeTransport, and waiting helpers.
 
 ``fake_fleet`` opens a real :class:`claude_coder.fleet.Fleet` on a temp roster; every
-member's session is a real :class:`~claude_coder.session.Session` over a
+member's session is a real :class:`~claude_coder.session._session.Session` over a
 :class:`~claude_coder.transports.fake.FakeTransport` playing ``scripts[name]`` (the
 transport of each boot is kept in ``transports[name]``, the specs in ``specs``).
 """

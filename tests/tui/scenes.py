@@ -152,7 +152,7 @@ def agent1_turn(fleet: ScriptedFleet) -> None:
         StateChanged(SessionState.IDLE, SessionState.BUSY),
         ToolCall("toolu_a1", "Bash", {"command": "pytest tests/unit/test_roster.py -q"}),
         ToolResult("toolu_a1", "F.\n1 failed, 1 passed in 0.21s", is_error=False),
-        ToolCall("toolu_a2", "Read", {"file_path": "src/claude_coder/fleet/roster.py"}),
+        ToolCall("toolu_a2", "Read", {"file_path": "src/claude_coder/fleet/roster/_roster.py"}),
         ToolResult("toolu_a2", "class Roster:\n    ..."),
     )
     for i in range(0, len(PARTIAL), 7):
@@ -222,7 +222,7 @@ def catalog() -> StaticCatalog:
         ToolResult("toolu_a1", "F.\n1 failed, 1 passed in 0.21s"),
         AssistantText(ANSWER),
         UserText("Fix it"),
-        ToolCall("toolu_a3", "Edit", {"file_path": "src/claude_coder/fleet/roster.py"}),
+        ToolCall("toolu_a3", "Edit", {"file_path": "src/claude_coder/fleet/roster/_roster.py"}),
         ToolResult("toolu_a3", "ok"),
         AssistantText("Done: the lock now sits next to the roster, and a test holds it."),
     ]

@@ -12,7 +12,7 @@ from tests.unit.fleet_helpers import FakeFactory, open_fleet, until
 from claude_coder.errors import FleetError, MemberNotFoundError, SessionClosedError, SessionError
 from claude_coder.events import Boundary, SessionState
 from claude_coder.fleet import MemberExistsError, MemberNameError
-from claude_coder.session_turns import TurnStatus
+from claude_coder.session._turns import TurnStatus
 from claude_coder.transports.fake import Say, Stall, Step, Tool
 
 S = SessionState

@@ -21,8 +21,8 @@ from claude_coder.events import (
     event_from_json,
 )
 from claude_coder.fleet.limits import FleetLimits, LimitOptions, budget_refusal
-from claude_coder.transports.screen.limits import limit_screen
-from claude_coder.transports.sdk_map import rate_limited
+from claude_coder.transports.pty.screen.limits import limit_screen
+from claude_coder.transports.sdk._mapper import rate_limited
 
 # The real screen of 2.1.331 after a 429 with the unified headers (captured, 120 columns).
 LIMIT_SCREEN = [

@@ -13,7 +13,7 @@ import psutil
 import pytest
 from tests.support.procs import running
 
-from claude_coder.fleet.reaper import ChildReaper, process_start_time
+from claude_coder.fleet._reaper import ChildReaper, process_start_time
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -27,7 +27,7 @@ _STUBBORN = (
 
 _MANAGER = """
 import json, subprocess, sys
-from claude_coder.fleet.reaper import ChildReaper
+from claude_coder.fleet._reaper import ChildReaper
 reaper = ChildReaper.start(grace=0.5)
 def child(code):
     p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,

@@ -9,7 +9,7 @@ import pytest
 from tests.unit.fleet_helpers import Collector, FakeFactory, open_fleet
 
 from claude_coder.events import Boundary, Envelope, StreamGap, TextDelta, TurnEnded, now
-from claude_coder.fleet.hub import Hub
+from claude_coder.fleet._hub import Hub
 from claude_coder.transports.fake import Say
 
 pytestmark = pytest.mark.timeout(30)

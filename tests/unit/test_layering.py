@@ -14,6 +14,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "claude_coder"
 RANK = {
     "errors": 0,
     "events": 0,
+    "events_json": 0,
     "security": 1,
     "profiles": 1,
     "policy": 1,
@@ -32,7 +33,14 @@ RANK = {
 RESTRICTED = {"catalog": {"errors", "events"}, "policy": {"errors", "events"}}
 """Areas that may import only these (besides themselves)."""
 
-EXTRA = {("events", "errors"), ("profiles", "security"), ("cli", "tui"), ("tui", "cli")}
+EXTRA = {
+    ("events", "errors"),
+    ("events_json", "events"),
+    ("events", "events_json"),
+    ("profiles", "security"),
+    ("cli", "tui"),
+    ("tui", "cli"),
+}
 """Same-rank imports the design allows."""
 
 
@@ -42,11 +50,7 @@ def modules() -> list[Path]:
 
 def area_of(path: Path) -> str:
     rel = path.relative_to(SRC)
-    head = rel.parts[0].removesuffix(".py")
-    if head in RANK:
-        return head
-    prefix = head.split("_")[0]
-    return prefix if prefix in RANK else head
+    return rel.parts[0].removesuffix(".py")
 
 
 def module_name(path: Path) -> str:
@@ -86,10 +90,8 @@ def target_area(module: str) -> str | None:
     if len(parts) == 1:
         return "__init__"
     head = parts[1]
-    if head in RANK:
-        return head
-    prefix = head.split("_")[0]
-    return prefix if prefix in RANK else ("__init__" if head.startswith("__") else head)
+    # ``from claude_coder import __version__`` reads the package's own __init__.
+    return "__init__" if head.startswith("__") and head not in RANK else head
 
 
 def allowed(importer: str, imported: str) -> bool:
@@ -230,3 +232,14 @@ def test_no_child_environment_outside_security() -> None:
         for line in env_copies(path.read_text(encoding="utf-8")):
             bad.append(f"{path.relative_to(SRC)}:{line}")
     assert bad == [], "build child environments with claude_coder.security.child_env"
+
+
+ROOT_MODULES = {"__init__", "__main__", "errors", "events", "events_json", "launch", "policy"}
+"""The only modules at the package root: every other area is a folder."""
+
+
+def test_areas_are_folders_not_name_prefixes() -> None:
+    root = {p.stem for p in SRC.glob("*.py")}
+    assert root <= ROOT_MODULES, f"move {sorted(root - ROOT_MODULES)} into their area's folder"
+    for path in modules():
+        assert area_of(path) in RANK, f"{path.relative_to(SRC)} is in no ranked area"

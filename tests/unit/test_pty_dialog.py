@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from claude_coder.errors import ScreenError
-from claude_coder.transports.pty_dialog import decline
-from claude_coder.transports.screen import Recognition, keys, recognise
-from claude_coder.transports.screen.fixtures import parse_fixture
+from claude_coder.transports.pty._dialog import decline
+from claude_coder.transports.pty.screen import Recognition, keys, recognise
+from claude_coder.transports.pty.screen.fixtures import parse_fixture
 
 ROOT = Path(__file__).resolve().parents[1] / "fixtures" / "screens"
 

@@ -9,7 +9,7 @@ import pytest
 from claude_coder.cli.main import main
 from claude_coder.events import ApiRetry, event_from_json
 from claude_coder.fleet import Roster, RosterMember
-from claude_coder.transports.sdk_map import api_retry
+from claude_coder.transports.sdk._mapper import api_retry
 
 
 def test_an_api_retry_notice_becomes_an_event() -> None:

@@ -19,7 +19,7 @@ from claude_coder.errors import (
     RosterLockedError,
 )
 from claude_coder.fleet.roster import Roster
-from claude_coder.fleet.rosterfile import (
+from claude_coder.fleet.roster._file import (
     ROSTER_ENV,
     MemberExistsError,
     MemberNameError,
@@ -361,7 +361,7 @@ def test_hammer_many_processes_and_threads_never_corrupt(tmp_path: Path) -> None
 def test_an_unwritable_roster_is_a_clear_error_and_not_left_locked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import claude_coder.fleet.roster as roster_module
+    import claude_coder.fleet.roster._roster as roster_module
 
     def disk_full(path: Path, data: bytes) -> None:
         raise OSError(28, "No space left on device")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from claude_coder.transports.screen import ScreenKind, ScreenSwitch, TerminalScreen, recognise
-from claude_coder.transports.screen.filter import Segment, TerminalFilter, join_segments
+from claude_coder.transports.pty.screen import ScreenKind, ScreenSwitch, TerminalScreen, recognise
+from claude_coder.transports.pty.screen.filter import Segment, TerminalFilter, join_segments
 
 ROOT = Path(__file__).resolve().parents[1] / "fixtures" / "screens"
 RAWS = sorted(ROOT.glob("*/*.raw"))

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from claude_coder.transports.screen import ScreenKind, recognise
-from claude_coder.transports.screen.fixtures import parse_fixture
+from claude_coder.transports.pty.screen import ScreenKind, recognise
+from claude_coder.transports.pty.screen.fixtures import parse_fixture
 
 ROOT = Path(__file__).resolve().parents[1] / "fixtures" / "screens"
 EXPECTED: dict[str, dict[str, object]] = json.loads((ROOT / "expected.json").read_text())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from claude_coder.transports.screen import (
+from claude_coder.transports.pty.screen import (
     Mode,
     ScreenKind,
     Snapshot,
@@ -16,8 +16,8 @@ from claude_coder.transports.screen import (
     TitleSignal,
     recognise,
 )
-from claude_coder.transports.screen.fixtures import format_fixture, parse_fixture
-from claude_coder.transports.screen.parts import is_rule, parse_options, title_signal
+from claude_coder.transports.pty.screen.fixtures import format_fixture, parse_fixture
+from claude_coder.transports.pty.screen.parts import is_rule, parse_options, title_signal
 
 ROOT = Path(__file__).resolve().parents[1] / "fixtures" / "screens"
 BASH_331 = ROOT / "reference-2.1.331" / "dlg_default__10_bash_dialog.txt"
@@ -111,7 +111,7 @@ def test_parse_options_wants_exactly_one_selection() -> None:
 
 
 def test_progress_text_ignores_the_spinner_but_not_the_content() -> None:
-    from claude_coder.transports.screen.recognise import progress_text
+    from claude_coder.transports.pty.screen.recognise import progress_text
 
     busy = ROOT / "reference-2.1.331" / "main_default__06_slow_busy.txt"
     base = progress_text(parse_fixture(busy.read_text(encoding="utf-8")))
@@ -132,7 +132,7 @@ def test_a_resume_hint_in_model_output_is_not_an_exit() -> None:
 
 
 def test_last_reply_reads_the_last_answer_above_the_prompt() -> None:
-    from claude_coder.transports.screen.recognise import last_reply
+    from claude_coder.transports.pty.screen.recognise import last_reply
 
     done = ROOT / "2.1.331" / "main__06_bash_after_yes.txt"
     snap = parse_fixture(done.read_text(encoding="utf-8"))

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from claude_coder.events import AssistantText, Boundary, TextDelta, ToolCall, ToolResult
-from claude_coder.transports.pty_transcript import (
+from claude_coder.transports.pty._transcript import (
     JsonlSplitter,
     TranscriptFile,
     TurnReader,
@@ -21,8 +21,8 @@ from claude_coder.transports.pty_transcript import (
     read_session_id,
     transcript_ids,
 )
-from claude_coder.transports.pty_turn import _single_answer
-from claude_coder.transports.screen import keys
+from claude_coder.transports.pty._watcher import _single_answer
+from claude_coder.transports.pty.screen import keys
 
 REJECTED = (
     "The user doesn't want to proceed with this tool use. The tool use was rejected (eg. if "
@@ -182,7 +182,7 @@ def test_only_a_single_choice_question_is_answered_on_the_pty() -> None:
 def test_resets_at_reads_the_limit_wording() -> None:
     from datetime import UTC, datetime
 
-    from claude_coder.transports.pty_transcript import resets_at
+    from claude_coder.transports.pty._transcript import resets_at
 
     now = datetime(2026, 11, 25, 11, 5, tzinfo=UTC)
     text = "You've hit your 5-hour limit · resets 11:13am (UTC)"

@@ -30,7 +30,7 @@ from claude_coder.events import (
     Usage,
 )
 from claude_coder.security import check_account
-from claude_coder.transports.sdk_map import TurnMapper, questions_from_input
+from claude_coder.transports.sdk._mapper import TurnMapper, questions_from_input
 
 SHAPES = Path(__file__).parent / "data" / "sdk_shapes"
 

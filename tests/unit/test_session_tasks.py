@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from claude_coder.session_tasks import TaskOwner
+from claude_coder.session._tasks import TaskOwner
 
 
 async def test_a_failing_task_is_logged_and_reported_and_its_siblings_live_on(

@@ -24,7 +24,7 @@ import click
 
 from claude_coder.cli.common import complete_profiles, console, state
 from claude_coder.errors import ClaudeCoderError, ProfileNotFoundError
-from claude_coder.fleet.rosterfile import default_roster_path
+from claude_coder.fleet.roster._file import default_roster_path
 from claude_coder.launch import LaunchSpec, build_launch, find_claude, read_version
 from claude_coder.profiles import BUILTIN_NAME, Profile, inspect_profiles
 from claude_coder.security import (

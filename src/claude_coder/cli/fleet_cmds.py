@@ -19,9 +19,9 @@ from claude_coder.cli import fleet_live_cmds
 from claude_coder.cli.common import console, err_console, print_table, state, stdout_is_terminal
 from claude_coder.errors import ConfigError
 from claude_coder.fleet import ROSTER_ENV
+from claude_coder.fleet._member import worktree_of
 from claude_coder.fleet.landing import changed_files
-from claude_coder.fleet.member import worktree_of
-from claude_coder.fleet.rosterfile import (
+from claude_coder.fleet.roster._file import (
     RosterMember,
     RosterSnapshot,
     read_roster,

@@ -22,7 +22,7 @@ import click
 from claude_coder.cli.common import err_console, state
 from claude_coder.errors import FleetNotRunningError
 from claude_coder.fleet.control_client import ControlClient, connect
-from claude_coder.fleet.rosterfile import resolve_roster_path
+from claude_coder.fleet.roster._file import resolve_roster_path
 from claude_coder.security import json_text, visible, visible_line
 
 __all__ = ["approve_cmd", "live_status", "send_cmd", "serve_cmd", "watch_cmd"]

@@ -6,7 +6,7 @@ signals stops it the way the person leaving would (the main task is cancelled, s
 ``async with`` around a session or fleet closes it, and closing stops Claude Code's
 whole process tree), then exits ``128 + signal`` (143, 129). A second signal changes
 nothing: the close is already under way and bounded. While the command runs, a watchdog
-process (:class:`~claude_coder.fleet.reaper.ChildReaper`) is told each Claude Code
+process (:class:`~claude_coder.fleet._reaper.ChildReaper`) is told each Claude Code
 child, so even a SIGKILL of claude-coder leaves nothing behind.
 """
 
@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from claude_coder.fleet.reaper import ChildReaper
+from claude_coder.fleet._reaper import ChildReaper
 
 __all__ = ["STOP_SIGNALS", "Stopper", "child_pid", "run_stoppable"]
 

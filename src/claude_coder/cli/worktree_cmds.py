@@ -18,6 +18,7 @@ from rich.table import Table
 
 from claude_coder.cli.common import console, err_console
 from claude_coder.errors import MemberNotFoundError, WorktreeError
+from claude_coder.fleet._member import worktree_of
 from claude_coder.fleet.gitrun import current_branch, repo_top
 from claude_coder.fleet.landing import (
     MergeMode,
@@ -26,9 +27,8 @@ from claude_coder.fleet.landing import (
     open_pull_request,
     worktree_diff,
 )
-from claude_coder.fleet.member import worktree_of
 from claude_coder.fleet.roster import Roster
-from claude_coder.fleet.rosterfile import read_roster
+from claude_coder.fleet.roster._file import read_roster
 from claude_coder.fleet.worktrees import (
     WORKTREES_DIR,
     WorktreeRef,

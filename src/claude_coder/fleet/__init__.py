@@ -9,13 +9,14 @@ See ``docs/fleet.md``. The public surface::
 
 from __future__ import annotations
 
-from claude_coder.fleet.api import Fleet
-from claude_coder.fleet.hub import FleetSubscription
-from claude_coder.fleet.manager import SessionFactory, default_session_factory
-from claude_coder.fleet.member import MemberInfo, MemberSpec
-from claude_coder.fleet.pacing import BootPacer
+from claude_coder.fleet._ceiling import FleetTurn
+from claude_coder.fleet._engine import SessionFactory, default_session_factory
+from claude_coder.fleet._fleet import Fleet
+from claude_coder.fleet._hub import FleetSubscription
+from claude_coder.fleet._member import MemberInfo, MemberSpec
+from claude_coder.fleet._pacing import BootPacer
 from claude_coder.fleet.roster import Roster
-from claude_coder.fleet.rosterfile import (
+from claude_coder.fleet.roster._file import (
     ROSTER_ENV,
     MemberExistsError,
     MemberNameError,
@@ -24,7 +25,6 @@ from claude_coder.fleet.rosterfile import (
     default_roster_path,
     read_roster,
 )
-from claude_coder.fleet.turns import FleetTurn
 from claude_coder.fleet.worktrees import WorktreeRef, WorktreeStatus
 
 __all__ = [

@@ -22,8 +22,8 @@ from typing import Any
 
 from claude_coder.errors import SessionClosedError, SessionError
 from claude_coder.events import TurnResult
-from claude_coder.fleet.member import Member
-from claude_coder.session_turns import TurnFuture, TurnHandle, TurnStatus
+from claude_coder.fleet._member import Member
+from claude_coder.session._turns import TurnFuture, TurnHandle, TurnStatus
 
 __all__ = ["Ceiling", "FleetTurn", "Gate", "Spawn"]
 

@@ -1,10 +1,10 @@
 """The fleet's machinery: members' sessions, boots, the merged stream, the roster.
 
-:class:`FleetEngine` is what the public :class:`~claude_coder.fleet.api.Fleet` holds
+:class:`FleetEngine` is what the public :class:`~claude_coder.fleet._fleet.Fleet` holds
 and forwards to. One engine owns every member's session; its tasks (boots, turns, the
 roster writer) belong to one TaskGroup (a ``TaskOwner``). At most ``max_busy`` members
 run a turn at once; further turns wait in submission order (their members show ``queued``). Members
-boot through a :class:`~claude_coder.fleet.pacing.BootPacer` (spaced, a few at once)
+boot through a :class:`~claude_coder.fleet._pacing.BootPacer` (spaced, a few at once)
 so members sharing one login do not race its refresh token. Every member's envelopes
 reach every subscriber of :meth:`Fleet.events` (bounded queues, drop-oldest with a
 ``StreamGap``). The roster file is rewritten atomically on every change and stays
@@ -38,9 +38,9 @@ from claude_coder.events import (
     TurnResult,
     now,
 )
-from claude_coder.fleet.hub import Hub
-from claude_coder.fleet.limits import FleetLimits, LimitOptions, login_of
-from claude_coder.fleet.member import (
+from claude_coder.fleet._ceiling import Ceiling
+from claude_coder.fleet._hub import Hub
+from claude_coder.fleet._member import (
     Member,
     MemberInfo,
     MemberSpec,
@@ -48,18 +48,18 @@ from claude_coder.fleet.member import (
     default_session_factory,
     with_worktree,
 )
-from claude_coder.fleet.pacing import BootPacer
-from claude_coder.fleet.persist import RosterSync
-from claude_coder.fleet.reaper import ChildReaper
+from claude_coder.fleet._pacing import BootPacer
+from claude_coder.fleet._reaper import ChildReaper
+from claude_coder.fleet.limits import FleetLimits, LimitOptions, login_of
 from claude_coder.fleet.roster import Roster
-from claude_coder.fleet.rosterfile import RosterMember, validate_member_name
-from claude_coder.fleet.turns import Ceiling
+from claude_coder.fleet.roster._file import RosterMember, validate_member_name
+from claude_coder.fleet.roster._writer import RosterSync
 from claude_coder.fleet.worktrees import WorktreeRef
-from claude_coder.session_tasks import TaskOwner
+from claude_coder.session._tasks import TaskOwner
 
 if TYPE_CHECKING:
-    from claude_coder.fleet.hub import FleetSubscription
-    from claude_coder.fleet.turns import FleetTurn
+    from claude_coder.fleet._ceiling import FleetTurn
+    from claude_coder.fleet._hub import FleetSubscription
     from claude_coder.profiles import ProfileSet
     from claude_coder.session import Session
 
@@ -71,7 +71,7 @@ _log = logging.getLogger(__name__)
 class FleetEngine:
     """The fleet's machinery: members, boots, the merged stream, roster bookkeeping.
 
-    The public :class:`~claude_coder.fleet.api.Fleet` holds one and forwards to it.
+    The public :class:`~claude_coder.fleet._fleet.Fleet` holds one and forwards to it.
     """
 
     def __init__(
@@ -429,7 +429,7 @@ class FleetEngine:
 
     def _profile_transport(self, profile: str, name: str) -> str:
         """The profile's transport; binds ``name`` to the profile's login for limits."""
-        from claude_coder.session_launch import resolve_profile
+        from claude_coder.session._launch import resolve_profile
 
         needed = self._factory is default_session_factory
         prof = resolve_profile(profile, self.profiles, needed=needed)

@@ -19,22 +19,22 @@ from typing import TYPE_CHECKING, Literal
 
 from claude_coder.errors import FleetError
 from claude_coder.events import TurnResult
-from claude_coder.fleet.hub import FleetSubscription
+from claude_coder.fleet._ceiling import FleetTurn
+from claude_coder.fleet._engine import FleetEngine, SessionFactory, absolute_cwd
+from claude_coder.fleet._hub import FleetSubscription
+from claude_coder.fleet._member import MemberInfo
+from claude_coder.fleet._pacing import BootPacer
+from claude_coder.fleet._reaper import ChildReaper
 from claude_coder.fleet.limits import LimitOptions
-from claude_coder.fleet.manager import FleetEngine, SessionFactory, absolute_cwd
-from claude_coder.fleet.member import MemberInfo
-from claude_coder.fleet.pacing import BootPacer
-from claude_coder.fleet.reaper import ChildReaper
 from claude_coder.fleet.roster import Roster
-from claude_coder.fleet.turns import FleetTurn
 from claude_coder.fleet.worktrees import (
     WorktreeRef,
     create_worktree,
     discard_new_worktree,
     remove_if_merged,
 )
-from claude_coder.session_launch import resolve_profile
-from claude_coder.session_open import Opener
+from claude_coder.session._launch import resolve_profile
+from claude_coder.session._open import Opener
 
 if TYPE_CHECKING:
     from claude_coder.profiles import ProfileSet

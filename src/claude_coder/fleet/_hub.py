@@ -13,7 +13,7 @@ exactly how many it missed. The queue and the fan-out are the session stream's
 from __future__ import annotations
 
 from claude_coder.events import Envelope, StreamGap, now
-from claude_coder.session_stream import BoundedSubscription, Fanout
+from claude_coder.session._stream import BoundedSubscription, Fanout
 
 __all__ = ["FleetSubscription", "Hub"]
 

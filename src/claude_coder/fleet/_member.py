@@ -28,7 +28,7 @@ from claude_coder.events import (
     StateChanged,
     TurnEnded,
 )
-from claude_coder.fleet.rosterfile import RosterMember
+from claude_coder.fleet.roster._file import RosterMember
 from claude_coder.fleet.worktrees import WorktreeRef
 
 if TYPE_CHECKING:

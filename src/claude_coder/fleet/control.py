@@ -42,7 +42,7 @@ from claude_coder.events import PermissionRequest, to_jsonable
 from claude_coder.security.private import ensure_private_dir
 
 if TYPE_CHECKING:
-    from claude_coder.fleet.api import Fleet
+    from claude_coder.fleet._fleet import Fleet
 
 __all__ = ["PROTOCOL_VERSION", "ControlServer", "peer_uid", "runtime_dir", "socket_path"]
 

@@ -39,8 +39,8 @@ from claude_coder.events import (
 )
 
 if TYPE_CHECKING:
-    from claude_coder.fleet.member import MemberInfo
-    from claude_coder.fleet.pacing import BootPacer
+    from claude_coder.fleet._member import MemberInfo
+    from claude_coder.fleet._pacing import BootPacer
     from claude_coder.profiles import Profile
 
 __all__ = ["AccountState", "FleetLimits", "LimitOptions", "budget_refusal", "login_of"]

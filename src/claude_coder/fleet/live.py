@@ -18,7 +18,7 @@ from claude_coder.fleet.hooks import NotifySettings
 from claude_coder.fleet.notify import Notifier, Signal
 
 if TYPE_CHECKING:
-    from claude_coder.fleet.api import Fleet
+    from claude_coder.fleet._fleet import Fleet
     from claude_coder.security.redact import Redactor
 
 __all__ = ["live_services"]

@@ -38,7 +38,7 @@ from claude_coder.events import (
 from claude_coder.fleet.hooks import NotifySettings, run_desktop, run_hook
 
 if TYPE_CHECKING:
-    from claude_coder.fleet.hub import FleetSubscription
+    from claude_coder.fleet._hub import FleetSubscription
     from claude_coder.security.redact import Redactor
 
 __all__ = ["PAYLOAD_VERSION", "SIGNALS", "Notifier", "Signal", "signal_of"]

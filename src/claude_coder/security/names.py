@@ -7,7 +7,7 @@ terminal would act on it, or it fakes a row of a table), a leading ``-`` (an opt
 the binary), a path separator or a name of ``.``/``..`` (a name is never a path, and
 must not look like one), surrounding spaces, an empty name and one longer than
 :data:`MAX_NAME` characters. Fleet member names follow the stricter rule of
-:func:`claude_coder.fleet.rosterfile.validate_member_name`.
+:func:`claude_coder.fleet.roster._file.validate_member_name`.
 
 Titles already in transcripts (written by Claude Code or by hand) are never refused:
 they are shown through :func:`claude_coder.security.terminal.visible_line`.

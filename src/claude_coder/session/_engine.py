@@ -36,11 +36,11 @@ from claude_coder.events import (
 )
 from claude_coder.policy import Policy
 from claude_coder.security import EventRedactor, Redactor, watch_logs
-from claude_coder.session_decide import Decider, PermissionCallback, QuestionCallback
-from claude_coder.session_launch import start_error
-from claude_coder.session_stream import Broadcaster, EventCallback
-from claude_coder.session_tasks import TaskOwner
-from claude_coder.session_turns import TurnHandle, TurnStatus, add_usage
+from claude_coder.session._decide import Decider, PermissionCallback, QuestionCallback
+from claude_coder.session._launch import start_error
+from claude_coder.session._stream import Broadcaster, EventCallback
+from claude_coder.session._tasks import TaskOwner
+from claude_coder.session._turns import TurnHandle, TurnStatus, add_usage
 from claude_coder.transports.base import Transport, TransportHooks
 
 if TYPE_CHECKING:

@@ -9,8 +9,8 @@ session's Redactor, becomes an :class:`Envelope` with a sequence number, and rea
 every subscriber.
 
 :class:`Session` is the caller's API; it holds a
-:class:`~claude_coder.session_core.SessionEngine` (the state and the tasks) and a
-:class:`~claude_coder.session_decide.Decider` answers permissions and questions. See
+:class:`~claude_coder.session._engine.SessionEngine` (the state and the tasks) and a
+:class:`~claude_coder.session._decide.Decider` answers permissions and questions. See
 ``docs/sessions.md``.
 """
 
@@ -29,11 +29,11 @@ from claude_coder.events import (
     TurnResult,
     Usage,
 )
-from claude_coder.session_core import SessionEngine
-from claude_coder.session_decide import PermissionCallback, QuestionCallback
-from claude_coder.session_open import Opener
-from claude_coder.session_stream import EventCallback, Subscription
-from claude_coder.session_turns import TurnHandle
+from claude_coder.session._decide import PermissionCallback, QuestionCallback
+from claude_coder.session._engine import SessionEngine
+from claude_coder.session._open import Opener
+from claude_coder.session._stream import EventCallback, Subscription
+from claude_coder.session._turns import TurnHandle
 from claude_coder.transports.base import Transport
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ class Session:
 
         ``profile`` is a profile name (looked up in ``profiles``: a ProfileSet or a
         profiles file; default: the usual search) or a Profile; None means the one the
-        resumed or forked session recorded (see :mod:`claude_coder.session_tag`), else
+        resumed or forked session recorded (see :mod:`claude_coder.session._tag`), else
         the built-in ``claude-code-expert``. A persisted session started from a named
         profile records it in its transcript. ``transport`` takes a
         ready Transport (e.g. :class:`~claude_coder.transports.fake.FakeTransport`)
@@ -105,12 +105,12 @@ class Session:
         """
         from claude_coder.profiles import BUILTIN_NAME
         from claude_coder.security import check_session_name
-        from claude_coder.session_launch import (
+        from claude_coder.session._launch import (
             fork_default_name,
             launch_transport,
             resolve_profile,
         )
-        from claude_coder.session_tag import recorded_profile, remember_profile
+        from claude_coder.session._tag import recorded_profile, remember_profile
 
         if name is not None:
             check_session_name(name)

@@ -18,7 +18,7 @@ from claude_coder.errors import ClaudeCoderError
 from claude_coder.events import Envelope, TurnEnded
 
 if TYPE_CHECKING:
-    from claude_coder.session import Session
+    from claude_coder.session._session import Session
 
 __all__ = ["recorded_profile", "remember_profile"]
 

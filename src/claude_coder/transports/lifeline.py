@@ -11,7 +11,7 @@ Claude Code's process group reaches them. Two things make sure nothing is left:
   SIGKILL). SIGTERM, because Claude Code answers SIGTERM by ending its tool processes
   (measured on 2.1.331: the Bash tool's ``sleep`` is gone with it within 0.5 s).
   Elsewhere there is no such signal: the child sees end-of-file on its input, and the
-  CLI's watchdog (:mod:`claude_coder.fleet.reaper`) stops what is left.
+  CLI's watchdog (:mod:`claude_coder.fleet._reaper`) stops what is left.
 - :func:`stop_tree`: the bounded stop every close ends with. It notes every descendant
   of the child first (read from ``/proc`` on Linux), sends SIGTERM and SIGCONT to the
   child's process group (a stopped child is woken to act on it, never left stopped),

@@ -5,7 +5,7 @@ Code session id, plus the last state, boundary and totals its fleet saw (so ``fl
 status`` can show them without starting anything). Writes go to a temp file in the
 same directory, are fsynced, renamed over the roster, and the directory is fsynced: a
 reader, or a process killed mid-write, only ever sees a whole old or whole new file.
-The locked, changeable roster is :class:`claude_coder.fleet.roster.Roster`.
+The locked, changeable roster is :class:`claude_coder.fleet.roster._roster.Roster`.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ open: a second opener, in this process or another, gets
 :class:`~claude_coder.errors.RosterLockedError` naming the holder. A roster that
 cannot be read is moved aside to a timestamped backup and
 :class:`~claude_coder.errors.RosterCorruptError` names it; it is never silently
-emptied. The file format lives in :mod:`claude_coder.fleet.rosterfile`.
+emptied. The file format lives in :mod:`claude_coder.fleet.roster._file`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from claude_coder.errors import (
     RosterLockedError,
 )
 from claude_coder.events import now
-from claude_coder.fleet.rosterfile import (
+from claude_coder.fleet.roster._file import (
     MemberExistsError,
     RosterMember,
     atomic_write,

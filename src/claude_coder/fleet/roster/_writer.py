@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from claude_coder.fleet.roster import Roster
+from claude_coder.fleet.roster._roster import Roster
 
 __all__ = ["RosterSync"]
 

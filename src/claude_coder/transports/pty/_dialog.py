@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from claude_coder.errors import ScreenError
-from claude_coder.transports.pty_io import TerminalProcess
-from claude_coder.transports.screen import Dialog, QuestionScreen, Recognition, keys
+from claude_coder.transports.pty._process import TerminalProcess
+from claude_coder.transports.pty.screen import Dialog, QuestionScreen, Recognition, keys
 
 __all__ = ["choose", "decline", "same_screen"]
 

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from claude_coder.errors import CredentialRefused, ScreenError, TransportError
-from claude_coder.transports.pty_dialog import choose, same_screen
-from claude_coder.transports.pty_io import ChildExited, TerminalProcess
-from claude_coder.transports.screen import Mode, Recognition, ScreenKind, keys
+from claude_coder.transports.pty._dialog import choose, same_screen
+from claude_coder.transports.pty._process import ChildExited, TerminalProcess
+from claude_coder.transports.pty.screen import Mode, Recognition, ScreenKind, keys
 
 if TYPE_CHECKING:
     from claude_coder.launch import LaunchSpec

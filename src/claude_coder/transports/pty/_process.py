@@ -2,7 +2,7 @@
 
 :class:`TerminalProcess` spawns with ``ptyprocess`` (the environment and argv come from
 the caller, i.e. a LaunchSpec), reads the PTY on the event loop, feeds every chunk to a
-:class:`~claude_coder.transports.screen.TerminalScreen` and to raw-bytes listeners, and
+:class:`~claude_coder.transports.pty.screen.TerminalScreen` and to raw-bytes listeners, and
 lets callers wait, with a deadline, until the recognised screen satisfies a predicate.
 Closing escalates terminate -> kill and reaps the child: nothing is left behind.
 """
@@ -21,8 +21,8 @@ import ptyprocess
 
 from claude_coder.errors import ChildExited
 from claude_coder.transports.lifeline import descendants, kill_leftovers, parent_death_arm
-from claude_coder.transports.screen import Recognition, Snapshot, TerminalScreen, recognise
-from claude_coder.transports.screen.terminal import DEFAULT_COLUMNS, DEFAULT_LINES
+from claude_coder.transports.pty.screen import Recognition, Snapshot, TerminalScreen, recognise
+from claude_coder.transports.pty.screen.terminal import DEFAULT_COLUMNS, DEFAULT_LINES
 
 __all__ = ["ChildExited", "TerminalProcess"]
 

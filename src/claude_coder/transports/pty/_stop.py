@@ -13,9 +13,9 @@ import contextlib
 import logging
 from collections.abc import Callable
 
-from claude_coder.transports.pty_io import ChildExited, TerminalProcess
-from claude_coder.transports.pty_turn import TurnWatcher
-from claude_coder.transports.screen import ScreenKind, keys
+from claude_coder.transports.pty._process import ChildExited, TerminalProcess
+from claude_coder.transports.pty._watcher import TurnWatcher
+from claude_coder.transports.pty.screen import ScreenKind, keys
 
 __all__ = ["stop_turn"]
 

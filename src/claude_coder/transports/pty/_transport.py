@@ -12,7 +12,7 @@ polled for (``sessions/<pid>.json``, or the one new transcript) with a deadline:
 it the start fails, so no turn runs without knowing where its transcript is.
 
 Turns: the prompt is pasted (bracketed paste), its echo verified, then Enter is sent on
-its own and the turn's start verified; :class:`~claude_coder.transports.pty_turn.TurnWatcher`
+its own and the turn's start verified; :class:`~claude_coder.transports.pty._watcher.TurnWatcher`
 follows it. Interrupt escalates Esc -> Ctrl-C -> terminate -> kill within
 ``interrupt_budget``; the turn always ends. Close: ``/exit`` (verified), then Ctrl-C
 twice, then terminate -> kill. Nothing is left running. A child that exits, or a screen
@@ -39,18 +39,18 @@ from claude_coder.events import (
 from claude_coder.launch import aread_version
 from claude_coder.security import check_pty_version, prove_login
 from claude_coder.transports.base import Transport, TransportHooks, cancel_and_wait
-from claude_coder.transports.pty_io import ChildExited, TerminalProcess
-from claude_coder.transports.pty_life import clear_restored, echoed, goodbye, reach_prompt
-from claude_coder.transports.pty_stop import stop_turn
-from claude_coder.transports.pty_transcript import (
+from claude_coder.transports.pty._life import clear_restored, echoed, goodbye, reach_prompt
+from claude_coder.transports.pty._process import ChildExited, TerminalProcess
+from claude_coder.transports.pty._stop import stop_turn
+from claude_coder.transports.pty._transcript import (
     TranscriptFile,
     learn_session_id,
     transcript_ids,
 )
-from claude_coder.transports.pty_turn import TurnWatcher
-from claude_coder.transports.screen import ScreenKind, keys
-from claude_coder.transports.screen.fixtures import format_fixture
-from claude_coder.transports.screen.recognise import progress_text
+from claude_coder.transports.pty._watcher import TurnWatcher
+from claude_coder.transports.pty.screen import ScreenKind, keys
+from claude_coder.transports.pty.screen.fixtures import format_fixture
+from claude_coder.transports.pty.screen.recognise import progress_text
 
 if TYPE_CHECKING:
     from claude_coder.launch import LaunchSpec
@@ -182,7 +182,7 @@ class PtyTransport(Transport):
 
     async def interrupt(self) -> None:
         """Stop the running turn; it always ends, within ``interrupt_budget`` seconds
-        (:func:`~claude_coder.transports.pty_stop.stop_turn`)."""
+        (:func:`~claude_coder.transports.pty._stop.stop_turn`)."""
         watcher, proc = self._watcher, self._proc
         if watcher is None or proc is None or proc.exited:
             return

@@ -2,7 +2,7 @@
 
 :class:`TurnWatcher` follows a running turn: it reads the transcript as it grows (text,
 tool calls, results, usage), asks the session's hooks about permission dialogs and
-questions and answers them through :func:`~claude_coder.transports.pty_dialog.choose`,
+questions and answers them through :func:`~claude_coder.transports.pty._dialog.choose`,
 and decides the boundary when the prompt is back. Anything it does not know gets no
 keystroke: the turn ends ``error`` with a redacted screen dump
 (:class:`~claude_coder.errors.ScreenError`).
@@ -28,18 +28,18 @@ from claude_coder.events import (
     TurnResult,
 )
 from claude_coder.transports.base import PermissionRequest, QuestionRequest, TransportHooks
-from claude_coder.transports.pty_dialog import choose, decline, same_screen
-from claude_coder.transports.pty_io import ChildExited, TerminalProcess
-from claude_coder.transports.pty_transcript import TranscriptFile, TurnReader, resets_at
-from claude_coder.transports.screen import (
+from claude_coder.transports.pty._dialog import choose, decline, same_screen
+from claude_coder.transports.pty._process import ChildExited, TerminalProcess
+from claude_coder.transports.pty._transcript import TranscriptFile, TurnReader, resets_at
+from claude_coder.transports.pty.screen import (
     Dialog,
     QuestionScreen,
     Recognition,
     ScreenKind,
     keys,
 )
-from claude_coder.transports.screen.limits import limit_screen
-from claude_coder.transports.screen.recognise import last_reply
+from claude_coder.transports.pty.screen.limits import limit_screen
+from claude_coder.transports.pty.screen.recognise import last_reply
 
 __all__ = ["TurnWatcher"]
 

@@ -7,7 +7,7 @@ instead of closing the running one. Boundaries come from the ``result``: an abor
 ``interrupted``; ``error_max_turns`` or a rejected rate limit is ``limit`` (with
 ``resets_at``); any other error is ``error``; else ``completed``. Usage and cost are
 the turn's own: the change of the result's running totals (see
-:mod:`~claude_coder.transports.sdk_cost`); a dropped stale result leaves the totals
+:mod:`~claude_coder.transports.sdk._cost`); a dropped stale result leaves the totals
 unmetered, so its spend counts in the next turn and the turns still add up to what
 Claude Code billed. Nothing here does I/O.
 """
@@ -48,7 +48,7 @@ from claude_coder.events import (
 )
 from claude_coder.security import check_system_init
 from claude_coder.transports.base import content_text
-from claude_coder.transports.sdk_cost import CostMeter, Totals
+from claude_coder.transports.sdk._cost import CostMeter, Totals
 
 __all__ = ["TurnMapper", "api_retry", "questions_from_input", "usage_from_result"]
 

@@ -9,7 +9,7 @@ subscription login (settings files, then Claude Code's own report:
 :func:`claude_coder.security.prove_login`); the session's own initialize answer must
 show it too, else the start is refused (``LoginNotProven``) and the child stopped;
 every ``system/init`` is checked again. Messages become events through
-:class:`~claude_coder.transports.sdk_map.TurnMapper`. A child that exits, is killed or
+:class:`~claude_coder.transports.sdk._mapper.TurnMapper`. A child that exits, is killed or
 breaks the stream makes ``events()`` raise a ``TransportError`` (the session ends the
 turn); the start and interrupt deadlines are the session's.
 """
@@ -42,10 +42,10 @@ from claude_coder.events import (
 from claude_coder.launch import aread_version
 from claude_coder.security import check_account, check_sdk_version, prove_login
 from claude_coder.transports.base import Transport, cancel_and_wait
-from claude_coder.transports.record import TurnRecord, transcript_of, unrecorded
-from claude_coder.transports.sdk_child import ChildProcess
-from claude_coder.transports.sdk_cost import Totals
-from claude_coder.transports.sdk_map import TurnMapper, questions_from_input
+from claude_coder.transports.sdk._child import ChildProcess
+from claude_coder.transports.sdk._cost import Totals
+from claude_coder.transports.sdk._mapper import TurnMapper, questions_from_input
+from claude_coder.transports.sdk._record import TurnRecord, transcript_of, unrecorded
 
 if TYPE_CHECKING:
     from claude_coder.launch import LaunchSpec
@@ -241,7 +241,7 @@ class SdkTransport(Transport):
 
     def _saved(self, event: Event) -> list[Event]:
         """A completed turn missing from its transcript ends ``error``, after a
-        ``SaveFailed`` saying so (see :mod:`claude_coder.transports.record`)."""
+        ``SaveFailed`` saying so (see :mod:`claude_coder.transports.sdk._record`)."""
         if not isinstance(event, TurnEnded):
             return [event]
         result, lost = unrecorded(event.result, self._record)

@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select
 
 from claude_coder.fleet import MemberNameError
-from claude_coder.fleet.rosterfile import validate_member_name
+from claude_coder.fleet.roster._file import validate_member_name
 
 __all__ = ["NewMemberDialog", "NewMemberRequest", "check_member_name"]
 

@@ -1,7 +1,7 @@
 """The PTY transport's eyes: byte filter, virtual terminal, pure screen recognisers, keys."""
 
-from claude_coder.transports.screen.filter import ScreenSwitch, TerminalFilter
-from claude_coder.transports.screen.model import (
+from claude_coder.transports.pty.screen.filter import ScreenSwitch, TerminalFilter
+from claude_coder.transports.pty.screen.model import (
     FIRST_RUN_KINDS,
     Dialog,
     Mode,
@@ -11,8 +11,8 @@ from claude_coder.transports.screen.model import (
     ScreenKind,
     TitleSignal,
 )
-from claude_coder.transports.screen.recognise import recognise
-from claude_coder.transports.screen.terminal import Snapshot, TerminalScreen
+from claude_coder.transports.pty.screen.recognise import recognise
+from claude_coder.transports.pty.screen.terminal import Snapshot, TerminalScreen
 
 __all__ = [
     "FIRST_RUN_KINDS",

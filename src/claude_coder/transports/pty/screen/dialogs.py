@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from claude_coder.transports.screen.model import (
+from claude_coder.transports.pty.screen.model import (
     Dialog,
     QuestionScreen,
     Recognition,
     ScreenKind,
 )
-from claude_coder.transports.screen.parts import is_dashed, nonblank, parse_options
+from claude_coder.transports.pty.screen.parts import is_dashed, nonblank, parse_options
 
 __all__ = [
     "api_key_dialog",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from claude_coder.transports.screen.terminal import DEFAULT_COLUMNS, Snapshot
+from claude_coder.transports.pty.screen.terminal import DEFAULT_COLUMNS, Snapshot
 
 __all__ = ["format_fixture", "parse_fixture"]
 

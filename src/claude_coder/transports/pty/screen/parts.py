@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from claude_coder.transports.screen.model import Mode, Option, TitleSignal
+from claude_coder.transports.pty.screen.model import Mode, Option, TitleSignal
 
 __all__ = [
     "BUSY_TITLE_GLYPHS",

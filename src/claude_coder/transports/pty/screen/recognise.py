@@ -14,7 +14,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Sequence
 
-from claude_coder.transports.screen.dialogs import (
+from claude_coder.transports.pty.screen.dialogs import (
     api_key_dialog,
     auto_mode_modal,
     first_run_banner,
@@ -23,9 +23,14 @@ from claude_coder.transports.screen.dialogs import (
     rewind_menu,
     trust_dialog,
 )
-from claude_coder.transports.screen.model import Recognition, ScreenKind
-from claude_coder.transports.screen.parts import footer_mode, is_rule, rule_indices, title_signal
-from claude_coder.transports.screen.terminal import Snapshot
+from claude_coder.transports.pty.screen.model import Recognition, ScreenKind
+from claude_coder.transports.pty.screen.parts import (
+    footer_mode,
+    is_rule,
+    rule_indices,
+    title_signal,
+)
+from claude_coder.transports.pty.screen.terminal import Snapshot
 
 __all__ = ["QUEUED_PLACEHOLDER", "last_reply", "progress_text", "recognise"]
 

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import pyte
 
-from claude_coder.transports.screen.filter import ScreenSwitch, TerminalFilter
+from claude_coder.transports.pty.screen.filter import ScreenSwitch, TerminalFilter
 
 __all__ = ["DEFAULT_COLUMNS", "DEFAULT_LINES", "Snapshot", "TerminalScreen"]
 
