@@ -100,18 +100,17 @@ def start_turn(launcher: Path, cwd: Path, *args: str, stdin: str | None = None) 
     cli = subprocess.Popen(
         [sys.executable, "-m", "claude_coder.cli.main", *args],
         cwd=cwd,
-        stdin=subprocess.PIPE,
+        # `run` reads piped stdin as context until it ends: give it none to wait for.
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=cli_env(launcher),
     )
-    assert cli.stdin is not None
     if stdin is not None:
+        assert cli.stdin is not None
         cli.stdin.write(stdin)
         cli.stdin.flush()
-    else:
-        cli.stdin.close()  # `run` reads piped stdin as context until it ends
     found: list[psutil.Process] = []
 
     def tool_started() -> bool:
