@@ -40,10 +40,12 @@ version matrix (``scripts/matrix.py``, docs/transports.md) passed end to end. Ol
 2.1.x lack ``--name`` (2.1.0, 2.1.50) and a dialog ``No`` (2.1.0); a newer one is
 adopted by capture, goldens and the matrix before this moves."""
 
-SDK_FLOOR = Version(2, 0, 0)
-"""The oldest Claude Code the SDK transport drives: below it, stream-json and the control
-protocol are not what claude-coder (and claude-agent-sdk, whose own minimum this is)
-speak, so the start is refused instead of failing on a rejected flag."""
+SDK_FLOOR = Version(2, 1, 100)
+"""The oldest Claude Code the SDK transport drives: the oldest version the matrix passed
+on the sdk transport in every scenario. Older ones fail named sessions (2.1.0 and 2.1.50
+reject ``--name``, and every fleet member is named) or, below claude-agent-sdk's own
+minimum of 2.0.0, speak another stream-json; the start is refused instead of failing on a
+rejected flag."""
 
 _VERSION_RE = re.compile(r"(?<![\d.])(\d+)\.(\d+)\.(\d+)(?![\d])")
 
