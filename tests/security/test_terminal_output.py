@@ -135,7 +135,8 @@ def test_fleet_status_shows_roster_text_made_visible(tmp_path: Path) -> None:
         done = cli(Path("/nonexistent"), *args, "--roster", str(path), cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         _no_raw(done.stdout)
-    shown = cli(Path("/x"), "fleet", "status", "--roster", str(path), cwd=tmp_path).stdout
+    done = cli(Path("/x"), "fleet", "status", "--roster", str(path), cwd=tmp_path)
+    shown = done.stdout + done.stderr  # in a pipe the table is on stdout, its notes on stderr
     assert "agent1: boom ␛]52;c;eA==␇ \\u202eevil" in shown
 
 

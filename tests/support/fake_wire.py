@@ -37,16 +37,18 @@ def _usage(body: dict[str, Any], out: int, plan: Plan | None = None) -> dict[str
 
     Deterministic from the body: the system prompt is "written" to the cache (a quarter
     of it for an hour), the tool definitions are "read" from it. A plan with fixed
-    ``usage`` reports exactly that many input tokens.
+    ``usage`` reports exactly those input and output tokens and no cache tokens (so two
+    identical turns cost exactly the same, whatever the request grew by).
     """
     fixed = plan.usage if plan is not None else None
-    written = approx_tokens(body.get("system")) if body.get("system") else 0
+    written = approx_tokens(body.get("system")) if body.get("system") and not fixed else 0
     hour = written // 4
+    read = approx_tokens(body.get("tools")) if body.get("tools") and not fixed else 0
     return {
         "input_tokens": fixed[0] if fixed else approx_tokens(body.get("messages")),
         "output_tokens": out,
         "cache_creation_input_tokens": written,
-        "cache_read_input_tokens": approx_tokens(body.get("tools")) if body.get("tools") else 0,
+        "cache_read_input_tokens": read,
         "cache_creation": {
             "ephemeral_5m_input_tokens": written - hour,
             "ephemeral_1h_input_tokens": hour,

@@ -190,7 +190,7 @@ def diagnose(ctx: click.Context, profile_name: str) -> dict[str, Any]:
     """Everything ``doctor`` reports, as JSON-ready data."""
     environ = inherited_environ()
     pset, problems = inspect_profiles(state(ctx).profiles_path)
-    if profile_name not in pset:
+    if profile_name not in pset and not problems:  # a file with problems is reported below
         raise ProfileNotFoundError(
             f"no profile {profile_name!r} in {pset.where}; "
             f"known: {', '.join(pset.names())} (see `claude-coder profiles list`)"
