@@ -40,7 +40,7 @@ from tests.matrix.conftest import (  # noqa: E402
 from tests.matrix.test_matrix import SCENARIOS  # noqa: E402
 
 SETS = {
-    "ci": "2.1.100,2.1.197",
+    "ci": "2.1.332",
     "wide": "2.1.0,2.1.50,2.1.100,2.1.150,2.1.197,2.1.250,2.1.300,pinned,2.1.332",
 }
 """``ci`` adds the oldest proven version and one in the middle to the pinned one (which

@@ -40,7 +40,7 @@ def test_an_old_claude_code_is_refused_naming_its_version(tmp_path: Path) -> Non
     proc = cli(old, "run", "reply:never sent", cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
     _clean(proc.stderr)
-    assert "Claude Code 1.0.3 is older than 2.1.100" in proc.stderr
+    assert "Claude Code 1.0.3 is older than 2.1.331" in proc.stderr
     assert proc.stderr.count("error:") == 1
 
 

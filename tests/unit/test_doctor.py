@@ -71,7 +71,7 @@ def test_with_a_login_everything_is_ok(claude: Path) -> None:
     code, out, _ = run("doctor")
     assert code == 0, out
     assert f"binary       {claude}  (from $CLAUDE_CODER_CLAUDE)" in out
-    assert "2.1.331; the PTY band [2.1.100, 2.1.332] admits it" in out
+    assert "2.1.331; the PTY band [2.1.331, 2.1.332] admits it" in out
     assert "logged in" in out
     assert "proof        ok: Claude Code reports the subscription login" in out
     assert "ok: a session could start" in out
@@ -96,7 +96,7 @@ def test_version_outside_the_band(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("CLAUDE_CODER_CLAUDE", str(stub_claude(tmp_path, "2.2.3")))
     log_in()
     code, out, _ = run("doctor")
-    assert "2.2.3; the PTY band [2.1.100, 2.1.332] does NOT admit it" in out
+    assert "2.2.3; the PTY band [2.1.331, 2.1.332] does NOT admit it" in out
     assert code == 0  # the sdk transport still runs it
 
 

@@ -34,18 +34,18 @@ PTY_BAND: tuple[Version, Version] = (Version(2, 1, 0), Version(2, 2, 0))
 """The family the PTY recognisers are written for, ``[low, high)``: the outer band. Only
 the proven versions inside it are driven (:data:`PTY_PROVEN`)."""
 
-PTY_PROVEN: tuple[Version, Version] = (Version(2, 1, 100), Version(2, 1, 332))
-"""The versions the PTY transport drives, ``[oldest, newest]`` inclusive: the range the
-version matrix (``scripts/matrix.py``, docs/transports.md) passed end to end. Older
-2.1.x lack ``--name`` (2.1.0, 2.1.50) and a dialog ``No`` (2.1.0); a newer one is
-adopted by capture, goldens and the matrix before this moves."""
+PTY_PROVEN: tuple[Version, Version] = (Version(2, 1, 331), Version(2, 1, 332))
+"""The versions the PTY transport drives, ``[oldest, newest]`` inclusive: the versions
+that both pass the version matrix (``scripts/matrix.py``, docs/transports.md) and prove
+the login (:mod:`claude_coder.security.proof`). 2.1.100 to 2.1.300 passed the matrix but
+report no ``served_by_anthropic`` in ``system/init``, so the first-party proof cannot hold
+there; 2.1.0 and 2.1.50 lack ``--name``. A newer one is adopted by capture, goldens and the
+matrix before this moves."""
 
-SDK_FLOOR = Version(2, 1, 100)
-"""The oldest Claude Code the SDK transport drives: the oldest version the matrix passed
-on the sdk transport in every scenario. Older ones fail named sessions (2.1.0 and 2.1.50
-reject ``--name``, and every fleet member is named) or, below claude-agent-sdk's own
-minimum of 2.0.0, speak another stream-json; the start is refused instead of failing on a
-rejected flag."""
+SDK_FLOOR = Version(2, 1, 331)
+"""The oldest Claude Code the SDK transport drives: the oldest that reports
+``served_by_anthropic`` (the login proof needs it; 2.1.300 and older do not send it) and
+passed the matrix. Older ones are refused at start with a message naming the version."""
 
 _VERSION_RE = re.compile(r"(?<![\d.])(\d+)\.(\d+)\.(\d+)(?![\d])")
 
