@@ -19,6 +19,8 @@
     │   ├── SessionClosedError        the session is closed
     │   └── TransportError            the child crashed, hung or spoke nonsense
     │       ├── ChildExited           Claude Code exited (or was killed) while still needed
+    │       ├── HostError             a remote member's host: unreachable, no claude-coder,
+    │       │                         another protocol, or the connection lost for good
     │       └── ScreenError           PTY: the screen was not what a keystroke needed
     ├── CatalogError                  exit 1 (2 for a bad SESSION argument)
     │   ├── SessionNotFoundError      no session matches a name, id or prefix
@@ -60,6 +62,7 @@ __all__ = [
     "FleetNotRunningError",
     "FleetRequestError",
     "GhNotFoundError",
+    "HostError",
     "LoginNotProven",
     "MemberExistsError",
     "MemberNameError",
@@ -249,6 +252,19 @@ class ChildExited(TransportError):
             how = f"exited with code {returncode}"
         tail = f": {stderr_tail.strip()[-400:]}" if stderr_tail.strip() else ""
         return cls(f"Claude Code {how}{tail}", returncode=returncode)
+
+
+class HostError(TransportError):
+    """A remote member's host could not be used: unreachable over ssh, no claude-coder
+    there, another protocol version, or the connection was lost for good.
+
+    ``host`` is the ssh destination as the user gave it; the message names it and says
+    what to do.
+    """
+
+    def __init__(self, message: str, *, host: str) -> None:
+        super().__init__(message)
+        self.host = host
 
 
 class ScreenError(TransportError):

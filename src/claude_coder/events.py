@@ -20,6 +20,8 @@ __all__ = [
     "Boundary",
     "Envelope",
     "Event",
+    "HostLost",
+    "HostRejoined",
     "Parked",
     "PermissionDecided",
     "PermissionDecision",
@@ -349,6 +351,25 @@ class ApiRetry(Event):
         """``retrying 3/10: 529 overloaded`` (what the REPL, TUI and ``fleet status`` show)."""
         what = " ".join(p for p in (str(self.status or ""), self.message) if p) or "error"
         return f"retrying {self.attempt}/{self.max_attempts}: {what}"
+
+
+@dataclass(frozen=True, slots=True)
+class HostLost(Event):
+    """A remote member's connection to its host dropped; it is trying to re-attach."""
+
+    kind: ClassVar[str] = "host_lost"
+    host: str
+    detail: str
+    """Why (ssh's last words, an exit status), already redacted."""
+
+
+@dataclass(frozen=True, slots=True)
+class HostRejoined(Event):
+    """A remote member re-attached to its host; ``replayed`` events it had missed followed."""
+
+    kind: ClassVar[str] = "host_rejoined"
+    host: str
+    replayed: int
 
 
 @dataclass(frozen=True, slots=True)

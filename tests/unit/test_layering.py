@@ -23,12 +23,14 @@ RANK = {
     "transports": 3,
     "session": 4,
     "fleet": 5,
+    "serve": 5,
     "cli": 6,
     "tui": 6,
     "__init__": 7,
     "__main__": 7,
 }
-"""errors, events <- profiles, security <- launch <- transports <- session <- fleet <- cli, tui."""
+"""errors, events <- profiles, security <- launch <- transports <- session <- fleet, serve
+<- cli, tui."""
 
 RESTRICTED = {"catalog": {"errors", "events"}, "policy": {"errors", "events"}}
 """Areas that may import only these (besides themselves)."""
