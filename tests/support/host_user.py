@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import pwd
 import shlex
@@ -224,6 +225,7 @@ class HostWorld:
     account: pwd.struct_passwd
     kill_connections: Callable[[], int]
     extra: dict[str, str] = field(default_factory=dict)
+    base_url: str = ""
 
     @property
     def home(self) -> Path:
@@ -242,19 +244,29 @@ class HostWorld:
         for sub in (".config", ".cache", ".local/state", ".local/share", "work"):
             (self.home / sub).mkdir(parents=True, exist_ok=True)
         (self.root / "run").mkdir(mode=0o700)
-        ca = self.root / "ca.pem"
-        shutil.copyfile(CA_FILE, ca)
-        write_launcher(
-            self.launcher,
-            self.claude,
-            base_url,
-            extra_env={"NODE_EXTRA_CA_CERTS": str(ca), WORLD_MARK: self.root.name},
-        )
+        shutil.copyfile(CA_FILE, self.root / "ca.pem")
+        self.base_url = base_url
+        self.claude_env()
         for rc in (".profile", ".bashrc"):  # a login shell started from a login reads them
             (self.home / rc).write_text(_SOURCE_SELECTOR)
         self.trust(self.account.pw_dir, self.home, self.home / "work")
         self._write_env()
         return self
+
+    def claude_env(self, **variables: str) -> None:
+        """(Re)write the host's launcher so its Claude Code itself gets ``variables`` (past
+        the host's security: a misconfigured install, e.g. an ``ANTHROPIC_API_KEY``)."""
+        ca = self.root / "ca.pem"
+        extra = {"NODE_EXTRA_CA_CERTS": str(ca), WORLD_MARK: self.root.name, **variables}
+        write_launcher(self.launcher, self.claude, self.base_url, extra_env=extra)
+        chown_tree(self.root / "launcher", self.account.pw_uid, self.account.pw_gid)
+
+    def log_in(self) -> None:
+        """Give the host's Claude Code a stored (dummy) subscription login, as
+        ``/login`` leaves one: what ``doctor`` looks for."""
+        creds = {"claudeAiOauth": {"accessToken": "sk-ant-oat01-HOST", "expiresAt": 1}}
+        path = self.config_dir / ".credentials.json"
+        _write(path, json.dumps(creds), self.account, mode=0o600)
 
     def trust(self, *cwds: str | Path) -> None:
         """Seed the host's ``.claude.json`` so Claude Code trusts ``cwds`` (the TUI asks)."""
