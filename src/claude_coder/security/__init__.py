@@ -25,7 +25,14 @@ from claude_coder.security.auth import (
     is_denied,
     profile_env_problems,
 )
-from claude_coder.security.env import STRIPPED_ALWAYS, child_env, inherited_environ, stripped_names
+from claude_coder.security.env import (
+    SSH_KEPT,
+    STRIPPED_ALWAYS,
+    child_env,
+    inherited_environ,
+    ssh_env,
+    stripped_names,
+)
 from claude_coder.security.files import check_private, private_problem
 from claude_coder.security.logs import redact_record, watch_logs
 from claude_coder.security.mcp import mcp_args, mcp_config_json
@@ -63,6 +70,7 @@ __all__ = [
     "PTY_PROVEN",
     "SDK_FLOOR",
     "SETTINGS_INJECTION_KEYS",
+    "SSH_KEPT",
     "STRIPPED_ALWAYS",
     "SUBSCRIPTION_TOKEN_SOURCES",
     "UNPREFIXED_DENIED",
@@ -96,6 +104,7 @@ __all__ = [
     "prove_login",
     "redact_record",
     "settings_problems",
+    "ssh_env",
     "stripped_names",
     "typed",
     "visible",

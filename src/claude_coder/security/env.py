@@ -7,16 +7,28 @@ credential switches), ``CLAUDECODE`` (a parent Claude Code would make the child 
 to start) and an inherited ``CLAUDE_CODE_OAUTH_TOKEN`` (the token passes only when a
 profile asks for it through a ``secretRef``), then adds the compiled profile
 environment and checks the result once more before anyone may start a process with it.
+
+``ssh_env`` builds the environment of the ``ssh`` that reaches a remote member's host:
+an allowlist (what ssh needs to find its config, keys and agent), never anything a
+``SendEnv`` line could carry to the host as a credential.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 
 from claude_coder.security.auth import OAUTH_TOKEN_VAR, check_env, denied_names
 
-__all__ = ["STRIPPED_ALWAYS", "child_env", "inherited_environ", "stripped_names"]
+__all__ = [
+    "SSH_KEPT",
+    "STRIPPED_ALWAYS",
+    "child_env",
+    "inherited_environ",
+    "ssh_env",
+    "stripped_names",
+]
 
 STRIPPED_ALWAYS: frozenset[str] = frozenset({"CLAUDECODE", OAUTH_TOKEN_VAR})
 """Inherited variables removed besides those the rule refuses."""
@@ -56,5 +68,35 @@ def child_env(
     if term is not None:
         env["TERM"] = term
     env.update(profile_env or {})
+    check_env(env)
+    return env
+
+
+SSH_KEPT: frozenset[str] = frozenset(
+    {"PATH", "HOME", "USER", "LOGNAME", "SSH_AUTH_SOCK", "SSH_AGENT_PID", "TZ", "XDG_RUNTIME_DIR"}
+)
+"""What the ssh child keeps besides ``LANG``/``LC_*`` (its config, its keys, its agent)."""
+
+_LOCALE_RE = re.compile(
+    r"(?:C|POSIX|[a-z]{2,3}(?:_[A-Z]{2})?)(?:\.[A-Za-z0-9-]{1,20})?(?:@[A-Za-z0-9]{1,20})?"
+)
+"""A plain locale name (``C``, ``C.UTF-8``, ``en_US.UTF-8``, ``de_DE@euro``): anything else
+in ``LANG``/``LC_*`` may be a value smuggled to the host through ssh's ``SendEnv``."""
+
+
+def _locale_var(name: str) -> bool:
+    return name == "LANG" or name.startswith("LC_")
+
+
+def ssh_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of an ``ssh`` child: :data:`SSH_KEPT`, plus ``LANG``/``LC_*`` whose
+    value is a plain locale name; every other variable (every ``ANTHROPIC_*``/``CLAUDE_*``,
+    cloud credentials, ``DISPLAY``, tokens of any kind) is dropped, so nothing local can
+    ride a ``SendEnv`` line to the host."""
+    base = inherited_environ() if environ is None else environ
+    env: dict[str, str] = {}
+    for name, value in base.items():
+        if name in SSH_KEPT or (_locale_var(name) and _LOCALE_RE.fullmatch(value)):
+            env[name] = value
     check_env(env)
     return env
