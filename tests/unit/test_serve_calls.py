@@ -58,7 +58,7 @@ async def test_history_and_resolve() -> None:
     short = await answer_call("history", {"session": tx.sid[:8], "limit": 3})
     assert len(short["events"]) == 3 and short["truncated"] is True
     info = await answer_call("resolve", {"session": "hist"})
-    assert info == {"id": tx.sid, "name": "hist", "cwd": "/srv/a"}
+    assert info == {"id": tx.sid, "name": "hist", "cwd": "/srv/a", "profile": None}
 
 
 async def test_resolve_for_a_fork_names_it_and_checks_the_name() -> None:
@@ -145,7 +145,7 @@ async def test_doctor_reports_names_never_values(
     assert report["version"]["version"] == "2.1.331"
     assert report["login"]["loggedIn"] is True
     assert report["environment"]["denylisted"] == ["ANTHROPIC_API_KEY"]
-    assert report["host"]["claude_coder"] and report["host"]["hostname"]
+    assert report["claudeCoder"]["version"] and report["claudeCoder"]["hostname"]
     assert SECRET not in json.dumps(report) and "sk-ant-oat01" not in json.dumps(report)
 
 

@@ -58,9 +58,11 @@ def diagnose(ctx: click.Context, profile_name: str) -> dict[str, Any]:
     }
 
 
-def _render(report: dict[str, Any]) -> list[str]:
+def render_checks(report: dict[str, Any]) -> list[str]:
+    """One line per check of :func:`claude_coder.doctor.check_profile`'s report (also
+    for a host's report: ``doctor --host``)."""
     binary, version, login = report["binary"], report["version"], report["login"]
-    env, profiles = report["environment"], report["profiles"]
+    env = report["environment"]
     lines = [f"profile      {report['profile']}"]
     if binary["path"]:
         lines.append(f"binary       {binary['path']}  (from {binary['why']})")
@@ -93,8 +95,13 @@ def _render(report: dict[str, Any]) -> list[str]:
     lines += [f"files        refused: {item}" for item in report["files"]]
     proof = report["proof"]
     lines.append(f"proof        {'ok: ' if proof['ok'] else ''}{proof['detail']}")
-    where = profiles["where"]
-    lines.append(f"profiles     {where}: {len(profiles['names'])} profiles")
+    return lines
+
+
+def _render(report: dict[str, Any]) -> list[str]:
+    profiles = report["profiles"]
+    lines = render_checks(report)
+    lines.append(f"profiles     {profiles['where']}: {len(profiles['names'])} profiles")
     lines += [f"             {problem}" for problem in profiles["problems"]]
     if report["ok"]:
         lines.append("ok: a session could start")
@@ -111,12 +118,23 @@ def _render(report: dict[str, Any]) -> list[str]:
     shell_complete=complete_profiles,
     help="Profile to check.",
 )
+@click.option(
+    "--host",
+    default=None,
+    metavar="HOST",
+    help="Check a host over ssh instead: reachable, its claude-coder, Claude Code, login.",
+)
 @click.pass_context
-def doctor_cmd(ctx: click.Context, as_json: bool, profile_name: str) -> None:
+def doctor_cmd(ctx: click.Context, as_json: bool, profile_name: str, host: str | None) -> None:
     """Check what a session would run: binary, version, login, environment, settings.
 
     Exits 0 when a session could start, 1 when something is missing or would be refused.
     """
+    if host is not None:
+        from claude_coder.cli.host_cmds import host_doctor
+
+        host_doctor(ctx, host, profile_name, as_json=as_json)
+        return
     report = diagnose(ctx, profile_name)
     if as_json:
         click.echo(json.dumps(report, indent=2))

@@ -21,6 +21,7 @@ from itertools import islice
 from typing import Any
 
 from claude_coder.catalog import Catalog
+from claude_coder.catalog.records import profile_of
 from claude_coder.doctor import check_profile
 from claude_coder.errors import ClaudeCoderError, RemoteCallError
 from claude_coder.events import to_jsonable
@@ -109,7 +110,12 @@ def _resolve(args: Mapping[str, Any]) -> dict[str, Any]:
     got = _checked("resolve", args, {"session": (str,), "fork": (bool,), "name": (str, _NONE)})
     catalog = Catalog()
     info = catalog.resolve(_session_arg("resolve", got))
-    out: dict[str, Any] = {"id": info.session_id, "name": info.name, "cwd": info.cwd}
+    out: dict[str, Any] = {
+        "id": info.session_id,
+        "name": info.name,
+        "cwd": info.cwd,
+        "profile": profile_of(info.path),
+    }
     if got.get("fork"):
         name = check_session_name(got.get("name") or catalog.fork_name(info))
         catalog.check_name_free(name)
@@ -143,9 +149,9 @@ async def _doctor(args: Mapping[str, Any]) -> dict[str, Any]:
     got = _checked("doctor", args, {"profile": (dict, _NONE)})
     profile = _wire_profile(got.get("profile"))
     report = await check_profile(profile, inherited_environ())
-    report["host"] = {
+    report["claudeCoder"] = {
         "hostname": socket.gethostname(),
-        "claude_coder": package_version(),
+        "version": package_version(),
         "python": platform.python_version(),
     }
     return report
