@@ -7,7 +7,8 @@
     │   ├── ProfileNotFoundError      a named profile (or an ``extends`` parent) is missing
     │   ├── ProfileCycleError         ``extends`` loops back on itself
     │   ├── ProfilesInvalidError      a profiles file has problems (each one listed)
-    │   └── SecretError               a ``secretRef`` cannot be resolved (names the ref only)
+    │   ├── SecretError               a ``secretRef`` cannot be resolved (names the ref only)
+    │   └── RemoteCallError           a host refused a one-shot call: unknown, or bad args
     ├── SecurityRefusal               exit 2: the fail-closed posture said no
     │   ├── CredentialRefused         an API key, base URL, cloud credential or helper
     │   │   ├── SettingsRefused       a settings file Claude Code would load sets one
@@ -72,6 +73,7 @@ __all__ = [
     "ProfileCycleError",
     "ProfileNotFoundError",
     "ProfilesInvalidError",
+    "RemoteCallError",
     "RosterCorruptError",
     "RosterLocationError",
     "RosterLockedError",
@@ -150,6 +152,11 @@ class SecretError(ConfigError):
     def __init__(self, ref: str, reason: str, *, profile: str | None = None) -> None:
         super().__init__(f"secret {ref!r}: {reason}", profile=profile)
         self.ref = ref
+
+
+class RemoteCallError(ConfigError):
+    """A host refused a one-shot call (``list``, ``history``, ``doctor`` ...): a call it
+    does not know, or arguments of the wrong shape (each named, with what it takes)."""
 
 
 class SecurityRefusal(ClaudeCoderError):

@@ -22,6 +22,7 @@ RANK = {
     "launch": 2,
     "transports": 3,
     "session": 4,
+    "doctor": 4,
     "fleet": 5,
     "serve": 5,
     "cli": 6,
@@ -29,8 +30,8 @@ RANK = {
     "__init__": 7,
     "__main__": 7,
 }
-"""errors, events <- profiles, security <- launch <- transports <- session <- fleet, serve
-<- cli, tui."""
+"""errors, events <- profiles, security <- launch <- transports <- session, doctor <- fleet,
+serve <- cli, tui."""
 
 RESTRICTED = {"catalog": {"errors", "events"}, "policy": {"errors", "events"}}
 """Areas that may import only these (besides themselves)."""

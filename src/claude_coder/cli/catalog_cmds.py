@@ -13,6 +13,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.markup import escape
@@ -38,8 +39,15 @@ __all__ = ["register"]
 
 _RESULT_LINES = 12
 
+_HOST = click.option(
+    "--host",
+    default=None,
+    metavar="HOST",
+    help="The sessions of this host (an ssh destination), read there over ssh.",
+)
 
-def _when(when: datetime | None) -> str:
+
+def when_shown(when: datetime | None) -> str:
     """Local time with its UTC offset (as the TUI shows local time)."""
     return when.astimezone().strftime("%Y-%m-%d %H:%M %z") if when else "-"
 
@@ -53,28 +61,40 @@ def _report_skipped(result: ListResult) -> None:
 _LIST_HEADER = ("NAME", "ID", "MODIFIED", "CWD", "SUMMARY")
 
 
+def print_listing(header: Sequence[str], rows: Sequence[Sequence[str]], *, id_col: int) -> None:
+    """One line per session: tab-separated in a pipe, else in columns with the id cut to
+    8 (fast at 50,000: see :mod:`claude_coder.cli.rows`); the last two columns (cwd,
+    summary) give up room first."""
+    if not stdout_is_terminal():
+        print_table(header, rows)
+        return
+    out = console()
+    short = [tuple(c[:8] if i == id_col else c for i, c in enumerate(r)) for r in rows]
+    last = len(header) - 1
+    lines = layout(header, short, width=out.width, flex=(last - 1, last))
+    out.print(Text(lines[0], style="bold"))
+    out.file.write("\n".join(lines[1:]) + "\n")
+    out.file.flush()
+
+
 def _print_sessions(sessions: Sequence[SessionInfo]) -> None:
-    """One line per session: tab-separated in a pipe, else in columns (fast at 50,000:
-    see :mod:`claude_coder.cli.rows`)."""
     rows = [
         (
             visible_line(s.name or "-"),
             visible_line(s.session_id),
-            _when(s.modified),
+            when_shown(s.modified),
             visible_line(s.cwd or "?"),
             visible_line(s.prompt or s.summary),
         )
         for s in sessions
     ]
-    if not stdout_is_terminal():
-        print_table(_LIST_HEADER, rows)
-        return
-    out = console()
-    short = [(r[0], r[1][:8], *r[2:]) for r in rows]
-    lines = layout(_LIST_HEADER, short, width=out.width, flex=(3, 4))
-    out.print(Text(lines[0], style="bold"))
-    out.file.write("\n".join(lines[1:]) + "\n")
-    out.file.flush()
+    print_listing(_LIST_HEADER, rows, id_col=1)
+
+
+def say_empty(empty: bool) -> None:
+    """``(no sessions)`` for an empty listing: on stdout at a terminal, else on stderr."""
+    if empty:
+        (console() if stdout_is_terminal() else err_console()).print("(no sessions)")
 
 
 @click.command("list")
@@ -86,8 +106,18 @@ def _print_sessions(sessions: Sequence[SessionInfo]) -> None:
     help="Only sessions started in this directory.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
-def list_cmd(show_all: bool, cwd: Path | None, as_json: bool) -> None:
+@_HOST
+@click.pass_context
+def list_cmd(
+    ctx: click.Context, show_all: bool, cwd: Path | None, as_json: bool, host: str | None
+) -> None:
     """List persisted sessions, newest first (named ones unless --all)."""
+    if host is not None:
+        from claude_coder.cli.host_cmds import host_list
+
+        where = str(cwd) if cwd is not None else None  # a directory on the host
+        host_list(ctx, host, show_all=show_all, cwd=where, as_json=as_json)
+        return
     result = Catalog().list(all=show_all, cwd=cwd)
     if as_json:
         click.echo(
@@ -96,8 +126,7 @@ def list_cmd(show_all: bool, cwd: Path | None, as_json: bool) -> None:
             )
         )
     else:
-        if not result.sessions:
-            (console() if stdout_is_terminal() else err_console()).print("(no sessions)")
+        say_empty(not result.sessions)
         if result.sessions or not stdout_is_terminal():
             _print_sessions(result.sessions)  # in a pipe, an empty listing is the header line alone
     _report_skipped(result)
@@ -110,7 +139,7 @@ def _clip(text: str) -> str:
     return "\n".join([*lines[:_RESULT_LINES], f"... ({len(lines) - _RESULT_LINES} more lines)"])
 
 
-def _render(envelope: Envelope) -> str | None:
+def render_event(envelope: Envelope) -> str | None:
     event, stamp = envelope.event, envelope.time.astimezone().strftime("%H:%M:%S")
     head = f"[dim]{stamp}[/dim] "
     if isinstance(event, UserText):
@@ -127,7 +156,7 @@ def _render(envelope: Envelope) -> str | None:
     return None
 
 
-def _profile_secrets(ctx: click.Context) -> Redactor:
+def profile_secrets(ctx: click.Context) -> Redactor:
     """A Redactor holding every secret value the profiles resolve to, best effort.
 
     A profiles file that cannot be read, or a reference that cannot be resolved, does
@@ -148,18 +177,24 @@ def _profile_secrets(ctx: click.Context) -> Redactor:
 @click.command("history")
 @click.argument("session", shell_complete=complete_sessions)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines of events.")
+@_HOST
 @click.pass_context
-def history_cmd(ctx: click.Context, session: str, as_json: bool) -> None:
+def history_cmd(ctx: click.Context, session: str, as_json: bool, host: str | None) -> None:
     """Show a session's conversation (SESSION: a name, an id or a unique id prefix)."""
+    if host is not None:
+        from claude_coder.cli.host_cmds import host_history
+
+        host_history(ctx, host, session, as_json=as_json)
+        return
     out = console()
     events = Catalog().history(session)
-    redactor = _profile_secrets(ctx)
+    redactor = profile_secrets(ctx)
     for raw in events:
         envelope = redactor.obj(raw)
         if as_json:
             click.echo(json_text(json.dumps(envelope.to_json(), ensure_ascii=False)))
             continue
-        line = _render(envelope)
+        line = render_event(envelope)
         if line is not None:
             out.print(line)
 
@@ -168,62 +203,84 @@ def _open_repl(
     ctx: click.Context,
     *,
     profile: str | None,
-    info: SessionInfo,
+    session_id: str,
+    cwd: str | None,
     fork: bool,
     name: str | None,
+    host: str | None = None,
 ) -> None:
     from claude_coder.cli.session_cmds import run_repl  # the session area's REPL
 
-    run_repl(
-        ctx,
-        profile=profile,
-        name=name,
-        cwd=info.cwd,
-        resume=info.session_id,
-        fork=fork,
-    )
+    run_repl(ctx, profile=profile, name=name, cwd=cwd, resume=session_id, fork=fork, host=host)
 
 
-@click.command("resume")
-@click.argument("session", shell_complete=complete_sessions)
-@click.option(
+_PROFILE = click.option(
     "--profile",
     default=None,
     shell_complete=complete_profiles,
     help="Profile to run it with (default: the one the session recorded).",
 )
+
+
+def _host_session(
+    ctx: click.Context, host: str, session: str, *, fork: bool = False, name: str | None = None
+) -> dict[str, Any]:
+    from claude_coder.cli.host_cmds import host_resolve
+
+    return host_resolve(ctx, host, session, fork=fork, name=name)
+
+
+@click.command("resume")
+@click.argument("session", shell_complete=complete_sessions)
+@_PROFILE
+@_HOST
 @click.pass_context
-def resume_cmd(ctx: click.Context, session: str, profile: str | None) -> None:
+def resume_cmd(ctx: click.Context, session: str, profile: str | None, host: str | None) -> None:
     """Open a REPL on a persisted session, continuing the same conversation."""
-    info = Catalog().resolve(session)
+    if host is not None:
+        found = _host_session(ctx, host, session)
+        sid, label, cwd = found["id"], found.get("name") or found["id"], found.get("cwd")
+        profile = profile or found.get("profile")
+        where = f"{cwd or '~'} on {host}"
+    else:
+        info = Catalog().resolve(session)
+        sid, label, cwd, where = info.session_id, info.name or info.session_id, info.cwd, None
     err_console().print(
-        f"resuming {visible_line(info.name or info.session_id)} in {visible_line(info.cwd or '.')}",
+        f"resuming {visible_line(str(label))} in {visible_line(where or cwd or '.')}",
         markup=False,
     )
-    _open_repl(ctx, profile=profile, info=info, fork=False, name=None)
+    _open_repl(ctx, profile=profile, session_id=sid, cwd=cwd, fork=False, name=None, host=host)
 
 
 @click.command("fork")
 @click.argument("session", shell_complete=complete_sessions)
 @click.option("--name", "new_name", default=None, help="Name of the fork (<name>-fork-<n>).")
-@click.option(
-    "--profile",
-    default=None,
-    shell_complete=complete_profiles,
-    help="Profile to run it with (default: the one the session recorded).",
-)
+@_PROFILE
+@_HOST
 @click.pass_context
-def fork_cmd(ctx: click.Context, session: str, new_name: str | None, profile: str | None) -> None:
+def fork_cmd(
+    ctx: click.Context, session: str, new_name: str | None, profile: str | None, host: str | None
+) -> None:
     """Open a REPL on a new session forked from SESSION (the original is left as it is)."""
-    catalog = Catalog()
-    info = catalog.resolve(session)
-    name = check_session_name(new_name or catalog.fork_name(info))
-    catalog.check_name_free(name)
+    if host is not None:
+        if new_name is not None:
+            check_session_name(new_name)
+        found = _host_session(ctx, host, session, fork=True, name=new_name)
+        sid, label, cwd = found["id"], found.get("name") or found["id"], found.get("cwd")
+        name = check_session_name(str(found.get("fork_name") or ""))
+        profile = profile or found.get("profile")
+    else:
+        catalog = Catalog()
+        info = catalog.resolve(session)
+        name = check_session_name(new_name or catalog.fork_name(info))
+        catalog.check_name_free(name)
+        sid, label, cwd = info.session_id, info.name or info.session_id, info.cwd
+    on = f" on {host}" if host else ""
     err_console().print(
-        f"forking {visible_line(info.name or info.session_id)} as {visible_line(name)!r}",
+        f"forking {visible_line(str(label))}{visible_line(on)} as {visible_line(name)!r}",
         markup=False,
     )
-    _open_repl(ctx, profile=profile, info=info, fork=True, name=name)
+    _open_repl(ctx, profile=profile, session_id=sid, cwd=cwd, fork=True, name=name, host=host)
 
 
 @click.command("rename")

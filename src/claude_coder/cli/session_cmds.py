@@ -306,11 +306,15 @@ def run_repl(
     cwd: str | None,
     resume: str | None = None,
     fork: bool = False,
+    host: str | None = None,
 ) -> None:
-    """Open the REPL (also used by ``resume`` and ``fork``)."""
+    """Open the REPL (also used by ``resume`` and ``fork``); ``host``: on that host."""
     pset = load_profile_set(ctx)
+    where: dict[str, Any] = {"host": host} if host is not None else {}
     code = run_stoppable(
-        lambda stopper: _repl(stopper, pset, profile, name=name, cwd=cwd, resume=resume, fork=fork)
+        lambda stopper: _repl(
+            stopper, pset, profile, name=name, cwd=cwd, resume=resume, fork=fork, **where
+        )
     )
     if code:
         raise click.exceptions.Exit(code)
