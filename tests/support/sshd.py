@@ -44,10 +44,16 @@ SSHD, SSH, KEYGEN = "/usr/sbin/sshd", "/usr/bin/ssh", "/usr/bin/ssh-keygen"
 START_DEADLINE = 15.0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _free_ports(n: int) -> list[int]:
+    """``n`` distinct ports free on 127.0.0.1 now (held open together while chosen)."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 def _sshd_config(root: Path, ports: tuple[int, int], authorized: Path) -> str:
@@ -157,7 +163,7 @@ class Harness:
             os.chown(sessions, account.pw_uid, account.pw_gid)
             _sweep_stale(sessions)
             base = host_user.ensure_base(account, checkout)
-        ports = {HOST: _free_port(), HOST_BARE: _free_port(), HOST_DOWN: _free_port()}
+        ports = dict(zip((HOST, HOST_BARE, HOST_DOWN), _free_ports(3), strict=True))
         host_dir = sessions / str(ports[HOST])
         host_dir.mkdir()
         root = Path(tempfile.mkdtemp(prefix="cc-sshd-"))
