@@ -8,8 +8,11 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
+import pytest
+
+from tests.support import host_user, sshd
 from tests.support.fake_api import FakeApi
-from tests.support.sshd import HOST_BARE, HOST_DOWN, Harness, HostWorld
+from tests.support.sshd import HOST_BARE, HOST_DOWN, Harness, HarnessError, HostWorld
 
 LOGIN = 'exec "${SHELL:-/bin/sh}" -lc %s'
 
@@ -89,3 +92,15 @@ def test_killing_the_connections_drops_the_client_and_leaves_the_command(
         client.wait()
         assert client.stderr is not None
         client.stderr.close()
+
+
+@pytest.mark.parametrize(
+    ("module", "tool", "said"),
+    [(sshd, "SSHD", "install openssh-server"), (host_user, "USERADD", "useradd is missing")],
+)
+def test_a_machine_without_sshd_or_useradd_fails_the_harness(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, module: object, tool: str, said: str
+) -> None:
+    monkeypatch.setattr(module, tool, str(tmp_path / "nowhere" / tool.lower()))
+    with pytest.raises(HarnessError, match=said):
+        Harness.start()

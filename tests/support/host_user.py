@@ -54,6 +54,7 @@ from tests.support.launcher import seed_claude_json, write_launcher
 
 USER = "ccremote"
 SYSTEM_PYTHON = "/usr/bin/python3"
+USERADD, USERMOD, RUNUSER = "/usr/sbin/useradd", "/usr/sbin/usermod", "/usr/sbin/runuser"
 LOCK = Path("/tmp/claude-coder-ccremote.lock")
 SESSION_MARK, WORLD_MARK = "CC_HARNESS_SESSION", "CC_HARNESS_WORLD"
 _SELECTOR = """\
@@ -97,15 +98,18 @@ def ensure_user() -> pwd.struct_passwd:
     """The ``ccremote`` account (created if missing, unlocked, its login files ours)."""
     if os.geteuid() != 0:
         raise HarnessError("the remote-member tests need root (they create the user ccremote)")
-    for tool in ("/usr/sbin/useradd", "/usr/sbin/usermod", "/usr/sbin/runuser", SYSTEM_PYTHON):
+    for tool in (USERADD, USERMOD, RUNUSER, SYSTEM_PYTHON):
         if not os.access(tool, os.X_OK):
-            raise HarnessError(f"{tool} is missing: the remote-member tests need it")
+            raise HarnessError(
+                f"{tool} is missing: the remote-member tests need it (passwd, "
+                "util-linux, python3-venv)"
+            )
     try:
         account = pwd.getpwnam(USER)
     except KeyError:
-        _sh("/usr/sbin/useradd", "-m", "-s", "/bin/bash", USER)
+        _sh(USERADD, "-m", "-s", "/bin/bash", USER)
         account = pwd.getpwnam(USER)
-    _sh("/usr/sbin/usermod", "-p", "*", USER)
+    _sh(USERMOD, "-p", "*", USER)
     home = Path(account.pw_dir)
     if str(home) != f"/home/{USER}":
         raise HarnessError(f"{USER}'s home is {home}, not /home/{USER}: userdel -r {USER}")
@@ -317,7 +321,7 @@ class HostWorld:
             "PATH": "/usr/local/bin:/usr/bin:/bin",
             "CC_WORLD": str(self.env_file),
         }
-        prefix = ["/usr/sbin/runuser", "-u", USER, "--", "/usr/bin/env", "-i"]
+        prefix = [RUNUSER, "-u", USER, "--", "/usr/bin/env", "-i"]
         prefix += [f"{k}={v}" for k, v in env.items()]
         return subprocess.run(
             [*prefix, "/bin/bash", "-lc", 'exec "$@"', "bash", *argv],
