@@ -237,7 +237,11 @@ async def main() -> None:
         write(encode({"op": "reply", "rid": rid, "ok": True, "result": result}))
         return
     if mode == "login":
-        error = {"type": "LoginNotProven", "message": "no Claude login on this host", "exit_code": 2}
+        error = {
+            "type": "LoginNotProven",
+            "message": "no Claude login on this host",
+            "exit_code": 2,
+        }
         write(encode({"op": "reply", "rid": rid, "ok": False, "error": error}))
         return
     session = HostSession(OpenSpec.from_wire(first.get("spec") or {}))
