@@ -13,14 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.security.conftest import SECRET
+from tests.support.fake_remote import FAKE_HOST_ARGV, FakeRemote
 
 from claude_coder.errors import ConfigError, HostError
 from claude_coder.profiles import Profile
 from claude_coder.session._launch import launch_transport
 from claude_coder.transports.remote import HostLink, call_host
 from claude_coder.transports.remote._link import SSH_OPTIONS, remote_shell_command, ssh_argv
-from tests.security.conftest import SECRET
-from tests.support.fake_remote import FAKE_HOST_ARGV, FakeRemote
 
 
 @pytest.fixture
