@@ -69,6 +69,7 @@ def main() -> int:
         ["/bin/sh", "-c", command],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,  # like sshd: the host's stderr is not this process's
         env=env,
         cwd=home,
         start_new_session=True,
@@ -76,11 +77,14 @@ def main() -> int:
     pid_file = Path(world["pids"]) / str(os.getpid()) if world.get("pids") else None
     if pid_file is not None:
         pid_file.write_text(str(child.pid))
-    assert child.stdin is not None and child.stdout is not None
+    assert child.stdin is not None and child.stdout is not None and child.stderr is not None
     up = threading.Thread(target=_pump, args=(0, child.stdin.fileno()), daemon=True)
     up.start()
+    err = threading.Thread(target=_pump, args=(child.stderr.fileno(), 2), daemon=True)
+    err.start()
     _pump(child.stdout.fileno(), 1)
     code = child.wait()
+    err.join(5)
     if pid_file is not None:
         pid_file.unlink(missing_ok=True)
     return code
