@@ -118,7 +118,7 @@ class HostSession:
             self.emit({"op": "ended"})
         self.ended.set()
 
-    async def handle(self, message: dict[str, Any]) -> None:
+    async def on_message(self, message: dict[str, Any]) -> None:
         op, rid = message.get("op"), message.get("rid")
         if op == "answer":
             future = self.asks.get(message.get("id"))  # type: ignore[arg-type]
@@ -158,7 +158,7 @@ class HostSession:
     async def serve(self, reader: asyncio.StreamReader, write: Write) -> None:
         self.write = write
         while line := await reader.readline():
-            await self.handle(decode(line))
+            await self.on_message(decode(line))
         self.write = None
 
 
@@ -237,7 +237,11 @@ async def main() -> None:
         write(encode({"op": "reply", "rid": rid, "ok": True, "result": result}))
         return
     if mode == "login":
-        error = {"type": "LoginNotProven", "message": "no Claude login on this host", "exit_code": 2}
+        error = {
+            "type": "LoginNotProven",
+            "message": "no Claude login on this host",
+            "exit_code": 2,
+        }
         write(encode({"op": "reply", "rid": rid, "ok": False, "error": error}))
         return
     session = HostSession(OpenSpec.from_wire(first.get("spec") or {}))

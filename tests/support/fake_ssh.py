@@ -14,13 +14,14 @@ host command sees EOF, the client sees this process gone) without killing the ho
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 
 def _parse(argv: list[str]) -> tuple[dict[str, Any], list[str], str, str]:
@@ -33,25 +34,29 @@ def _parse(argv: list[str]) -> tuple[dict[str, Any], list[str], str, str]:
     return world, options, host, command
 
 
-def _pump(src: IO[bytes], dst: IO[bytes]) -> None:
+def _pump(src: int, dst: int) -> None:
+    """Copy bytes from fd ``src`` to fd ``dst`` until EOF, then close ``dst``."""
     try:
-        while chunk := src.read1(65536):  # type: ignore[attr-defined]
-            dst.write(chunk)
-            dst.flush()
-    except (BrokenPipeError, OSError, ValueError):
+        while chunk := os.read(src, 65536):
+            while chunk:
+                chunk = chunk[os.write(dst, chunk) :]
+    except OSError:
         pass
     finally:
-        try:
-            dst.close()
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):
+            os.close(dst)
 
 
 def main() -> int:
     world, options, host, command = _parse(sys.argv[1:])
     if world.get("log"):
         with open(world["log"], "a", encoding="utf-8") as log:
-            entry = {"argv": sys.argv[1:], "options": options, "host": host, "env": dict(os.environ)}
+            entry = {
+                "argv": sys.argv[1:],
+                "options": options,
+                "host": host,
+                "env": dict(os.environ),
+            }
             log.write(json.dumps({**entry, "command": command}) + "\n")
     if host.startswith("refuse"):
         sys.stderr.write(f"ssh: connect to host {host} port 22: Connection refused\n")
@@ -64,6 +69,7 @@ def main() -> int:
         ["/bin/sh", "-c", command],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,  # like sshd: the host's stderr is not this process's
         env=env,
         cwd=home,
         start_new_session=True,
@@ -71,15 +77,18 @@ def main() -> int:
     pid_file = Path(world["pids"]) / str(os.getpid()) if world.get("pids") else None
     if pid_file is not None:
         pid_file.write_text(str(child.pid))
-    assert child.stdin is not None and child.stdout is not None
-    up = threading.Thread(target=_pump, args=(sys.stdin.buffer, child.stdin), daemon=True)
+    assert child.stdin is not None and child.stdout is not None and child.stderr is not None
+    up = threading.Thread(target=_pump, args=(0, child.stdin.fileno()), daemon=True)
     up.start()
-    _pump(child.stdout, sys.stdout.buffer)
+    err = threading.Thread(target=_pump, args=(child.stderr.fileno(), 2), daemon=True)
+    err.start()
+    _pump(child.stdout.fileno(), 1)
     code = child.wait()
+    err.join(5)
     if pid_file is not None:
         pid_file.unlink(missing_ok=True)
     return code
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    os._exit(main())  # no interpreter shutdown while the stdin thread still reads

@@ -100,10 +100,10 @@ def launch_transport(
     from claude_coder.launch import build_launch
     from claude_coder.security import Redactor
 
-    if host or profile.host:
+    if host is not None or profile.host:
         return launch_remote(
             profile,
-            host or str(profile.host),
+            host if host is not None else str(profile.host),
             name=name,
             cwd=cwd,
             resume=resume,
