@@ -103,15 +103,30 @@ def _header(snapshot: RosterSnapshot) -> str:
     help="Spend cap for the whole fleet: once the members' total reaches it, no new turn "
     "starts (each ends 'limit', reason fleet_budget).",
 )
+@click.option(
+    "--catalog-host",
+    "catalog_hosts",
+    multiple=True,
+    metavar="HOST",
+    help="Also browse this host's sessions in the catalog (c), read over ssh; repeatable. "
+    "The profiles' hosts and the members' hosts are browsed without it.",
+)
 @click.pass_context
-def fleet_group(ctx: click.Context, roster_path: Path | None, budget_usd: float | None) -> None:
+def fleet_group(
+    ctx: click.Context,
+    roster_path: Path | None,
+    budget_usd: float | None,
+    catalog_hosts: tuple[str, ...],
+) -> None:
     """Open the fleet in the TUI (named sessions side by side under a ceiling)."""
     ctx.meta["fleet_roster"] = roster_path
     if ctx.invoked_subcommand is not None:
         return
+    from claude_coder.cli.host_cmds import check_host
     from claude_coder.tui.app import run_fleet_tui
 
-    code = run_fleet_tui(roster_path, state(ctx).profiles_path, budget_usd)
+    hosts = [check_host(h) for h in catalog_hosts]
+    code = run_fleet_tui(roster_path, state(ctx).profiles_path, budget_usd, hosts)
     if code:
         raise click.exceptions.Exit(code)
 

@@ -13,10 +13,8 @@ session on the host (``cwd`` is a directory there).
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 import click
@@ -31,14 +29,14 @@ from claude_coder.cli.catalog_cmds import (
 from claude_coder.cli.common import console, err_console, load_profile_set, stdout_is_terminal
 from claude_coder.cli.doctor_cmds import render_checks
 from claude_coder.errors import ClaudeCoderError, HostError
-from claude_coder.events import Envelope, event_from_json
 from claude_coder.profiles import Profile
-from claude_coder.security import json_text, visible_line
-from claude_coder.transports.remote import call_host
+from claude_coder.security import Redactor, json_text, visible_line
 from claude_coder.transports.remote._protocol import package_version
+from claude_coder.transports.remote.catalog import HostCatalog, profile_hosts
 
 __all__ = [
     "check_host",
+    "host_catalog",
     "host_doctor",
     "host_history",
     "host_list",
@@ -75,102 +73,62 @@ def remote_command_for(ctx: click.Context, host: str) -> str | None:
         pset = load_profile_set(ctx)
     except ClaudeCoderError:
         return None
-    for name in pset.names():
-        try:
-            profile = pset.get(name)
-        except ClaudeCoderError:
-            continue
-        command = getattr(profile, "remote_command", None)
-        if getattr(profile, "host", None) == host and isinstance(command, str):
-            return command
-    return None
+    return profile_hosts(pset).get(host)
 
 
-def ask(
-    ctx: click.Context, host: str, what: str, args: Mapping[str, Any], timeout: float = CALL_TIMEOUT
-) -> Any:
-    """The host's answer to one call (its errors raised as their own class)."""
+def host_catalog(
+    ctx: click.Context,
+    host: str,
+    *,
+    redactor: Redactor | None = None,
+    timeout: float = CALL_TIMEOUT,
+) -> HostCatalog:
+    """The catalog of ``host`` (checked as an ssh destination), reached with the
+    ``remoteCommand`` of a profile for that host."""
     command = remote_command_for(ctx, check_host(host))
-    return asyncio.run(call_host(host, what, args, remote_command=command, timeout=timeout))
-
-
-def _rows(host: str, data: Any) -> list[dict[str, Any]]:
-    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-        raise HostError(f"host {host!r} answered 'list' with something else", host=host)
-    return [{"host": host, **r} for r in data]
-
-
-def _modified(row: Mapping[str, Any]) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(row.get("modified")))
-    except ValueError:
-        return None
-
-
-def _cell(row: Mapping[str, Any], key: str, empty: str) -> str:
-    value = row.get(key)
-    return visible_line(str(value)) if value else empty
+    return HostCatalog(host, redactor=redactor, remote_command=command, timeout=timeout)
 
 
 def host_list(
     ctx: click.Context, host: str, *, show_all: bool, cwd: str | None, as_json: bool
 ) -> None:
     """``list --host``: the host's sessions, newest first, with a HOST column."""
-    rows = _rows(host, ask(ctx, host, "list", {"all": show_all, "cwd": cwd}))
+    listing = host_catalog(ctx, host).list(all=show_all, cwd=cwd)
     if as_json:
+        rows = [dict(s.row) for s in listing.sessions]
         click.echo(json_text(json.dumps(rows, ensure_ascii=False, indent=2)))
         return
     shown = [
         (
             visible_line(host),
-            _cell(r, "name", "-"),
-            _cell(r, "session_id", "?"),
-            when_shown(_modified(r)),
-            _cell(r, "cwd", "?"),
-            visible_line(str(r.get("prompt") or r.get("summary") or "")),
+            visible_line(s.name or "-"),
+            visible_line(s.session_id),
+            when_shown(s.modified),
+            visible_line(s.cwd or "?"),
+            visible_line(s.summary),
         )
-        for r in rows
+        for s in listing.sessions
     ]
-    say_empty(not rows)
-    if rows or not stdout_is_terminal():
+    say_empty(not shown)
+    if shown or not stdout_is_terminal():
         print_listing(("HOST", "NAME", "ID", "MODIFIED", "CWD", "SUMMARY"), shown, id_col=2)
-
-
-def _envelope(data: Any) -> Envelope | None:
-    """An event from a host's history, or None when it is not one this side can read."""
-    try:
-        return Envelope(
-            name=data.get("name"),
-            session_id=data.get("session_id"),
-            seq=int(data.get("seq", 0)),
-            time=datetime.fromisoformat(str(data["time"])),
-            event=event_from_json(data["event"]),
-        )
-    except (AttributeError, KeyError, TypeError, ValueError):
-        return None
+    if listing.skipped:
+        err_console().print(f"skipped {listing.skipped} row(s) this claude-coder cannot read")
 
 
 def host_history(ctx: click.Context, host: str, session: str, *, as_json: bool) -> None:
     """``history --host``: a session of the host's, as ``history`` shows one."""
-    answer = ask(ctx, host, "history", {"session": session})
-    events = answer.get("events") if isinstance(answer, dict) else None
-    if not isinstance(events, list):
-        raise HostError(f"host {host!r} answered 'history' with something else", host=host)
-    redactor, out, unread = profile_secrets(ctx), console(), 0
-    for raw in events:
-        envelope = _envelope(raw)
-        if envelope is None:
-            unread += 1
-            continue
-        envelope = redactor.obj(envelope)
+    found = host_catalog(ctx, host, redactor=profile_secrets(ctx)).read_history(session)
+    out = console()
+    for envelope in found.events:
         if as_json:
             shown = {**envelope.to_json(), "host": host}
             click.echo(json_text(json.dumps(shown, ensure_ascii=False)))
         elif (line := render_event(envelope)) is not None:
             out.print(line)
-    notes = [f"{unread} event(s) this claude-coder cannot read"] if unread else []
-    if answer.get("truncated"):
-        notes.append(f"only the first {len(events)} events: the host holds more")
+    notes = [f"{found.unread} event(s) this claude-coder cannot read"] if found.unread else []
+    if found.truncated:
+        notes.append(f"only the first {len(found.events)} events: the host holds more")
     for note in notes:
         err_console().print(f"note: {note}", markup=False)
 
@@ -183,7 +141,7 @@ def host_resolve(
     args: dict[str, Any] = {"session": session, "fork": fork}
     if name is not None:
         args["name"] = name
-    info = ask(ctx, host, "resolve", args)
+    info = host_catalog(ctx, host).call("resolve", args)
     if not isinstance(info, dict) or not isinstance(info.get("id"), str):
         raise HostError(f"host {host!r} answered 'resolve' with something else", host=host)
     return info
@@ -213,7 +171,8 @@ def host_doctor(ctx: click.Context, host: str, profile_name: str, *, as_json: bo
     """``doctor --host``: one line per check, the first being ssh; exits 1 on a problem."""
     definition = _wire_profile(ctx, profile_name)
     try:
-        report = ask(ctx, host, "doctor", {"profile": definition}, timeout=DOCTOR_TIMEOUT)
+        catalog = host_catalog(ctx, host, timeout=DOCTOR_TIMEOUT)
+        report = catalog.call("doctor", {"profile": definition})
     except HostError as exc:
         if as_json:
             click.echo(json.dumps({"host": host, "ssh": {"ok": False, "detail": exc.message}}))

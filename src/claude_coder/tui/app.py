@@ -29,6 +29,7 @@ from claude_coder.fleet.notify import Signal
 from claude_coder.security import visible
 from claude_coder.tui.actions import FleetActions
 from claude_coder.tui.collector import CollectorPacer
+from claude_coder.tui.hosts import CatalogHosts, host_catalogs
 from claude_coder.tui.keys import ShownKeys
 from claude_coder.tui.model import FleetModel, Pending, PendingPermission
 from claude_coder.tui.ports import CatalogPort, FleetPort, MemberPort, RedactedCatalog
@@ -89,10 +90,12 @@ class FleetApp(App[None]):
         clock: Clock = _local_now,
         blink: bool = True,
         model: FleetModel | None = None,
+        hosts: CatalogHosts | None = None,
     ) -> None:
         super().__init__()
         self.fleet = fleet
         self.catalog = catalog
+        self.hosts = hosts
         self.profiles = list(profiles)
         self.clock = clock
         self.blink = blink
@@ -262,7 +265,8 @@ class FleetApp(App[None]):
         if self.catalog is None:
             self.notify("no catalog is available", severity="warning")
             return
-        self.push_screen(CatalogScreen(self.catalog, self.clock, blink=self.blink))
+        hosts = self.hosts.catalogs(self.fleet.members()) if self.hosts else {}
+        self.push_screen(CatalogScreen(self.catalog, self.clock, hosts=hosts, blink=self.blink))
 
     def on_into_fleet(self, message: IntoFleet) -> None:
         info = message.info
@@ -274,6 +278,7 @@ class FleetApp(App[None]):
             cwd=info.cwd,
             resume=None if message.fork else info.session_id,
             fork_from=info.session_id if message.fork else None,
+            host=message.host,
             blink=self.blink,
         )
         self._ask_member(dialog, home=True)
@@ -377,23 +382,30 @@ def make_app(
     *,
     clock: Clock = _local_now,
     blink: bool = True,
+    hosts: CatalogHosts | None = None,
 ) -> FleetApp:
-    """Build the app's object graph around a fleet (tests pass their own fleet and clock)."""
-    return FleetApp(fleet, catalog, profiles, clock=clock, blink=blink)
+    """Build the app's object graph around a fleet (tests pass their own fleet and clock);
+    ``hosts``: the hosts whose catalogs the browser shows too."""
+    return FleetApp(fleet, catalog, profiles, clock=clock, blink=blink, hosts=hosts)
 
 
 def run_fleet_tui(
-    roster_path: Path | None, profiles_path: Path | None, budget_usd: float | None = None
+    roster_path: Path | None,
+    profiles_path: Path | None,
+    budget_usd: float | None = None,
+    catalog_hosts: Sequence[str] = (),
 ) -> int:
     """Open the fleet from ``roster_path`` and run the TUI until the person quits
-    (``budget_usd``: the fleet's spend cap, ``fleet --budget``).
+    (``budget_usd``: the fleet's spend cap, ``fleet --budget``; ``catalog_hosts``: hosts
+    whose catalogs the browser shows besides the profiles' hosts, ``--catalog-host``).
 
     Returns the exit code: 0, or 143/129 when SIGTERM/SIGHUP closed the fleet.
     """
     from claude_coder.cli.stopping import run_stoppable
 
     return run_stoppable(
-        lambda stopper: _run(stopper, roster_path, profiles_path, budget_usd), reap=False
+        lambda stopper: _run(stopper, roster_path, profiles_path, budget_usd, catalog_hosts),
+        reap=False,
     )
 
 
@@ -402,6 +414,7 @@ async def _run(
     roster_path: Path | None,
     profiles_path: Path | None,
     budget_usd: float | None = None,
+    catalog_hosts: Sequence[str] = (),
 ) -> int:
     from claude_coder.catalog import Catalog
     from claude_coder.fleet import Fleet
@@ -414,8 +427,9 @@ async def _run(
     settings = load_settings().notifications
     secrets, _ = known_secrets(profile_set)  # masked in the history view, best effort
     catalog = RedactedCatalog(Catalog(), Redactor(secrets))
+    hosts = host_catalogs(profile_set, catalog_hosts, Redactor(secrets))
     async with Fleet.open(roster=roster_path, profiles=profile_set, budget_usd=budget_usd) as fleet:
-        app = make_app(fleet, catalog, profile_set.names())
+        app = make_app(fleet, catalog, profile_set.names(), hosts=hosts)
         stopper.on_stop = app.exit
 
         def failed(message: str) -> None:

@@ -20,6 +20,7 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Select
 
 from claude_coder.fleet import MemberNameError
 from claude_coder.fleet.roster._file import validate_member_name
+from claude_coder.security import visible_line
 
 __all__ = ["NewMemberDialog", "NewMemberRequest", "check_member_name"]
 
@@ -37,6 +38,8 @@ class NewMemberRequest:
     """Fork this session id (a new conversation carrying its history)."""
     worktree: bool = False
     """Work in its own git worktree of the repository at ``cwd``."""
+    host: str | None = None
+    """Run it on this host (the resumed or forked session is there; ``cwd`` too)."""
 
 
 def check_member_name(name: str, taken: Collection[str]) -> str | None:
@@ -80,6 +83,7 @@ class NewMemberDialog(ModalScreen[NewMemberRequest | None]):
         cwd: str | None = None,
         resume: str | None = None,
         fork_from: str | None = None,
+        host: str | None = None,
         blink: bool = True,
     ) -> None:
         super().__init__()
@@ -89,18 +93,20 @@ class NewMemberDialog(ModalScreen[NewMemberRequest | None]):
         self._cwd = cwd or ""
         self._resume = resume
         self._fork_from = fork_from
+        self._host = host
         self._blink = blink
 
     def _title(self) -> str:
+        on = f" on {self._host}" if self._host else ""
         if self._resume:
-            return f"Resume session {self._resume[:8]} into the fleet"
+            return f"Resume session {self._resume[:8]}{on} into the fleet"
         if self._fork_from:
-            return f"Fork session {self._fork_from[:8]} into the fleet"
+            return f"Fork session {self._fork_from[:8]}{on} into the fleet"
         return "New member"
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self._title(), classes="title")
+            yield Label(Text(visible_line(self._title())), classes="title")
             yield Label("name")
             yield Input(self._name, placeholder="agent1", id="name")
             yield Label("profile")
@@ -154,6 +160,7 @@ class NewMemberDialog(ModalScreen[NewMemberRequest | None]):
                 resume=self._resume,
                 fork_from=self._fork_from,
                 worktree=worktree,
+                host=self._host,
             )
         )
 
