@@ -92,8 +92,13 @@ def launch_transport(
     persist: bool,
     output_schema: Mapping[str, Any] | None = None,
     session_id: str | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> tuple[Transport, Redactor, str]:
-    """Build the LaunchSpec (secrets resolved, auth checked) and its transport."""
+    """Build the LaunchSpec (secrets resolved, auth checked) and its transport.
+
+    ``environ`` replaces this process's environment as what the child inherits and
+    ``env:`` references read (the host side of a remote member adds the secrets sent to
+    it there)."""
     from claude_coder.launch import build_launch
     from claude_coder.security import Redactor
 
@@ -108,6 +113,7 @@ def launch_transport(
         redactor=redactor,
         output_schema=output_schema,
         session_id=session_id,
+        environ=environ,
     )
     return make_transport(spec), redactor, spec.cwd
 
