@@ -60,7 +60,9 @@ class SessionState(enum.StrEnum):
     ``starting -> idle <-> busy``; ``busy -> stalled -> busy`` (no event for the stall
     window; recoverable, never killed for it); ``busy -> retrying -> busy`` (Claude Code
     is retrying a failed API request: see :class:`ApiRetry`; never marked stalled while
-    it waits); any -> ``error``; any -> ``closed``.
+    it waits); ``-> reconnecting ->`` back (a remote member's ssh connection dropped and
+    is being re-attached: see :class:`HostLost`; never marked stalled meanwhile); any ->
+    ``error``; any -> ``closed``.
     """
 
     STARTING = "starting"
@@ -68,6 +70,7 @@ class SessionState(enum.StrEnum):
     BUSY = "busy"
     STALLED = "stalled"
     RETRYING = "retrying"
+    RECONNECTING = "reconnecting"
     CLOSED = "closed"
     ERROR = "error"
 

@@ -47,7 +47,13 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-_LIVE = (SessionState.IDLE, SessionState.BUSY, SessionState.STALLED, SessionState.RETRYING)
+_LIVE = (
+    SessionState.IDLE,
+    SessionState.BUSY,
+    SessionState.STALLED,
+    SessionState.RETRYING,
+    SessionState.RECONNECTING,
+)
 
 
 @dataclass(frozen=True, slots=True)

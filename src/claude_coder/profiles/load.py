@@ -26,7 +26,7 @@ from claude_coder.errors import (
     ProfilesInvalidError,
 )
 from claude_coder.profiles.inherit import chain, resolve
-from claude_coder.profiles.model import Profile, ProfileSpec
+from claude_coder.profiles.model import Profile, ProfileSpec, SecretRef
 from claude_coder.security.auth import check_profile_env, profile_env_problems
 from claude_coder.security.files import private_problem
 
@@ -317,6 +317,12 @@ def _inherited_problems(
                 p.variable,
             )
         )
+    for name in (
+        n for n in resolved.send_secrets if not isinstance(resolved.env.get(n), SecretRef)
+    ):
+        why = f"names {name!r}, which is not a secretRef entry of env"
+        where = json_path(entry.index, ("sendSecrets",))
+        out.append(ProfileProblem(entry.source, where, why, entry.spec.name))
     return out
 
 

@@ -12,6 +12,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -25,6 +26,7 @@ __all__ = [
     "PERMISSION_MODES",
     "TRANSPORTS",
     "EnvValue",
+    "Host",
     "PermissionMode",
     "PermissionPolicy",
     "Profile",
@@ -48,6 +50,39 @@ PERMISSION_MODES: tuple[str, ...] = (
 
 _NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 _SECRET_REF_RE = re.compile(r"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keyring:.+/[^/]+)$")
+_UNSAFE_RE = re.compile(r"[\s\x00-\x1f\x7f]")
+_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _host(value: str) -> str:
+    """An ssh destination (``devbox``, ``me@devbox``): never an option, one shell word."""
+    if not value or len(value) > 255:
+        raise ValueError("must be an ssh destination of 1-255 characters")
+    if value.startswith("-"):
+        raise ValueError("must not start with '-' (it would be read as an ssh option)")
+    if _UNSAFE_RE.search(value):
+        raise ValueError("must not contain whitespace or control characters")
+    return value
+
+
+def _remote_command(value: str) -> str:
+    if not value or len(value) > 1024 or value.startswith("-") or _UNSAFE_RE.search(value):
+        raise ValueError(
+            "must be the path or name of claude-coder on the host (no whitespace or "
+            "control characters, not starting with '-'), e.g. ~/.local/bin/claude-coder"
+        )
+    return value
+
+
+def _secret_names(value: tuple[str, ...]) -> tuple[str, ...]:
+    for name in value:
+        if not _ENV_NAME_RE.match(name):
+            raise ValueError(f"{name!r} is not an environment variable name")
+    return value
+
+
+Host = Annotated[str, AfterValidator(_host)]
+"""A remote member's ssh destination, as ``~/.ssh/config`` knows it."""
 
 
 def _camel(name: str) -> str:
@@ -136,6 +171,15 @@ class _Fields(_Strict):
     resume_after_limit: bool | None = None
     """In a fleet: resume this member's waiting turns after a usage limit resets (else
     they end ``limit``); None leaves it to the fleet's ``resume_after_limit``."""
+    host: Host | None = None
+    """Run Claude Code on this ssh destination (``devbox``, ``me@devbox``); else here."""
+    remote_command: Annotated[str, AfterValidator(_remote_command)] | None = None
+    """How the host starts claude-coder (default ``claude-coder`` on its login PATH)."""
+    send_secrets: Annotated[
+        tuple[str, ...], Field(strict=False), AfterValidator(_secret_names)
+    ] = ()
+    """Names of ``env`` entries whose ``secretRef`` is resolved here and sent to the host
+    (every other reference travels as a reference and is resolved there)."""
 
 
 class ProfileSpec(_Fields):

@@ -50,7 +50,8 @@ __all__ = ["LIVE_STATES", "SessionEngine"]
 
 _log = logging.getLogger(__name__)
 _S = SessionState
-LIVE_STATES = (_S.IDLE, _S.BUSY, _S.STALLED, _S.RETRYING)
+_TURN_STATES = (_S.BUSY, _S.STALLED, _S.RETRYING, _S.RECONNECTING)
+LIVE_STATES = (_S.IDLE, *_TURN_STATES)
 
 
 @dataclass(eq=False)
@@ -231,7 +232,7 @@ class SessionEngine:
             return None
         self._running = None
         result = self._complete(result, run)
-        if self.state in (_S.BUSY, _S.STALLED, _S.RETRYING):
+        if self.state in _TURN_STATES:
             self._set_state(_S.IDLE)
         self.publish(TurnEnded(result))
         run.handle._resolve(result)
@@ -330,7 +331,9 @@ class SessionEngine:
         # Only the time: the watchdog re-reads it when its sleep ends (no wakeup per event).
         self._last_activity = asyncio.get_running_loop().time()
         retry = event.kind == "api_retry"  # retrying until any other event: never stalled
-        if self.state in (_S.STALLED, _S.RETRYING, *((_S.BUSY,) if retry else ())):
+        if event.kind in ("host_lost", "host_rejoined"):  # reconnecting: never stalled
+            self._reconnecting(event.kind == "host_lost")
+        elif self.state in (_S.STALLED, _S.RETRYING, *((_S.BUSY,) if retry else ())):
             self._set_state(_S.RETRYING if retry else _S.BUSY)
         if isinstance(event, TurnEnded):
             self._end_turn(event.result)
@@ -344,6 +347,12 @@ class SessionEngine:
         if isinstance(event, SessionStarted) and event.session_id:
             self.stream.session_id = event.session_id
         self.publish(event)
+
+    def _reconnecting(self, lost: bool) -> None:
+        if lost and self.state in LIVE_STATES:
+            self._set_state(_S.RECONNECTING)
+        elif not lost and self.state is _S.RECONNECTING:
+            self._set_state(_S.BUSY if self._running is not None else _S.IDLE)
 
     async def _child_lost(self, reason: str) -> None:
         """Claude Code is gone or unusable: go to ``error``, make sure the child is

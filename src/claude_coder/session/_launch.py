@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "fork_default_name",
+    "launch_remote",
     "launch_transport",
     "make_transport",
     "resolve_profile",
@@ -92,11 +93,25 @@ def launch_transport(
     persist: bool,
     output_schema: Mapping[str, Any] | None = None,
     session_id: str | None = None,
-) -> tuple[Transport, Redactor, str]:
-    """Build the LaunchSpec (secrets resolved, auth checked) and its transport."""
+    host: str | None = None,
+) -> tuple[Transport, Redactor, str | None]:
+    """Build the LaunchSpec (secrets resolved, auth checked) and its transport; with a
+    ``host`` (or the profile's), the :func:`launch_remote` transport instead."""
     from claude_coder.launch import build_launch
     from claude_coder.security import Redactor
 
+    if host is not None or profile.host:
+        return launch_remote(
+            profile,
+            host if host is not None else str(profile.host),
+            name=name,
+            cwd=cwd,
+            resume=resume,
+            fork=fork,
+            persist=persist,
+            output_schema=output_schema,
+            session_id=session_id,
+        )
     redactor = Redactor()
     spec = build_launch(
         profile,
@@ -110,6 +125,72 @@ def launch_transport(
         session_id=session_id,
     )
     return make_transport(spec), redactor, spec.cwd
+
+
+CLIENT_ONLY_KEYS = ("claudePath", "host", "remoteCommand", "sendSecrets")
+"""Profile keys that mean something only here; the host never sees them."""
+
+
+def launch_remote(
+    profile: Profile,
+    host: str,
+    *,
+    name: str | None,
+    cwd: str | None,
+    resume: str | None,
+    fork: bool,
+    persist: bool,
+    output_schema: Mapping[str, Any] | None = None,
+    session_id: str | None = None,
+) -> tuple[Transport, Redactor, str | None]:
+    """A RemoteTransport for ``profile`` on ``host`` (not started; ``cwd`` is a directory
+    there, never resolved here). The checks that apply here run here: the profile's
+    ``env``; only its ``sendSecrets`` are resolved, and registered with the Redactor."""
+    from claude_coder.profiles import SecretRef, resolve_ref
+    from claude_coder.profiles.model import Host
+    from claude_coder.security import Redactor, check_profile_env
+    from claude_coder.transports.remote import OpenSpec, remote_transport
+
+    host = _checked_host(host, Host)
+    check_profile_env(profile.name, profile.env)
+    redactor = Redactor()
+    secrets: dict[str, str] = {}
+    for key in profile.send_secrets:
+        ref = profile.env.get(key)
+        if not isinstance(ref, SecretRef):
+            raise ConfigError(
+                f"sendSecrets names {key!r}, which is not a secretRef entry of env",
+                profile=profile.name,
+                path="sendSecrets",
+            )
+        secrets[key] = resolve_ref(ref, profile=profile.name)
+        redactor.add(secrets[key])
+    data = profile.model_dump(mode="json", by_alias=True)
+    spec = OpenSpec(
+        profile={k: v for k, v in data.items() if k not in CLIENT_ONLY_KEYS},
+        transport=profile.transport,
+        name=name,
+        cwd=cwd,
+        resume=resume,
+        fork=fork,
+        persist=persist,
+        output_schema=output_schema,
+        session_id=session_id,
+        secrets=secrets,
+        raw=profile.transport == "pty",
+    )
+    remote = remote_transport(host, spec, remote_command=profile.remote_command, redactor=redactor)
+    return remote, redactor, cwd
+
+
+def _checked_host(host: str, kind: Any) -> str:
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        return str(TypeAdapter(kind).validate_python(host))
+    except ValidationError as exc:
+        why = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"host {host!r} {why}", path="host") from None
 
 
 def start_error(

@@ -80,6 +80,7 @@ class Session:
         interrupt_timeout: float = 20.0,
         output_schema: Mapping[str, Any] | None = None,
         session_id: str | None = None,
+        host: str | None = None,
     ) -> Session:
         """Create and start a session; returns once it is ``idle``.
 
@@ -101,7 +102,9 @@ class Session:
         ``output_schema`` (a JSON schema; sdk transport) makes every turn end with a value
         matching it, in ``TurnResult.structured`` (Claude Code's ``--json-schema``, set
         for the whole process). ``session_id`` chooses the new session's id (a uuid; a
-        new sdk session or a fork), else one is made.
+        new sdk session or a fork), else one is made. ``host`` (else the profile's
+        ``host``) runs Claude Code on that ssh destination (see ``docs/remote.md``):
+        ``cwd`` is then a directory there (default: the host user's home).
         """
         from claude_coder.profiles import BUILTIN_NAME
         from claude_coder.security import check_session_name
@@ -114,7 +117,7 @@ class Session:
 
         if name is not None:
             check_session_name(name)
-        if fork and name is None and transport is None:
+        if fork and name is None and transport is None and host is None:
             name = fork_default_name(resume)
         if profile is None:
             profile = recorded_profile(resume) or BUILTIN_NAME
@@ -134,6 +137,7 @@ class Session:
                 persist=persist,
                 output_schema=output_schema,
                 session_id=session_id,
+                host=host,
             )
             redactor = redactor or launched
         engine = SessionEngine(
@@ -153,6 +157,7 @@ class Session:
             interrupt_timeout=interrupt_timeout,
         )
         await engine.start()
+        _adopt_host_cwd(engine)
         session = cls(engine)
         session.output_schema = dict(output_schema) if output_schema is not None else None
         if persist and isinstance(profile, str) and prof is not None:
@@ -233,6 +238,8 @@ class Session:
         sid = self.session_id
         if not self.persisted or sid is None or not self.transport.writes_transcript:
             return None
+        if getattr(self.transport, "host", None):
+            return None  # on the host (``history --host`` reads it there)
         from claude_coder.catalog.paths import transcript_path
 
         return Path(transcript_path(sid, self.cwd or str(Path.cwd())))
@@ -340,3 +347,13 @@ class Session:
 
     open = Opener(start, close)
     """``async with Session.open(...) as s``: :meth:`start`'s arguments; closes on exit."""
+
+
+def _adopt_host_cwd(engine: SessionEngine) -> None:
+    """A remote member works in a directory the host chose: the session and its policy's
+    relative paths use it."""
+    remote_cwd = getattr(engine.transport, "remote_cwd", None)
+    if isinstance(remote_cwd, str) and remote_cwd:
+        engine.cwd = remote_cwd
+        if engine.decider.policy.cwd is None:
+            engine.decider.policy.cwd = remote_cwd

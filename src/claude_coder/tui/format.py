@@ -52,6 +52,7 @@ STATE_STYLE: Mapping[str, str] = {
     SessionState.BUSY: "text-primary",
     SessionState.STALLED: "text-warning",
     SessionState.RETRYING: "text-warning",
+    SessionState.RECONNECTING: "text-warning",
     SessionState.ERROR: "text-error",
     SessionState.CLOSED: "foreground-muted",
     "waiting": "text-warning",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import logging
 import os
 import shlex
 import signal
@@ -55,6 +56,7 @@ SSH_OPTIONS: tuple[str, ...] = (
     "-o",
     "ServerAliveCountMax=3",
 )
+_log = logging.getLogger(__name__)
 _TAIL_LINES = 20
 _TAIL_LINE_CHARS = 300
 _NOISE_LINES = 50
@@ -292,17 +294,22 @@ class HostLink:
         if stdin is not None and not stdin.is_closing():
             with contextlib.suppress(ConnectionError, OSError, RuntimeError):
                 stdin.close()
-        try:
-            async with asyncio.timeout(_CLOSE_WAIT):
-                await self._proc.wait()
-        except TimeoutError:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self._proc.pid, signal.SIGKILL)
-            await self._proc.wait()
+        if not await self._exited(_CLOSE_WAIT):
+            self.kill()
+            if not await self._exited(_CLOSE_WAIT):
+                _log.warning("ssh to %s (pid %d) did not end when killed", self.host, self.pid)
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(1.0):
                 await asyncio.wait({self._stderr})
         self._stderr.cancel()
+
+    async def _exited(self, within: float) -> bool:
+        """Whether ssh ended within ``within`` seconds (its pipes may stay open in a
+        process it left behind: the exit status is what counts)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                await self._proc.wait()
+        return self._proc.returncode is not None
 
     def kill(self) -> None:
         """Stop ssh now (its whole process group); :meth:`close` still reaps it."""
