@@ -94,9 +94,14 @@ def launch_transport(
     output_schema: Mapping[str, Any] | None = None,
     session_id: str | None = None,
     host: str | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> tuple[Transport, Redactor, str | None]:
     """Build the LaunchSpec (secrets resolved, auth checked) and its transport; with a
-    ``host`` (or the profile's), the :func:`launch_remote` transport instead."""
+    ``host`` (or the profile's), the :func:`launch_remote` transport instead.
+
+    ``environ`` replaces this process's environment as what the child inherits and
+    ``env:`` references read (the host side of a remote member adds the secrets sent to
+    it there)."""
     from claude_coder.launch import build_launch
     from claude_coder.security import Redactor
 
@@ -123,6 +128,7 @@ def launch_transport(
         redactor=redactor,
         output_schema=output_schema,
         session_id=session_id,
+        environ=environ,
     )
     return make_transport(spec), redactor, spec.cwd
 
