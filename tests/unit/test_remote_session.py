@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.fake_remote import FakeRemote
+from tests.support.recorder import EventRecorder
 
 from claude_coder.errors import HostError
 from claude_coder.events import (
@@ -26,8 +28,6 @@ from claude_coder.events import (
 from claude_coder.profiles import PermissionPolicy, Profile
 from claude_coder.session import Session
 from claude_coder.transports.remote import OpenSpec, remote_transport
-from tests.support.fake_remote import FakeRemote
-from tests.support.recorder import EventRecorder
 
 _S = SessionState
 
@@ -152,5 +152,5 @@ async def test_a_refused_open_comes_back_as_the_hosts_error(remote: FakeRemote) 
 
 
 async def test_an_unreachable_host_fails_the_start(remote: FakeRemote) -> None:
-    with pytest.raises(HostError, match="^host 'refuse-me' is unreachable over ssh"):
+    with pytest.raises(HostError, match=r"^host 'refuse-me' is unreachable over ssh"):
         await Session.start(_profile(host="refuse-me"))

@@ -60,13 +60,13 @@ def _table(snapshot: RosterSnapshot) -> None:
             _cell(m.name),
             _cell(m.retry if m.state == "retrying" and m.retry else m.state),
             _cell(m.profile),
-            _cell(m.transport),
+            _cell(f"{m.transport}@{m.host}" if m.host else m.transport),
             _cell(m.session_id or "-"),
             _cell(m.last_boundary or "-"),
             f"{_tokens(m.input_tokens)} in / {_tokens(m.output_tokens)} out",
             f"${m.cost_usd:.4f}" if m.cost_usd is not None else "-",
             _files(m),
-            _cell(m.cwd or "-"),
+            _cell(f"{m.host}:{m.cwd or '~'}" if m.host else m.cwd or "-"),
         )
         for m in snapshot.members
     ]

@@ -7,6 +7,8 @@ stdin and progress) and exits by boundary: 0 completed, 1 error, 3 interrupted,
 a tool use the profile's policy would ``ask`` about is denied (and said so on stderr),
 a question declined.
 ``repl [PROFILE]`` is interactive (see :mod:`claude_coder.cli.session_repl`).
+Both take ``--host H`` (else the profile's ``host``): Claude Code runs on that ssh
+destination, ``--cwd`` is a directory there (see ``docs/remote.md``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from claude_coder.cli.run_io import (
 )
 from claude_coder.cli.session_repl import glyphs_for, repl_loop
 from claude_coder.cli.stopping import Stopper, child_pid, run_stoppable
+from claude_coder.errors import ConfigError
 from claude_coder.events import ApiRetry, Boundary, Envelope, SaveFailed, TurnResult
 from claude_coder.profiles import BUILTIN_NAME, ProfileSet
 from claude_coder.security import check_session_name, json_text, visible, visible_line
@@ -53,7 +56,32 @@ EXIT_CODES: dict[Boundary, int] = {
     Boundary.LIMIT: 4,
 }
 
-_CWD = click.Path(file_okay=False, exists=True, path_type=Path)
+_CWD = click.Path(file_okay=False, path_type=Path)
+"""Checked here only for a local session: a remote member's cwd is on its host."""
+
+_HOST = click.option(
+    "--host",
+    default=None,
+    metavar="HOST",
+    help="Run Claude Code on this ssh destination (as ~/.ssh/config knows it); "
+    "--cwd is then a directory there.",
+)
+
+
+def _host_of(pset: ProfileSet, profile: str | None, host: str | None) -> str | None:
+    """Where the session runs: ``--host``, else the profile's ``host`` (None: here)."""
+    if host is not None:
+        return host
+    name = profile or BUILTIN_NAME
+    return pset.get(name).host if name in pset else None
+
+
+def _local_cwd(cwd: Path | None, host: str | None) -> str | None:
+    if cwd is None:
+        return None
+    if host is None and not cwd.is_dir():
+        raise click.BadParameter(f"directory {str(cwd)!r} does not exist", param_hint="--cwd")
+    return str(cwd)
 
 
 def turn_json(result: TurnResult) -> dict[str, Any]:
@@ -77,20 +105,27 @@ def turn_json(result: TurnResult) -> dict[str, Any]:
     }
 
 
-def _resolve(query: str | None, cwd: Path | None) -> tuple[str | None, str | None]:
-    """A SESSION argument (name, id or unique prefix) -> (session id, its cwd)."""
-    if query is None:
-        return None, str(cwd) if cwd else None
+def _resolve(
+    query: str | None, cwd: Path | None, host: str | None = None
+) -> tuple[str | None, str | None]:
+    """A SESSION argument (name, id or unique prefix) -> (session id, its cwd); on a
+    host it is passed on as given (``resume --host`` resolves names there)."""
+    if query is None or host is not None:
+        return query, _local_cwd(cwd, host)
     from claude_coder.catalog import Catalog
 
     info = Catalog().resolve(query)
     return info.session_id, str(cwd) if cwd else info.cwd
 
 
-def _check_name(name: str | None, *, except_session: str | None = None) -> None:
+def _check_name(
+    name: str | None, *, except_session: str | None = None, host: str | None = None
+) -> None:
     if name is None:
         return
     check_session_name(name)
+    if host is not None:
+        return  # the host's catalog decides (its Claude Code names the session)
     from claude_coder.catalog import Catalog
 
     Catalog().check_name_free(name, except_session=except_session)
@@ -166,13 +201,23 @@ _WORKTREE = click.option(
 
 
 def _in_worktree(
-    pset: ProfileSet, profile: str | None, worktree: str | None, name: str | None, cwd: str | None
+    pset: ProfileSet,
+    profile: str | None,
+    worktree: str | None,
+    name: str | None,
+    cwd: str | None,
+    host: str | None = None,
 ) -> str | None:
     """The cwd to run in: a new (or existing) worktree when asked for, else ``cwd``."""
     profile = profile or BUILTIN_NAME
     wanted = worktree is not None or pset.get(profile).worktree
     if not wanted:
         return cwd
+    if host is not None:
+        raise ConfigError(
+            f"a worktree on host {host!r} is not supported yet: drop --worktree (and the "
+            "profile's worktree key), or make the worktree on the host and give it as --cwd"
+        )
     from datetime import UTC, datetime
 
     from claude_coder.fleet.worktrees import create_worktree
@@ -232,6 +277,7 @@ def _in_worktree(
     help="Ask for output matching this JSON schema (printed as JSON; exit 1 if none).",
 )
 @_WORKTREE
+@_HOST
 @click.pass_context
 def run_cmd(
     ctx: click.Context,
@@ -245,6 +291,7 @@ def run_cmd(
     as_json: bool,
     worktree: str | None,
     schema_file: Path | None,
+    host: str | None,
 ) -> None:
     """Run one turn (PROMPT; '-' reads it from stdin), print the result, close.
 
@@ -256,15 +303,18 @@ def run_cmd(
         raise click.UsageError(f"--json means --output-format json, not {fmt}")
     schema = load_schema(schema_file)
     text = read_prompt(prompt)
-    resume, where = _resolve(resume_q or fork_q, cwd)
-    _check_name(name, except_session=resume if resume_q else None)
     pset = load_profile_set(ctx)
+    on = _host_of(pset, profile, host)
+    resume, where = _resolve(resume_q or fork_q, cwd, on)
+    _check_name(name, except_session=resume if resume_q else None, host=on)
     if not resume:
-        where = _in_worktree(pset, profile, worktree, name, where)
+        where = _in_worktree(pset, profile, worktree, name, where, on)
+    remote: dict[str, Any] = {"host": host} if host is not None else {}
     code = run_stoppable(
         lambda stopper: _run_once(
             stopper, text, pset, profile, "json" if as_json else (fmt or "text"),
             name=name, cwd=where, resume=resume, fork=bool(fork_q), output_schema=schema,
+            **remote,
         )
     )  # fmt: skip
     if code:
@@ -324,14 +374,22 @@ def run_repl(
 @click.option("--name", default=None, help="Persist the session under this name.")
 @click.option("--cwd", type=_CWD, default=None, help="Working directory for Claude Code.")
 @_WORKTREE
+@_HOST
 @click.pass_context
 def repl_cmd(
-    ctx: click.Context, profile: str, name: str | None, cwd: Path | None, worktree: str | None
+    ctx: click.Context,
+    profile: str,
+    name: str | None,
+    cwd: Path | None,
+    worktree: str | None,
+    host: str | None,
 ) -> None:
     """Talk to Claude Code turn by turn (ephemeral unless --name is given)."""
-    _check_name(name)
-    where = _in_worktree(load_profile_set(ctx), profile, worktree, name, str(cwd) if cwd else None)
-    run_repl(ctx, profile=profile, name=name, cwd=where)
+    pset = load_profile_set(ctx)
+    on = _host_of(pset, profile, host)
+    _check_name(name, host=on)
+    where = _in_worktree(pset, profile, worktree, name, _local_cwd(cwd, on), on)
+    run_repl(ctx, profile=profile, name=name, cwd=where, host=host)
 
 
 def register(group: click.Group) -> None:

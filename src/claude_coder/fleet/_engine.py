@@ -146,7 +146,7 @@ class FleetEngine:
         for record in self._roster.members():
             member = Member(record)
             self._members[member.name] = member
-            self._profile_transport(member.profile, member.name)
+            self._profile_transport(member.profile, member.name, member.host)
             self._spawn_boot(member, resume=member.session_id)
 
     async def wait_ready(self) -> None:
@@ -172,12 +172,13 @@ class FleetEngine:
         resume: str | None,
         fork: bool,
         worktree: WorktreeRef | None = None,
+        host: str | None = None,
     ) -> MemberInfo:
         self.check_new(name)
         source = resume if fork else None
-        transport = self._profile_transport(profile, name)
+        transport = self._profile_transport(profile, name, host)
         record = with_worktree(
-            RosterMember(name, profile, transport, cwd, fork_from=source), worktree
+            RosterMember(name, profile, transport, cwd, fork_from=source, host=host), worktree
         )
         member = Member(record)
         self._members[name] = member
@@ -319,6 +320,9 @@ class FleetEngine:
             self.profiles,
             reattach=own,
             fork_from=member.fork_from,
+            host=member.host,
+            handle=member.handle if own else None,
+            since=member.last_seq,
         )
         try:
             async with self._pacer.slot():
@@ -341,8 +345,8 @@ class FleetEngine:
         member.booting = False
         member.session_id = session.session_id or member.session_id
         member.transport = getattr(session, "transport_name", member.transport)
-        if member.cwd is None and session.cwd:
-            member.cwd = os.path.abspath(session.cwd)
+        if session.cwd and (member.cwd is None or member.host is not None):
+            member.cwd = session.cwd if member.host else os.path.abspath(session.cwd)
         member.unsubscribe = session.subscribe(lambda env: self._on_envelope(member, env))
         if self._reaper is not None:
             self._reaper.watch(_child_pid(session))
@@ -427,14 +431,16 @@ class FleetEngine:
         if self._closing:
             raise FleetError("the fleet is closed")
 
-    def _profile_transport(self, profile: str, name: str) -> str:
-        """The profile's transport; binds ``name`` to the profile's login for limits."""
+    def _profile_transport(self, profile: str, name: str, host: str | None = None) -> str:
+        """The profile's transport; binds ``name`` to the profile's login for limits (a
+        remote member's login is its host's)."""
         from claude_coder.session._launch import resolve_profile
 
         needed = self._factory is default_session_factory
         prof = resolve_profile(profile, self.profiles, needed=needed)
         resume = prof.resume_after_limit if prof is not None else None
-        self._limits.bind(name, login_of(prof), resume)
+        login = login_of(prof) if host is None else f"{host}:{login_of(prof)}"
+        self._limits.bind(name, login, resume)
         return str(prof.transport) if prof is not None else "sdk"
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from claude_coder.errors import FleetError
+from claude_coder.errors import ConfigError, FleetError
 from claude_coder.events import TurnResult
 from claude_coder.fleet._ceiling import FleetTurn
 from claude_coder.fleet._engine import FleetEngine, SessionFactory, absolute_cwd
@@ -167,6 +167,7 @@ class Fleet:
         worktree: bool | str | None = None,
         base: str | None = None,
         on_output: Callable[[str], None] | None = None,
+        host: str | None = None,
     ) -> MemberInfo:
         """Add a member and start its persisted, named session (``name`` is its catalog name).
 
@@ -176,14 +177,20 @@ class Fleet:
         repository at ``cwd``, made from ``base`` (default: the branch checked out
         there) on branch ``worktree-<name>``; the profile's ``worktreeSetup`` runs in
         it once, its output passed to ``on_output`` line by line (see
-        ``docs/worktrees.md``). Returns once the member is idle; if it cannot start,
-        it is not kept (nor is a worktree made for it) and the error is raised.
+        ``docs/worktrees.md``). ``host`` (default: the profile's ``host``) runs the
+        member's Claude Code on that ssh destination, in ``cwd`` there (default: the host
+        user's home; see ``docs/remote.md``); a worktree there is refused for now.
+        Returns once the member is idle; if it cannot start, it is not kept (nor is a
+        worktree made for it) and the error is raised.
         """
         if resume is not None and fork_from is not None:
             raise FleetError("give resume or fork_from, not both")
-        where = absolute_cwd(cwd)
         self._engine.check_new(name)
-        ref = await self._make_worktree(name, profile, where, worktree, base, on_output)
+        host = self._host_of(profile, host)
+        where = absolute_cwd(cwd) if host is None else (os.fspath(cwd) if cwd else None)
+        if host is not None and worktree:
+            raise ConfigError(f"a worktree on host {host!r} is not supported yet: drop worktree")
+        ref = await self._make_worktree(name, profile, where, worktree, base, on_output, host)
         try:
             return await self._engine.add(
                 name,
@@ -192,6 +199,7 @@ class Fleet:
                 resume or fork_from,
                 fork=fork_from is not None,
                 worktree=ref,
+                host=host,
             )
         except BaseException:
             if ref is not None:
@@ -206,16 +214,26 @@ class Fleet:
         worktree: bool | str | None,
         base: str | None,
         on_output: Callable[[str], None] | None,
+        host: str | None = None,
     ) -> WorktreeRef | None:
         prof = resolve_profile(profile, self._engine.profiles, needed=False)
         wanted = worktree if worktree is not None else (prof.worktree if prof else False)
-        if not wanted:
+        if not wanted or host is not None:  # a remote member's profile worktree: not yet
             return None
         label = wanted if isinstance(wanted, str) else name
         setup = prof.worktree_setup if prof else None
         return await asyncio.to_thread(
             create_worktree, cwd or os.getcwd(), label, base=base, setup=setup, echo=on_output
         )
+
+    def _host_of(self, profile: str, host: str | None) -> str | None:
+        if host is not None:
+            from claude_coder.profiles.model import Host
+            from claude_coder.session._launch import checked_host
+
+            return checked_host(host, Host)
+        prof = resolve_profile(profile, self._engine.profiles, needed=False)
+        return prof.host if prof is not None else None
 
     async def close(self, name: str, *, worktree: Literal["keep", "remove"] = "keep") -> str | None:
         """Close a member's session and remove it from the fleet and the roster.

@@ -72,6 +72,12 @@ class MemberSpec:
     fork_from: str | None = None
     """The session the member was forked from: re-attached before its first turn (no
     transcript yet), it is forked again from there, keeping its id ``resume``."""
+    host: str | None = None
+    """A remote member's ssh destination (``cwd`` is a directory there)."""
+    handle: str | None = None
+    """The host's handle of the member's session, when it may still be kept there."""
+    since: int = 0
+    """The last message of that session seen (re-attach replays what followed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +110,8 @@ class MemberInfo:
     """The login's last rate-limit status (``allowed``, ``allowed_warning``, ``rejected``)."""
     utilization: float | None = None
     """How much of the login's limiting window is used (0..1), when Claude Code said."""
+    host: str | None = None
+    """A remote member's ssh destination (its ``cwd`` is a directory there)."""
 
     @property
     def status(self) -> str:
@@ -126,6 +134,9 @@ class Member:
         self.cwd = record.cwd
         self.session_id = record.session_id
         self.fork_from = record.fork_from
+        self.host = record.host
+        self.handle = record.handle
+        self.last_seq = record.last_seq
         self.session: Session | None = None
         self.booting = False
         self.boot_error: str | None = None
@@ -224,7 +235,18 @@ class Member:
             "cost_usd": self.cost_usd,
             "error": self.error,
             "retry": self.retry,
+            **self._remote_fields(),
         }
+
+    def _remote_fields(self) -> dict[str, Any]:
+        """Where a remote member's session is kept (its host's handle, the last seq)."""
+        if self.host is None:
+            return {}
+        transport = self.session.transport if self.session is not None else None
+        if transport is not None:
+            self.handle = getattr(transport, "handle", self.handle)
+            self.last_seq = getattr(transport, "last_seq", self.last_seq)
+        return {"host": self.host, "handle": self.handle, "last_seq": self.last_seq}
 
     def info(self, waiting: int, handed_over: int = 0) -> MemberInfo:
         """A snapshot; ``waiting``: turns waiting for the ceiling; ``handed_over``: the
@@ -249,6 +271,7 @@ class Member:
             resets_at=self.resets_at,
             retry=self.retry,
             worktree=self.worktree,
+            host=self.host,
         )
 
 
@@ -288,6 +311,8 @@ async def default_session_factory(spec: MemberSpec) -> Session:
     """
     from claude_coder.session import Session
 
+    if spec.host is not None:
+        return await _remote_session(spec)
     resume, fork, session_id = spec.resume, spec.fork, None
     if spec.reattach and resume is not None and not _has_transcript(resume, spec.cwd):
         if spec.fork_from is not None:
@@ -305,6 +330,36 @@ async def default_session_factory(spec: MemberSpec) -> Session:
         fork=fork,
         persist=True,
         session_id=session_id,
+    )
+
+
+async def _remote_session(spec: MemberSpec) -> Session:
+    """A remote member's session: re-attached by its handle while the host keeps it,
+    else resumed by id on the host (its transcript is there)."""
+    from claude_coder.errors import ClaudeCoderError
+
+    if spec.reattach and spec.handle is not None:
+        try:
+            return await _start_remote(spec, spec.handle)
+        except ClaudeCoderError as exc:
+            _log.info("member %s: re-attach on %s failed: %s", spec.name, spec.host, exc)
+    return await _start_remote(spec, None)
+
+
+async def _start_remote(spec: MemberSpec, handle: str | None) -> Session:
+    from claude_coder.session import Session
+    from claude_coder.session._launch import launch_remote, resolve_profile
+
+    prof = resolve_profile(spec.profile, spec.profiles)
+    assert prof is not None and spec.host is not None
+    transport, redactor, _ = launch_remote(
+        prof, spec.host, name=spec.name, cwd=spec.cwd, resume=spec.resume, fork=spec.fork,
+        persist=True,
+    )  # fmt: skip
+    if handle is not None:
+        transport.handle, transport.last_seq = handle, spec.since
+    return await Session.start(
+        prof, name=spec.name, cwd=spec.cwd, transport=transport, redactor=redactor, persist=True
     )
 
 

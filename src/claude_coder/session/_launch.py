@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from claude_coder.launch import LaunchSpec
     from claude_coder.profiles import Profile, ProfileSet
     from claude_coder.security import Redactor
+    from claude_coder.transports.remote import RemoteTransport
 
 __all__ = [
     "fork_default_name",
@@ -148,7 +149,7 @@ def launch_remote(
     persist: bool,
     output_schema: Mapping[str, Any] | None = None,
     session_id: str | None = None,
-) -> tuple[Transport, Redactor, str | None]:
+) -> tuple[RemoteTransport, Redactor, str | None]:
     """A RemoteTransport for ``profile`` on ``host`` (not started; ``cwd`` is a directory
     there, never resolved here). The checks that apply here run here: the profile's
     ``env``; only its ``sendSecrets`` are resolved, and registered with the Redactor."""
@@ -157,7 +158,7 @@ def launch_remote(
     from claude_coder.security import Redactor, check_profile_env
     from claude_coder.transports.remote import OpenSpec, remote_transport
 
-    host = _checked_host(host, Host)
+    host = checked_host(host, Host)
     check_profile_env(profile.name, profile.env)
     redactor = Redactor()
     secrets: dict[str, str] = {}
@@ -189,7 +190,9 @@ def launch_remote(
     return remote, redactor, cwd
 
 
-def _checked_host(host: str, kind: Any) -> str:
+def checked_host(host: str, kind: Any) -> str:
+    """``host`` validated as ``kind`` (the profile's ``Host`` type), else a one-line
+    ConfigError (``-oProxyCommand=...`` never reaches ssh as an option)."""
     from pydantic import TypeAdapter, ValidationError
 
     try:

@@ -43,6 +43,7 @@ __all__ = [
     "limit_warning",
     "log_text",
     "member_status",
+    "member_via",
     "tool_summary",
 ]
 
@@ -180,6 +181,13 @@ def limit_warning(limit_status: str | None, utilization: float | None) -> str:
     if limit_status != "allowed_warning" and not high:
         return ""
     return f" ⚠ {utilization:.0%}" if utilization is not None else " ⚠"
+
+
+def member_via(member: object) -> str:
+    """A member's transport, with the host a remote member runs on (``sdk@devbox``)."""
+    transport = str(getattr(member, "transport", ""))
+    host = getattr(member, "host", None)
+    return f"{transport}@{host}" if host else transport
 
 
 def member_status(

@@ -2,7 +2,9 @@
 
 A roster records, for each fleet member, its name, profile, transport, cwd and Claude
 Code session id, plus the last state, boundary and totals its fleet saw (so ``fleet
-status`` can show them without starting anything). Writes go to a temp file in the
+status`` can show them without starting anything). A remote member also has its
+``host`` and the handle and last sequence number of its session there (format 2, written
+only when a member has a host: a format-1 roster loads as it is). Writes go to a temp file in the
 same directory, are fsynced, renamed over the roster, and the directory is fsynced: a
 reader, or a process killed mid-write, only ever sees a whole old or whole new file.
 The locked, changeable roster is :class:`claude_coder.fleet.roster._roster.Roster`.
@@ -58,7 +60,10 @@ __all__ = [
 
 ROSTER_ENV = "CLAUDE_CODER_ROSTER"
 """Environment variable naming the roster file when no path is given."""
-ROSTER_VERSION = 1
+ROSTER_VERSION = 2
+"""The newest format this version reads (2 adds remote members' ``host``/``handle``)."""
+_LOCAL_VERSION = 1
+"""What a roster without remote members is written as (older versions read it too)."""
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
@@ -98,6 +103,12 @@ class RosterMember:
     """The main checkout the worktree belongs to."""
     fork_from: str | None = None
     """The session this member was forked from (a fork with no turn yet forks again)."""
+    host: str | None = None
+    """A remote member's ssh destination (its cwd and transcript are there)."""
+    handle: str | None = None
+    """The host's handle of the member's live session (re-attach while it is kept)."""
+    last_seq: int = 0
+    """The last message of that session this fleet saw (a re-attach replays the rest)."""
 
 
 class _MemberWire(BaseModel):
@@ -120,6 +131,9 @@ class _MemberWire(BaseModel):
     base: str | None = None
     repo: str | None = None
     fork_from: str | None = None
+    host: str | None = None
+    handle: str | None = None
+    last_seq: int = 0
 
 
 class _HolderWire(BaseModel):
@@ -198,6 +212,8 @@ def parse_roster(raw: bytes, path: Path) -> _RosterWire:
 _TRANSPORTS = frozenset({"sdk", "pty", "fake"})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SESSION_ID_RE = re.compile(r"[^./\\\x00-\x1f\x7f][^/\\\x00-\x1f\x7f]{0,127}")
+_HOST_RE = re.compile(r"[^-\s\x00-\x1f\x7f][^\s\x00-\x1f\x7f]{0,254}")
+_HANDLE_RE = re.compile(r"[0-9a-f]{1,64}")
 
 
 def _member_problem(m: _MemberWire) -> str | None:
@@ -209,7 +225,14 @@ def _member_problem(m: _MemberWire) -> str | None:
         return f"unknown transport {m.transport!r} (sdk, pty, or fake in tests)"
     if not m.profile or _CONTROL.search(m.profile):
         return "bad profile name"
-    if m.cwd is not None and (not os.path.isabs(m.cwd) or _CONTROL.search(m.cwd)):
+    if m.host is not None and not _HOST_RE.fullmatch(m.host):
+        return f"bad host {m.host!r}: an ssh destination, not starting with '-'"
+    if m.handle is not None and not _HANDLE_RE.fullmatch(m.handle):
+        return "bad handle: hex digits expected"
+    if m.last_seq < 0:
+        return "last_seq must not be negative"
+    local = m.host is None  # a remote member's cwd is the host's (relative: to its home)
+    if m.cwd is not None and ((local and not os.path.isabs(m.cwd)) or _CONTROL.search(m.cwd)):
         return f"cwd must be an absolute path without control characters, not {m.cwd!r}"
     if m.session_id is not None and not _SESSION_ID_RE.fullmatch(m.session_id):
         return f"bad session id {m.session_id!r}"
@@ -225,12 +248,16 @@ def encode_roster(members: Iterable[RosterMember], *, since: datetime | None) ->
     holder = None
     if since is not None:
         holder = {"pid": os.getpid(), "host": socket.gethostname(), "since": to_jsonable(since)}
-    doc: dict[str, Any] = {
-        "version": ROSTER_VERSION,
-        "holder": holder,
-        "members": [dataclasses.asdict(m) for m in members],
-    }
+    rows = [dataclasses.asdict(m) for m in members]
+    remote = any(m["host"] for m in rows)
+    if not remote:  # format 1, exactly as older versions wrote it
+        rows = [{k: v for k, v in m.items() if k not in _REMOTE_KEYS} for m in rows]
+    version = ROSTER_VERSION if remote else _LOCAL_VERSION
+    doc: dict[str, Any] = {"version": version, "holder": holder, "members": rows}
     return (json.dumps(doc, indent=2) + "\n").encode("utf-8")
+
+
+_REMOTE_KEYS = frozenset({"host", "handle", "last_seq"})
 
 
 def _pid_alive(pid: int) -> bool:

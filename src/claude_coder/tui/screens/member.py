@@ -25,6 +25,7 @@ from claude_coder.tui.format import (
     format_resets,
     format_tokens,
     member_status,
+    member_via,
 )
 from claude_coder.tui.keys import ShownKeys
 from claude_coder.tui.model import FleetModel, ToolItem
@@ -127,7 +128,7 @@ class MemberScreen(Screen[None]):
         line.append(info.retry or label, style=state_style(self.app, key))
         queued = f" · {info.queued} queued" if info.queued else ""
         line.append(
-            f"{queued} · {info.transport} · {info.profile} · "
+            f"{queued} · {member_via(info)} · {info.profile} · "
             f"{format_tokens(info.input_tokens)}/{format_tokens(info.output_tokens)}"
             f" · {format_cost(info.cost_usd)}"
         )

@@ -21,6 +21,7 @@ from claude_coder.tui.format import (
     format_tokens,
     limit_warning,
     member_status,
+    member_via,
 )
 from claude_coder.tui.ports import MemberPort
 from claude_coder.tui.widgets.text import show_text
@@ -160,7 +161,7 @@ class MemberTable(DataTable[Text]):
         cells = [  # Text everywhere: a name or profile is never read as markup
             Text(m.name),
             Text(shown, style=state_style(app, key)),
-            Text(m.transport),
+            Text(visible_line(member_via(m))),
             Text(visible_line(m.profile)),
             Text(str(m.queued) if m.queued else ""),
             Text(BOUNDARY_SHORT.get(last, last) if last else "-", style=last_style),
@@ -188,9 +189,9 @@ class MemberDetail(Static):
         text = Text()
         text.append(member.name, style="bold")
         sid = member.session_id[:8] if member.session_id else "no id yet"
-        text.append(
-            visible_line(f"  {member.transport} · {member.profile} · {member.cwd or '.'} · {sid}")
-        )
+        host = getattr(member, "host", None)
+        where = f"{host}:{member.cwd or '~'}" if host else member.cwd or "."
+        text.append(visible_line(f"  {member_via(member)} · {member.profile} · {where} · {sid}"))
         if member.error:
             text.append("\nerror: ", style=theme_style(self.app, "text-error", bold=True))
             text.append(visible_line(member.error))
