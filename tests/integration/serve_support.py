@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import sys
 from collections.abc import Callable, Mapping
@@ -24,6 +25,8 @@ from claude_coder.transports.remote._protocol import OpenSpec
 DEADLINE = 60.0
 SERVE = (sys.executable, "-m", "claude_coder.cli.main", "serve", "--stdio")
 Message = dict[str, Any]
+_RIDS = itertools.count(100)
+"""Request ids, unique across connections (a keeper remembers them per session)."""
 
 
 class Served:
@@ -34,7 +37,6 @@ class Served:
         self.seen: list[Message] = []
         self.stdout = bytearray()
         self.stderr = bytearray()
-        self._next_rid = 100
         assert proc.stderr is not None
         self._stderr = asyncio.ensure_future(self._drain(proc.stderr))
 
@@ -91,7 +93,7 @@ class Served:
     async def request(self, op: str, rid: int | None = None, **fields: Any) -> Message:
         """Send a request and read until its reply (everything read on the way is kept)."""
         if rid is None:
-            rid = self._next_rid = self._next_rid + 1
+            rid = next(_RIDS)
         await self.send({"op": op, "rid": rid, **fields})
         return await self.until(lambda m: m.get("op") == "reply" and m.get("rid") == rid)
 

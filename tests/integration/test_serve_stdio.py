@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import shutil
+import signal
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
@@ -98,6 +100,8 @@ async def test_a_text_turn_on_the_sdk_transport(
     assert len(opened["handle"]) == 32 and opened["cwd"] == str(tmp_path)
     pids = served.descendants()
     assert len(pids) > 1  # the keeper and its Claude Code
+    assert os.getsid(served.pid) == served.pid  # its own session: ssh's teardown spares it
+    os.kill(served.pid, signal.SIGHUP)  # what a dying ssh session may send: ignored
     ended = await served.turn("reply:hello over stdio")
     assert isinstance(ended, TurnEnded) and ended.result.boundary is Boundary.COMPLETED
     assert ended.result.text == "hello over stdio"
@@ -257,6 +261,28 @@ async def test_a_dropped_connection_re_attaches_and_gets_exactly_what_it_missed(
     assert await first.exit_code() == 0
 
 
+async def test_an_ask_a_dropped_connection_left_unanswered_is_asked_again_on_attach(
+    serve: Spawn, fake_api: FakeApi, tmp_path: Path
+) -> None:
+    first = await serve()
+    opened = await first.open(profile(), cwd=str(tmp_path), grace_s=60)
+    await first.request("send", text="bash:touch late.txt")
+    ask = await first.until(lambda m: m["op"] == "ask")
+    first.end_input()
+    second = await serve()
+    assert (await second.hello())["op"] == "hello"
+    attached = await second.request("attach", handle=opened["handle"], since=ask["seq"])
+    assert attached["ok"], attached
+    again = await second.until(lambda m: m["op"] == "ask")
+    assert again["id"] == ask["id"] and again["seq"] > ask["seq"]
+    assert again["request"] == ask["request"]
+    await second.send({"op": "answer", "id": ask["id"], "decision": {"allow": True}})
+    ended = await second.until_event(TurnEnded)
+    assert ended.result.boundary is Boundary.COMPLETED and (tmp_path / "late.txt").exists()
+    await _close(second)
+    assert await first.exit_code() == 0
+
+
 async def test_a_repeated_rid_gets_the_first_reply_and_is_not_sent_twice(
     serve: Spawn, fake_api: FakeApi, tmp_path: Path
 ) -> None:
@@ -291,6 +317,19 @@ async def test_no_attach_within_the_grace_closes_claude_code(
     assert (await late.hello())["op"] == "hello"
     answer = await late.request("attach", handle=opened["handle"], since=0)
     assert answer["ok"] is False and "resume it by its session id" in answer["error"]["message"]
+
+
+async def test_sigterm_closes_claude_code_and_the_socket(
+    serve: Spawn, fake_api: FakeApi, tmp_path: Path, runtime_dir: Path
+) -> None:
+    served = await serve()
+    opened = await served.open(profile(), cwd=str(tmp_path))
+    sock = runtime_dir / "claude-coder" / f"remote-{opened['handle'][:16]}.sock"
+    pids = served.descendants()
+    os.kill(served.pid, signal.SIGTERM)
+    assert await served.exit_code() == 0
+    await wait_gone(pids)
+    assert not sock.exists()
 
 
 # -- security ----------------------------------------------------------------------------

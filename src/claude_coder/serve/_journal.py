@@ -24,7 +24,8 @@ class Journal:
         self.keep = keep
         self._items: collections.deque[Message] = collections.deque()
         self._next = 1
-        self._turn_from = 1
+        self._turn_from: int | None = None
+        """The first ``seq`` of the current turn (None before the first turn)."""
 
     def __repr__(self) -> str:
         return f"<Journal last={self.last} kept={len(self._items)}>"
@@ -44,9 +45,12 @@ class Journal:
         numbered = {**message, "seq": self._next}
         self._next += 1
         self._items.append(numbered)
-        while len(self._items) > self.keep and self._items[0]["seq"] < self._turn_from:
+        while len(self._items) > self.keep and not self._in_turn(self._items[0]):
             self._items.popleft()
         return numbered
+
+    def _in_turn(self, message: Message) -> bool:
+        return self._turn_from is not None and message["seq"] >= self._turn_from
 
     def turn_started(self) -> None:
         """A turn begins: keep everything from the next message on until the next turn."""

@@ -109,11 +109,8 @@ class Keeper:
         self._raw = RawBytes(redactor)
 
     def __repr__(self) -> str:
-        return f"<Keeper {self.handle[:16]} seq={self._journal.last} attached={self.attached}>"
-
-    @property
-    def attached(self) -> bool:
-        return self._conn is not None
+        attached = self._conn is not None
+        return f"<Keeper {self.handle[:16]} seq={self._journal.last} attached={attached}>"
 
     # -- the life of a keeper --------------------------------------------------------------
 
@@ -137,7 +134,8 @@ class Keeper:
         """Run the member from its first connection on, until it is closed or the grace
         for a re-attach ran out; then stop Claude Code and the socket."""
         loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGTERM, self._finish)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self._finish)
         self._pump = asyncio.create_task(self._events(), name="serve-events")
         add_raw = getattr(self.transport, "add_raw_listener", None)
         if self.spec.raw and callable(add_raw):
@@ -147,7 +145,8 @@ class Keeper:
         try:
             await self._supervise()
         finally:
-            loop.remove_signal_handler(signal.SIGTERM)
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
             await self._shutdown()
 
     async def _supervise(self) -> None:
@@ -284,18 +283,15 @@ class Keeper:
                     continue
                 if message is None or lines.closed:
                     break
-                self._dispatch(message, lines)
+                if message["op"] == "answer":
+                    self._answer(message)
+                else:
+                    self._requests.dispatch(message, lines)
         finally:
             if self._conn is lines:
                 self._conn = None
                 self._changed.set()
             await lines.aclose()
-
-    def _dispatch(self, message: Message, lines: Lines) -> None:
-        if message["op"] == "answer":
-            self._answer(message)
-        else:
-            self._requests.dispatch(message, lines)
 
     async def _replied(self, request: Message, answer: Message) -> None:
         if request["op"] == "close" and answer["ok"]:
