@@ -111,6 +111,14 @@ async def test_a_hosts_session_opens_and_resumes_on_that_host(fake_fleet: FakeFl
         assert isinstance(dialog, NewMemberDialog)
         assert "Resume session d0d0d0d0 on devbox" in str(dialog.query_one(".title").render())
         assert dialog.query_one("#cwd", Input).value == "/home/me/ml"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: bool(fake_fleet.specs), "the member added")
+        spec = fake_fleet.specs[-1]
+        assert (spec.host, spec.resume, spec.cwd) == (
+            "devbox",
+            "d0d0d0d0-1111-4222-8333-444455556666",
+            "/home/me/ml",
+        )
 
 
 async def test_members_hosts_are_browsed_too() -> None:
