@@ -151,3 +151,20 @@ def test_doctor_host_unreachable_is_the_ssh_line(
     assert code == 1
     assert out.startswith("ssh          host 'refuse-me' is unreachable over ssh")
     assert "doctor found problems" in err
+
+
+def test_the_profiles_remote_command_reaches_the_host(
+    host: FakeRemote, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    host.remove_serve()
+    host.serve([str(CLAUDE_CODER)], name="cc-elsewhere")
+    on_host(host, "found", "x")
+    code, _, err = run(capsys, "list", "--host", "devbox")
+    assert code == 1 and "has no claude-coder on its PATH" in err
+    profiles = tmp_path / "profiles.json"
+    entry = {"name": "remote", "host": "devbox", "remoteCommand": "cc-elsewhere"}
+    profiles.write_text(json.dumps([entry]))
+    profiles.chmod(0o600)
+    code, out, err = run(capsys, "--profiles", str(profiles), "list", "--host", "devbox")
+    assert code == 0, err
+    assert "\tfound\t" in out
