@@ -108,6 +108,7 @@ class ScriptedFleet:
         resume: str | None = None,
         fork_from: str | None = None,
         worktree: bool | str | None = None,
+        host: str | None = None,
     ) -> object:
         self.calls.append(("add", name, profile, cwd, resume, fork_from))
         if worktree:

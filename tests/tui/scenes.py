@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
-from tests.tui.fakes import T0, Info, Row, ScriptedFleet, StaticCatalog
+from tests.tui.fakes import T0, Info, Listing, Row, ScriptedFleet, StaticCatalog
 
+from claude_coder.errors import HostError
 from claude_coder.events import (
     AssistantText,
     Boundary,
+    Envelope,
     PermissionRequested,
     Question,
     QuestionAsked,
@@ -227,3 +231,45 @@ def catalog() -> StaticCatalog:
         AssistantText("Done: the lock now sits next to the roster, and a test holds it."),
     ]
     return StaticCatalog(sessions, unnamed, {sessions[0].session_id: history})
+
+
+class UnreachableCatalog:
+    """A host's catalog that fails as an unreachable host does."""
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+
+    def list(self, all: bool = False, cwd: str | None = None) -> Listing:
+        raise HostError(
+            f"host {self.host!r} is unreachable over ssh: Connection refused; check "
+            f"`ssh {self.host}` works with BatchMode (keys, ~/.ssh/config)",
+            host=self.host,
+        )
+
+    def history(self, session_id: str) -> Iterator[Envelope]:
+        raise AssertionError("an unreachable host lists no session to open")
+
+
+def host_catalogs() -> dict[str, Any]:
+    """Two hosts for the catalog browser: ``devbox`` with two sessions (one newer than
+    every local one), ``buildbox`` unreachable."""
+    devbox = StaticCatalog(
+        [
+            Info(
+                "d0d0d0d0-1111-4222-8333-444455556666",
+                "gpu-train",
+                "Profile the training loop on the GPU box",
+                "/home/me/ml",
+                T0 - timedelta(minutes=20),
+            ),
+            Info(
+                "d1d1d1d1-7777-4888-9999-aaaabbbbcccc",
+                "nightly",
+                "Why did last night's build fail?",
+                "/srv/ci",
+                T0 - timedelta(days=4),
+            ),
+        ],
+        histories={"d0d0d0d0-1111-4222-8333-444455556666": [UserText("on the host")]},
+    )
+    return {"devbox": devbox, "buildbox": UnreachableCatalog("buildbox")}

@@ -19,6 +19,7 @@ from textual.widgets import Input
 
 from claude_coder.tui import make_app
 from claude_coder.tui.app import FleetApp
+from claude_coder.tui.hosts import CatalogHosts
 from claude_coder.tui.screens.approval import PermissionDialog, WaitingList
 from claude_coder.tui.screens.catalog import CatalogScreen
 from claude_coder.tui.screens.confirm import ConfirmDialog
@@ -137,6 +138,30 @@ def test_catalog_browser(snap_compare: Compare) -> None:
 
     app = _app(scenes.mid_day_fleet())
     assert snap_compare(app, terminal_size=(80, 24), run_before=_run(steps))
+
+
+def test_catalog_browser_with_hosts(snap_compare: Compare) -> None:
+    """Local rows say ``local``; devbox's rows merge by time; buildbox fails in one line."""
+
+    async def steps(pilot: Pilot[Any]) -> None:
+        app = await _on_fleet_view(pilot)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, CatalogScreen))
+        table = app.screen.query_one("#sessions")
+        await wait_for(pilot, lambda: table.row_count == 6)  # type: ignore[attr-defined]
+        hosts = app.screen.query_one("#hosts")
+        await wait_for(pilot, lambda: "unreachable" in str(hosts.render()))  # type: ignore[attr-defined]
+
+    catalogs = scenes.host_catalogs()
+    app = make_app(
+        scenes.mid_day_fleet(),
+        scenes.catalog(),
+        PROFILES,
+        clock=fixed_clock,
+        blink=False,
+        hosts=CatalogHosts(catalogs, catalogs.__getitem__),
+    )
+    assert snap_compare(app, terminal_size=(100, 24), run_before=_run(steps))
 
 
 def test_quit_while_members_work_asks_first(snap_compare: Compare) -> None:

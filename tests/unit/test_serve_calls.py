@@ -12,6 +12,7 @@ from tests.unit.test_catalog_builders import Tx, config_dir
 from tests.unit.test_doctor import log_in, stub_claude
 
 from claude_coder.errors import (
+    ConfigError,
     NameTakenError,
     RemoteCallError,
     SessionNotFoundError,
@@ -93,7 +94,6 @@ async def test_a_missing_session_is_the_catalogs_own_error() -> None:
         ("resolve", {"session": "  "}, "needs session"),
         ("resolve", {"session": "x", "fork": 1}, "fork must be bool"),
         ("doctor", {"profile": "default"}, "profile must be dict or null"),
-        ("doctor", {"profile": {"name": "p", "nope": 1}}, "the profile is not valid here: nope"),
     ],
 )
 async def test_hostile_args_are_refused_in_one_line(what: str, args: Any, says: str) -> None:
@@ -147,6 +147,13 @@ async def test_doctor_reports_names_never_values(
     assert report["environment"]["denylisted"] == ["ANTHROPIC_API_KEY"]
     assert report["claudeCoder"]["version"] and report["claudeCoder"]["hostname"]
     assert SECRET not in json.dumps(report) and "sk-ant-oat01" not in json.dumps(report)
+
+
+async def test_doctor_refuses_a_profile_this_host_cannot_read() -> None:
+    with pytest.raises(ConfigError) as caught:
+        await answer_call("doctor", {"profile": {"name": "p", "nope": 1}})
+    assert "the profile sent to this host is not valid: nope" in str(caught.value)
+    assert caught.value.exit_code == 2
 
 
 async def test_doctor_checks_the_profile_it_is_sent(

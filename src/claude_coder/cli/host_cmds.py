@@ -30,7 +30,9 @@ from claude_coder.cli.common import console, err_console, load_profile_set, stdo
 from claude_coder.cli.doctor_cmds import render_checks
 from claude_coder.errors import ClaudeCoderError, HostError
 from claude_coder.profiles import Profile
+from claude_coder.profiles.model import Host
 from claude_coder.security import Redactor, json_text, visible_line
+from claude_coder.session._launch import CLIENT_ONLY_KEYS
 from claude_coder.transports.remote._protocol import package_version
 from claude_coder.transports.remote.catalog import HostCatalog, profile_hosts
 
@@ -49,20 +51,21 @@ CALL_TIMEOUT = 60.0
 DOCTOR_TIMEOUT = 120.0
 """A host's doctor runs the login proof (up to a minute) after connecting."""
 
-_HOST_MAX = 255
-
 
 def check_host(host: str) -> str:
-    """``host`` if it can be an ssh destination (no leading ``-``, no whitespace or
-    control characters, at most 255 characters), else a usage error."""
-    bad = not host or host.startswith("-") or len(host) > _HOST_MAX
-    if bad or any(c.isspace() or not c.isprintable() for c in host):
+    """``host`` if it can be an ssh destination (the rule of a profile's ``host``), else
+    a usage error."""
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        return str(TypeAdapter(Host).validate_python(host))
+    except ValidationError as exc:
+        why = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
         raise click.BadParameter(
-            f"{visible_line(host[:60])!r} is not an ssh destination: give a host as "
-            "~/.ssh/config knows it (devbox, me@devbox)",
+            f"{visible_line(host[:60])!r} {why}: give a host as ~/.ssh/config knows it "
+            "(devbox, me@devbox)",
             param_hint="--host",
-        )
-    return host
+        ) from None
 
 
 def remote_command_for(ctx: click.Context, host: str) -> str | None:
@@ -151,10 +154,7 @@ def _wire_profile(ctx: click.Context, profile_name: str) -> dict[str, Any]:
     """The profile's definition as an ``open`` sends it (the host's own binary and
     login decide; nothing secret: secret references stay references)."""
     profile: Profile = load_profile_set(ctx).get(profile_name)
-    data = profile.to_json()
-    for key in ("claudePath", "host", "remoteCommand", "sendSecrets"):
-        data.pop(key, None)
-    return data
+    return {k: v for k, v in profile.to_json().items() if k not in CLIENT_ONLY_KEYS}
 
 
 def _ssh_line(host: str, report: Mapping[str, Any]) -> str:

@@ -360,10 +360,9 @@ def run_repl(
 ) -> None:
     """Open the REPL (also used by ``resume`` and ``fork``); ``host``: on that host."""
     pset = load_profile_set(ctx)
-    where: dict[str, Any] = {"host": host} if host is not None else {}
     code = run_stoppable(
         lambda stopper: _repl(
-            stopper, pset, profile, name=name, cwd=cwd, resume=resume, fork=fork, **where
+            stopper, pset, profile, name=name, cwd=cwd, resume=resume, fork=fork, host=host
         )
     )
     if code:

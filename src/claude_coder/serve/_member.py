@@ -87,4 +87,4 @@ def launch_member(spec: OpenSpec) -> tuple[Transport, Redactor, str]:
     )
     for value in spec.secrets.values():
         redactor.add(value)  # already there through the env reference; never less
-    return transport, redactor, cwd
+    return transport, redactor, cwd or _cwd(spec, profile)

@@ -27,7 +27,8 @@ from claude_coder.errors import ClaudeCoderError, RemoteCallError
 from claude_coder.events import to_jsonable
 from claude_coder.profiles import BUILTIN_NAME, Profile, inspect_profiles, known_secrets
 from claude_coder.security import Redactor, check_session_name, inherited_environ, stripped_names
-from claude_coder.transports.remote._protocol import LINE_LIMIT, package_version
+from claude_coder.serve._member import host_profile
+from claude_coder.transports.remote._protocol import LINE_LIMIT, OpenSpec, package_version
 
 __all__ = ["CALLS", "answer_call", "host_redactor"]
 
@@ -123,26 +124,16 @@ def _resolve(args: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-_NOT_SENT = ("claudePath", "host", "remoteCommand", "sendSecrets")
-"""Keys of a profile the host never takes from the other side (as an ``open`` does)."""
-
-
 def _wire_profile(definition: Any) -> Profile:
+    """The profile a ``doctor`` call sent, as an ``open`` would launch it (None: the
+    built-in one)."""
     if definition is None:
         return inspect_profiles(None)[0].get(BUILTIN_NAME)
-    if not isinstance(definition, Mapping):
-        raise RemoteCallError("call 'doctor': profile must be a profile's definition (an object)")
-    data = {k: v for k, v in definition.items() if k not in _NOT_SENT}
-    from pydantic import ValidationError
-
-    try:
-        return Profile.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or "profile"
-        raise RemoteCallError(
-            f"call 'doctor': the profile is not valid here: {where}: {first.get('msg', '')}"
-        ) from None
+    transport = definition.get("transport")
+    spec = OpenSpec(
+        profile=definition, transport=transport if isinstance(transport, str) else "sdk"
+    )
+    return host_profile(spec)[0]
 
 
 async def _doctor(args: Mapping[str, Any]) -> dict[str, Any]:

@@ -93,8 +93,6 @@ class FleetActions:
     def add(self, request: NewMemberRequest) -> None:
         """Add a member (new, resumed or forked) to the fleet."""
 
-        on_host: dict[str, Any] = {"host": request.host} if request.host else {}
-
         async def go() -> None:
             await self.fleet.add(
                 request.name,
@@ -103,7 +101,7 @@ class FleetActions:
                 resume=request.resume,
                 fork_from=request.fork_from,
                 worktree=request.worktree or None,
-                **on_host,
+                host=request.host,
             )
             self.on_added(request.name)
 

@@ -94,6 +94,7 @@ class FleetPort(Protocol):
         resume: str | None = None,
         fork_from: str | None = None,
         worktree: bool | str | None = None,
+        host: str | None = None,
     ) -> object: ...
 
     async def close(self, name: str, *, worktree: Literal["keep", "remove"] = ...) -> object: ...

@@ -46,9 +46,8 @@ def profile_hosts(pset: ProfileSet) -> dict[str, str | None]:
             profile = pset.get(name)
         except ClaudeCoderError:
             continue
-        host, command = getattr(profile, "host", None), getattr(profile, "remote_command", None)
-        if isinstance(host, str) and host not in hosts:
-            hosts[host] = command if isinstance(command, str) else None
+        if profile.host is not None and profile.host not in hosts:
+            hosts[profile.host] = profile.remote_command
     return hosts
 
 
