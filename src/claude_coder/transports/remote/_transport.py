@@ -21,6 +21,7 @@ import base64
 import contextlib
 import itertools
 import logging
+import secrets
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, ClassVar
 
@@ -78,7 +79,10 @@ class RemoteTransport(Transport):
         self._redactor = redactor or Redactor()
         self._link: HostLink | None = None
         self._queue: asyncio.Queue[_Item] = asyncio.Queue()
-        self._rids = itertools.count(1)
+        # Each instance numbers its requests from a random start: the host remembers the
+        # rids a session was sent, and a new client attaching by handle (a restarted
+        # fleet) must not reuse one the previous client did.
+        self._rids = itertools.count(secrets.randbelow(1 << 40) + 1)
         self._pending: dict[int, _Pending] = {}
         self._answers: dict[Any, dict[str, Any]] = {}
         self._asking: dict[Any, asyncio.Task[None]] = {}
