@@ -42,11 +42,14 @@ def local_cli(
 
 
 def local_children() -> list[str]:
-    """The names of this process's descendants (a remote member runs only ssh here)."""
+    """The names of this process's descendants but the harness's sshd and what runs under
+    it (the host's side): a remote member runs only ssh here."""
     names = []
-    for proc in psutil.Process().children(recursive=True):
+    for child in psutil.Process().children():
         try:
-            names.append(proc.name())
+            if child.name() == "sshd":
+                continue
+            names += [child.name()] + [p.name() for p in child.children(recursive=True)]
         except psutil.Error:
             continue
     return names

@@ -99,16 +99,19 @@ async def test_a_restarted_fleet_reattaches_its_remote_member(
     os.kill(proc.pid, signal.SIGKILL)
     await asyncio.wait_for(proc.wait(), 10)
     await until("the dead manager's ssh is gone", lambda: not running(info["ssh"]))
-    fake_api.release_stalls()  # the turn ends on the host while nobody is attached
     snap = read_roster(roster)
     assert [(m.name, m.host) for m in snap.members] == [("far", "devbox")]
 
     async with Fleet.open(roster, boot_spacing=0.05) as fleet:
         await asyncio.wait_for(fleet.wait_ready(), DEADLINE)
         [member] = fleet.members()
-        assert (member.state, member.host, member.error) == (SessionState.IDLE, "devbox", None)
-        assert member.session_id == info["id"]
+        assert (member.host, member.error, member.session_id) == ("devbox", None, info["id"])
         assert host_claudes(remote_host) == {claude}, "re-attached: the same Claude Code"
+        assert member.state is SessionState.BUSY, "the stalled turn still runs on the host"
+        fake_api.release_stalls()
+        await until(
+            "the re-attached turn ends", lambda: fleet.members()[0].state is SessionState.IDLE
+        )
         result = await asyncio.wait_for(fleet.send("far", "reply:after the restart"), DEADLINE)
     assert (result.boundary, result.text) == (Boundary.COMPLETED, "after the restart")
     assert result.session_id == info["id"]

@@ -67,13 +67,16 @@ def test_run_host_prints_the_hosts_answer(
 ) -> None:
     work = remote_host.home / "work"
     proc = local_cli(
-        "run", "--host", "devbox", "reply:done over ssh", "--cwd", str(work), "--json", cwd=tmp_path
+        *("run", "--host", "devbox", "reply:done over ssh", "--cwd", str(work)),
+        *("--name", "far-run", "--json"),
+        cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert (out["boundary"], out["text"]) == ("completed", "done over ssh")
     assert fake_api.prompts_seen() == ["reply:done over ssh"]
-    rows = [json.loads(line) for line in _host_transcripts(remote_host)[out["session_id"]].open()]
+    text = _host_transcripts(remote_host)[out["session_id"]].read_text()
+    rows = [json.loads(line) for line in text.splitlines()]
     assert any(row.get("cwd") == str(work) for row in rows), "the cwd is the host's"
 
 
