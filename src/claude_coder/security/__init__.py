@@ -25,7 +25,13 @@ from claude_coder.security.auth import (
     is_denied,
     profile_env_problems,
 )
-from claude_coder.security.env import STRIPPED_ALWAYS, child_env, inherited_environ, stripped_names
+from claude_coder.security.env import (
+    STRIPPED_ALWAYS,
+    child_env,
+    inherited_environ,
+    inherited_environ_with,
+    stripped_names,
+)
 from claude_coder.security.files import check_private, private_problem
 from claude_coder.security.logs import redact_record, watch_logs
 from claude_coder.security.mcp import mcp_args, mcp_config_json
@@ -85,6 +91,7 @@ __all__ = [
     "config_dir",
     "denied_names",
     "inherited_environ",
+    "inherited_environ_with",
     "is_denied",
     "json_text",
     "mcp_args",

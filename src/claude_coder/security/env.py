@@ -11,12 +11,19 @@ environment and checks the result once more before anyone may start a process wi
 
 from __future__ import annotations
 
+import collections
 import os
 from collections.abc import Iterable, Mapping
 
 from claude_coder.security.auth import OAUTH_TOKEN_VAR, check_env, denied_names
 
-__all__ = ["STRIPPED_ALWAYS", "child_env", "inherited_environ", "stripped_names"]
+__all__ = [
+    "STRIPPED_ALWAYS",
+    "child_env",
+    "inherited_environ",
+    "inherited_environ_with",
+    "stripped_names",
+]
 
 STRIPPED_ALWAYS: frozenset[str] = frozenset({"CLAUDECODE", OAUTH_TOKEN_VAR})
 """Inherited variables removed besides those the rule refuses."""
@@ -25,6 +32,14 @@ STRIPPED_ALWAYS: frozenset[str] = frozenset({"CLAUDECODE", OAUTH_TOKEN_VAR})
 def inherited_environ() -> Mapping[str, str]:
     """The environment this process was started with (read-only view)."""
     return os.environ
+
+
+def inherited_environ_with(extra: Mapping[str, str]) -> Mapping[str, str]:
+    """This process's environment with ``extra`` laid over it (a read-only view, not a
+    child environment): what a launch resolves ``env:`` references from and hands to
+    :func:`child_env`, which strips it like any inherited environment. The host side of
+    a remote member puts the secrets sent to it there."""
+    return collections.ChainMap(dict(extra), dict(inherited_environ().items()))
 
 
 def stripped_names(environ: Mapping[str, str]) -> list[str]:
