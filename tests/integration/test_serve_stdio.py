@@ -24,8 +24,9 @@ from typing import Any
 import pytest
 from tests.integration.pty_support import PTY_PROFILE
 from tests.integration.sdk_support import cli_env
-from tests.integration.serve_support import SERVE, Served, profile, wait_gone
+from tests.integration.serve_support import SERVE, Served, profile
 from tests.support.fake_api import FakeApi
+from tests.support.procs import wait_gone
 
 from claude_coder.errors import CredentialRefused
 from claude_coder.events import (
@@ -86,6 +87,7 @@ async def _close(served: Served) -> list[dict[str, Any]]:
     rest = await served.rest()
     assert [m["op"] for m in rest] == ["ended"]
     assert await served.exit_code() == 0
+    assert b"Traceback" not in served.stderr, served.stderr.decode()
     return rest
 
 
@@ -143,6 +145,9 @@ async def test_a_permission_is_asked_of_the_client_and_its_answer_applies(
     ask = await served.until(lambda m: m["op"] == "ask")
     assert ask["kind"] == "permission" and ask["request"]["tool"] == "Bash"
     assert ask["request"]["input"]["command"] == "touch granted.txt"
+    served.write(b'{"no op here": true}\n')  # a bad line mid-turn: answered, skipped
+    bad = await served.until(lambda m: m["op"] == "error")
+    assert "ignored" in bad["error"]["message"]
     await served.send({"op": "answer", "id": ask["id"], "decision": {"allow": True, "by": "test"}})
     ended = await served.until_event(TurnEnded)
     assert ended.result.boundary is Boundary.COMPLETED
@@ -257,7 +262,17 @@ async def test_a_dropped_connection_re_attaches_and_gets_exactly_what_it_missed(
     after = await second.turn("reply:after the re-attach")
     assert after.result.text == "after the re-attach"
     assert fake_api.prompts_seen() == ["slow:12:0.2", "reply:after the re-attach"]
-    await _close(second)
+    second.end_input()  # dropped again: the relay ends, the keeper waits once more
+    assert await second.exit_code() == 0
+    third = await serve()
+    assert (await third.hello())["op"] == "hello"
+    last = max(m["seq"] for m in second.seen if "seq" in m)
+    again_attached = await third.request("attach", handle=opened["handle"], since=last)
+    assert again_attached["ok"], again_attached
+    third_turn = await third.turn("reply:third connection")
+    assert third_turn.result.text == "third connection"
+    assert min(m["seq"] for m in third.seen if "seq" in m) == last + 1
+    await _close(third)
     assert await first.exit_code() == 0
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -103,7 +106,7 @@ def test_a_sent_profile_this_host_cannot_read_is_one_config_error() -> None:
         host_profile(_spec(permissionMode="yolo"))
 
 
-def test_a_sent_secret_is_registered_with_the_members_redactor(tmp_path: Any) -> None:
+def test_a_sent_secret_is_registered_with_the_members_redactor(tmp_path: Path) -> None:
     spec = OpenSpec(profile={"name": "p"}, cwd=str(tmp_path), secrets={"MY_TOKEN": SECRET})
     transport, redactor, cwd = launch_member(spec)
     assert redactor.text(f"x {SECRET} y") == "x *** y" and cwd == str(tmp_path)
@@ -179,3 +182,18 @@ def test_serve_is_hidden_and_needs_stdio(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["serve"]) == 2
     err = capsys.readouterr().err
     assert "--stdio" in err and "Traceback" not in err
+
+
+def test_serve_on_a_regular_file_is_a_one_line_refusal(tmp_path: Path) -> None:
+    given = tmp_path / "in.txt"
+    given.write_text('{"op": "hello", "version": 1}\n')
+    with given.open("rb") as stdin:
+        proc = subprocess.run(
+            [sys.executable, "-m", "claude_coder.cli.main", "serve", "--stdio"],
+            stdin=stdin,
+            capture_output=True,
+            timeout=60,
+        )
+    assert proc.returncode == 2 and proc.stdout == b""
+    err = proc.stderr.decode()
+    assert "needs a pipe or socket" in err and "Traceback" not in err

@@ -17,6 +17,8 @@ import os
 import signal
 import sys
 
+from claude_coder.errors import ConfigError
+
 __all__ = ["run_stdio"]
 
 
@@ -57,7 +59,13 @@ def run_stdio() -> int:
     _log_to_stderr()
 
     async def main() -> int:
-        return await serve_connection(await open_stdio(fd_in, fd_out))
+        try:
+            lines = await open_stdio(fd_in, fd_out)
+        except ValueError:  # a regular file: no pipe, socket or terminal
+            raise ConfigError(
+                "serve --stdio needs a pipe or socket on stdin and stdout (what ssh gives it)"
+            ) from None
+        return await serve_connection(lines)
 
     try:
         return asyncio.run(main())

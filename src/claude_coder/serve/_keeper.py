@@ -8,17 +8,16 @@ holds the inner transport (started as a local session starts one) and speaks for
   ``TransportError`` from the events as ``lost``; their end as ``ended``;
 - the transport's permission and question hooks become sequenced ``ask`` messages,
   each waiting for the client's ``answer`` (an unknown or repeated ``id`` is ignored);
-- ``send``/``interrupt``/``close`` run once per ``rid``
-  (:class:`~claude_coder.serve._requests.Requests`).
+- ``send``/``interrupt``/``close`` run once per ``rid`` (``_requests.Requests``).
 
 Sequenced messages are kept in a :class:`~claude_coder.serve._journal.Journal`. When
 the connection ends the keeper waits ``grace_s`` for an ``attach`` on its UNIX socket
 (``runtime_dir()/remote-<handle[:16]>.sock``: directory 0700, socket 0600, a peer of
 another uid refused) from a second ``serve --stdio``, which relays; the attach gets
 the messages after its ``since``, and every ask it saw that is still unanswered is
-asked again (a new ``seq``, the same ``id``). No attach within the grace, a ``close``, or a
-SIGTERM: the inner transport is closed (bounded) and the keeper exits. Everything
-written passes the member's Redactor once more on its way out.
+asked again (a new ``seq``, the same ``id``). No attach within the grace, a ``close``,
+or a SIGTERM/SIGINT: the inner transport is closed (bounded) and the keeper exits.
+Everything written passes the member's Redactor once more on its way out.
 """
 
 from __future__ import annotations
@@ -61,6 +60,9 @@ _log = logging.getLogger(__name__)
 CLOSE_S = 30.0
 """The longest the keeper waits for the inner transport to close."""
 _NO_ANSWER = "claude-coder: the client's answer carried no decision; denied"
+
+_STOPS = (signal.SIGTERM, signal.SIGINT)
+"""What makes a keeper close its member and exit (from the ``open``'s reply on)."""
 
 Message = dict[str, Any]
 
@@ -115,7 +117,7 @@ class Keeper:
     # -- the life of a keeper --------------------------------------------------------------
 
     async def listen(self) -> None:
-        """Open the keeper's socket (before the ``open`` is answered)."""
+        """Open the keeper's socket and take SIGTERM (before the ``open`` is answered)."""
         ensure_private_dir(self.socket_path.parent)
         with contextlib.suppress(FileNotFoundError):
             self.socket_path.unlink()
@@ -123,6 +125,9 @@ class Keeper:
             self._on_socket, path=str(self.socket_path), limit=LINE_LIMIT + 1
         )
         os.chmod(self.socket_path, 0o600)
+        loop = asyncio.get_running_loop()
+        for signum in _STOPS:
+            loop.add_signal_handler(signum, self._finish)
 
     def opened(self) -> Message:
         """The result of the ``open``: what a later ``attach`` names."""
@@ -133,9 +138,6 @@ class Keeper:
     async def serve(self, lines: Lines) -> None:
         """Run the member from its first connection on, until it is closed or the grace
         for a re-attach ran out; then stop Claude Code and the socket."""
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, self._finish)
         self._pump = asyncio.create_task(self._events(), name="serve-events")
         add_raw = getattr(self.transport, "add_raw_listener", None)
         if self.spec.raw and callable(add_raw):
@@ -145,8 +147,6 @@ class Keeper:
         try:
             await self._supervise()
         finally:
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                loop.remove_signal_handler(signum)
             await self._shutdown()
 
     async def _supervise(self) -> None:
@@ -169,6 +169,8 @@ class Keeper:
 
     async def _shutdown(self) -> None:
         self._done = True
+        for signum in _STOPS:
+            asyncio.get_running_loop().remove_signal_handler(signum)
         if self._raw_stop is not None:
             self._raw_stop()
         await self._close_transport()
