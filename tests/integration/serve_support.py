@@ -16,7 +16,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import psutil
-from tests.support.procs import gone
 
 from claude_coder.events import Event, TurnEnded
 from claude_coder.events_json import event_from_json
@@ -152,14 +151,3 @@ class Served:
 def profile(name: str = "p", **fields: Any) -> dict[str, Any]:
     """A profile definition as the client sends it (camelCase keys)."""
     return {"name": name, **fields}
-
-
-async def wait_gone(pids: list[int], deadline: float = DEADLINE) -> None:
-    """Wait (with a deadline) until every pid has exited and is reaped."""
-    procs = []
-    for pid in pids:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            procs.append(psutil.Process(pid))
-    _, alive = await asyncio.to_thread(psutil.wait_procs, procs, timeout=deadline)
-    assert alive == []
-    assert all(gone(pid) for pid in pids)

@@ -24,8 +24,9 @@ from typing import Any
 import pytest
 from tests.integration.pty_support import PTY_PROFILE
 from tests.integration.sdk_support import cli_env
-from tests.integration.serve_support import SERVE, Served, profile, wait_gone
+from tests.integration.serve_support import SERVE, Served, profile
 from tests.support.fake_api import FakeApi
+from tests.support.procs import wait_gone
 
 from claude_coder.errors import CredentialRefused
 from claude_coder.events import (

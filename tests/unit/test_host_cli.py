@@ -168,3 +168,11 @@ def test_the_profiles_remote_command_reaches_the_host(
     code, out, err = run(capsys, "--profiles", str(profiles), "list", "--host", "devbox")
     assert code == 0, err
     assert "\tfound\t" in out
+
+
+def test_fleet_catalog_host_is_checked_before_the_tui_opens(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(capsys, "fleet", "--catalog-host", "has space")
+    assert code == 2 and "must not contain whitespace" in err
+    assert "Invalid value for --catalog-host: 'has space'" in err

@@ -125,7 +125,7 @@ def fleet_group(
     from claude_coder.cli.host_cmds import check_host
     from claude_coder.tui.app import run_fleet_tui
 
-    hosts = [check_host(h) for h in catalog_hosts]
+    hosts = [check_host(h, "--catalog-host") for h in catalog_hosts]
     code = run_fleet_tui(roster_path, state(ctx).profiles_path, budget_usd, hosts)
     if code:
         raise click.exceptions.Exit(code)

@@ -52,9 +52,9 @@ DOCTOR_TIMEOUT = 120.0
 """A host's doctor runs the login proof (up to a minute) after connecting."""
 
 
-def check_host(host: str) -> str:
+def check_host(host: str, option: str = "--host") -> str:
     """``host`` if it can be an ssh destination (the rule of a profile's ``host``), else
-    a usage error."""
+    a usage error naming ``option``."""
     from pydantic import TypeAdapter, ValidationError
 
     try:
@@ -64,7 +64,7 @@ def check_host(host: str) -> str:
         raise click.BadParameter(
             f"{visible_line(host[:60])!r} {why}: give a host as ~/.ssh/config knows it "
             "(devbox, me@devbox)",
-            param_hint="--host",
+            param_hint=option,
         ) from None
 
 

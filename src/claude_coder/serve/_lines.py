@@ -27,8 +27,11 @@ __all__ = ["BadLine", "Lines", "RawBytes", "error_message", "open_stdio", "reply
 Message = dict[str, Any]
 
 
-class BadLine(TransportError):
-    """A line that is not a message; ``fatal`` when the connection cannot go on."""
+class BadLine(ValueError):
+    """A line that is not a message; ``fatal`` when the connection cannot go on.
+
+    Never raised past this package: it is answered (:func:`error_message`, which sends
+    it as a ``TransportError``)."""
 
     def __init__(self, message: str, *, fatal: bool = False) -> None:
         super().__init__(message)
@@ -132,6 +135,8 @@ def reply_error(rid: Any, exc: BaseException) -> Message:
 
 def error_message(exc: BaseException) -> Message:
     """An error that answers no request (a bad line, a refused hello)."""
+    if isinstance(exc, BadLine):
+        exc = TransportError(str(exc))
     return {"op": "error", "error": error_to_wire(exc)}
 
 

@@ -14,7 +14,7 @@ secret, and pass the same checks as any ``secretRef``.
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from claude_coder.errors import ConfigError
 from claude_coder.profiles import Profile
-from claude_coder.security import Redactor
+from claude_coder.security import Redactor, inherited_environ_with
 from claude_coder.session._launch import launch_transport
 from claude_coder.transports.base import Transport
 from claude_coder.transports.remote._protocol import OpenSpec
@@ -43,17 +43,17 @@ def _first_problem(exc: ValidationError) -> str:
     return f"{where}: {err['msg']}" + (f" (and {more} more)" if more else "")
 
 
-def host_profile(spec: OpenSpec) -> tuple[Profile, dict[str, str]]:
+def host_profile(spec: OpenSpec) -> tuple[Profile, Mapping[str, str]]:
     """The Profile to launch and the environment to launch it from (this process's
     environment plus the variables holding the sent secrets)."""
     data: dict[str, Any] = {k: v for k, v in spec.profile.items() if k not in CLIENT_ONLY_KEYS}
     data["transport"] = spec.transport
     env = dict(data.get("env") or {})
-    environ: dict[str, str] = dict(os.environ)
+    sent: dict[str, str] = {}
     for index, (name, value) in enumerate(sorted(spec.secrets.items())):
         source = f"{_SENT}{index}"
         env[name] = {"secretRef": f"env:{source}"}
-        environ[source] = value
+        sent[source] = value
     data["env"] = env
     try:
         profile = Profile.model_validate(data)
@@ -64,7 +64,7 @@ def host_profile(spec: OpenSpec) -> tuple[Profile, dict[str, str]]:
             "run the same claude-coder version on both sides",
             profile=sent_name if isinstance(sent_name, str) else None,
         ) from None
-    return profile, environ
+    return profile, inherited_environ_with(sent)
 
 
 def _cwd(spec: OpenSpec, profile: Profile) -> str:
