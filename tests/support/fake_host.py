@@ -14,7 +14,8 @@ permission), ``ask`` (a question), ``stall`` (waits for an interrupt), ``drop`` 
 ``before``, then waits until the connection is lost and says ``after``: the end of the
 turn is replayed on re-attach); anything else echoes. ``FAKE_HOST_MODE``: ``protocol``
 (answers another protocol version), ``login`` (refuses the open as the host's login
-proof would).
+proof would). ``FAKE_HOST_LOG`` names a JSON-lines file getting each connection's first
+request (its op, and an open's resume and cwd).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import os
 import secrets
 import sys
@@ -229,6 +231,11 @@ async def main() -> None:
     write(encode({**ours, "version": 99} if mode == "protocol" else ours))
     first = decode(await reader.readline())
     rid = first.get("rid")
+    if os.environ.get("FAKE_HOST_LOG"):
+        with open(os.environ["FAKE_HOST_LOG"], "a", encoding="utf-8") as log:
+            spec = first.get("spec") or {}
+            entry = {"op": first.get("op"), "resume": spec.get("resume"), "cwd": spec.get("cwd")}
+            log.write(json.dumps({**entry, "since": first.get("since")}) + "\n")
     if first.get("op") == "attach":
         await _relay(first, reader, write)
         return

@@ -21,6 +21,7 @@ import base64
 import contextlib
 import itertools
 import logging
+import secrets
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, ClassVar
 
@@ -78,7 +79,9 @@ class RemoteTransport(Transport):
         self._redactor = redactor or Redactor()
         self._link: HostLink | None = None
         self._queue: asyncio.Queue[_Item] = asyncio.Queue()
-        self._rids = itertools.count(1)
+        # A fresh start per instance: a restarted fleet's transport attaching to a session
+        # an earlier process opened must never reuse that one's rids (the host dedupes).
+        self._rids = itertools.count(secrets.randbits(48) + 1)
         self._pending: dict[int, _Pending] = {}
         self._answers: dict[Any, dict[str, Any]] = {}
         self._asking: dict[Any, asyncio.Task[None]] = {}
@@ -215,18 +218,24 @@ class RemoteTransport(Transport):
             return
         seq = message.get("seq")
         if isinstance(seq, int):
-            if seq <= self.last_seq:  # a replay of what was seen: only an ask may repeat
+            if seq <= self.last_seq:  # seen (or old): only an ask or an end still counts
                 if op == "ask":
                     self._on_ask(message)
+                elif op in ("lost", "ended"):
+                    self._on_end(message)
                 return
             self.last_seq = seq
         if op == "event":
             self._on_event(message)
         elif op == "ask":
             self._on_ask(message)
-        elif op == "lost":
+        elif op in ("lost", "ended"):
+            self._on_end(message)
+
+    def _on_end(self, message: Mapping[str, Any]) -> None:
+        if message.get("op") == "lost":
             self._finish(error_from_wire(message.get("error") or {}, self.host))
-        elif op == "ended":
+        else:
             self._finish(None)
 
     def _on_reply(self, message: Mapping[str, Any]) -> None:
@@ -234,6 +243,8 @@ class RemoteTransport(Transport):
         if pending is None or pending[1].done():
             return
         if message.get("ok"):
+            if pending[0]["op"] == "attach":  # a fresh attach: what it replays is old
+                self.last_seq += _replayed(message.get("result"))
             pending[1].set_result(message.get("result"))
         else:
             pending[1].set_exception(error_from_wire(message.get("error") or {}, self.host))
@@ -362,10 +373,8 @@ class RemoteTransport(Transport):
         if not message.get("ok"):
             await link.close()
             raise _Refused(error_from_wire(message.get("error") or {}, self.host))
-        result = message.get("result") or {}
-        self._adopt(result)
-        replayed = result.get("replayed", 0) if isinstance(result, Mapping) else 0
-        return replayed if isinstance(replayed, int) else 0
+        self._adopt(message.get("result"))
+        return _replayed(message.get("result"))
 
     def _give_up(self, why: str) -> None:
         sid = self._session_id
@@ -379,6 +388,12 @@ class RemoteTransport(Transport):
             f"lost host {self.host!r} ({self._redactor.text(why)}); {kept}", host=self.host
         )
         self._finish(error)
+
+
+def _replayed(result: Any) -> int:
+    """How many messages an ``attach`` reply says the host replays after it."""
+    n = result.get("replayed", 0) if isinstance(result, Mapping) else 0
+    return n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else 0
 
 
 class _Refused(Exception):
