@@ -223,6 +223,14 @@ async def _relay(message: dict[str, Any], reader: asyncio.StreamReader, write: W
     task.cancel()
 
 
+def _log_request(first: dict[str, Any]) -> None:
+    if os.environ.get("FAKE_HOST_LOG"):
+        spec = first.get("spec") or {}
+        entry = {"op": first.get("op"), "resume": spec.get("resume"), "cwd": spec.get("cwd")}
+        with open(os.environ["FAKE_HOST_LOG"], "a", encoding="utf-8") as log:
+            log.write(json.dumps({**entry, "since": first.get("since")}) + "\n")
+
+
 async def main() -> None:
     reader, write = await _stdio()
     mode = os.environ.get("FAKE_HOST_MODE", "")
@@ -231,11 +239,7 @@ async def main() -> None:
     write(encode({**ours, "version": 99} if mode == "protocol" else ours))
     first = decode(await reader.readline())
     rid = first.get("rid")
-    if os.environ.get("FAKE_HOST_LOG"):
-        with open(os.environ["FAKE_HOST_LOG"], "a", encoding="utf-8") as log:
-            spec = first.get("spec") or {}
-            entry = {"op": first.get("op"), "resume": spec.get("resume"), "cwd": spec.get("cwd")}
-            log.write(json.dumps({**entry, "since": first.get("since")}) + "\n")
+    _log_request(first)
     if first.get("op") == "attach":
         await _relay(first, reader, write)
         return
