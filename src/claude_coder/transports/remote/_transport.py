@@ -79,9 +79,10 @@ class RemoteTransport(Transport):
         self._redactor = redactor or Redactor()
         self._link: HostLink | None = None
         self._queue: asyncio.Queue[_Item] = asyncio.Queue()
-        # A fresh start per instance: a restarted fleet's transport attaching to a session
-        # an earlier process opened must never reuse that one's rids (the host dedupes).
-        self._rids = itertools.count(secrets.randbits(48) + 1)
+        # Each instance numbers its requests from a random start: the host remembers the
+        # rids a session was sent, and a new client attaching by handle (a restarted
+        # fleet) must not reuse one the previous client did.
+        self._rids = itertools.count(secrets.randbelow(1 << 40) + 1)
         self._pending: dict[int, _Pending] = {}
         self._answers: dict[Any, dict[str, Any]] = {}
         self._asking: dict[Any, asyncio.Task[None]] = {}
