@@ -12,11 +12,10 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
-import psutil
 from tests.integration.pty_support import pty_project
 from tests.integration.sdk_support import DEADLINE, Events, write_profiles
 from tests.support.fake_api import FakeApi
-from tests.support.procs import gone, session_pids
+from tests.support.procs import gone, session_pids, wait_gone
 
 from claude_coder import (
     Boundary,
@@ -69,17 +68,6 @@ def states_at_boundaries(session: Session) -> list[SessionState]:
     seen: list[SessionState] = []
     session.subscribe(lambda env: isinstance(env.event, TurnEnded) and seen.append(session.state))
     return seen
-
-
-async def wait_gone(pids: list[int]) -> None:
-    """Wait (with a deadline) until every pid has exited; a reaped pid counts as gone."""
-    procs = []
-    for pid in pids:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            procs.append(psutil.Process(pid))
-    _, alive = await asyncio.to_thread(psutil.wait_procs, procs, timeout=DEADLINE)
-    assert alive == []
-    assert all(gone(pid) for pid in pids)
 
 
 async def test_sdk_raising_callbacks_deny_and_decline(

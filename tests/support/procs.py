@@ -1,6 +1,10 @@
-"""Processes a test watches: is one running or reaped, and which ones a session started."""
+"""Processes a test watches: is one running or reaped, which ones a session started, and
+waiting (with a deadline) until some are gone."""
 
 from __future__ import annotations
+
+import asyncio
+import contextlib
 
 import psutil
 
@@ -29,3 +33,14 @@ def session_pids(session: Session) -> list[int]:
     pid = getattr(getattr(session.transport, "process", None), "pid", None)
     assert isinstance(pid, int)
     return [pid, *(c.pid for c in psutil.Process(pid).children(recursive=True))]
+
+
+async def wait_gone(pids: list[int], deadline: float = 60.0) -> None:
+    """Wait (within ``deadline`` seconds) until every pid has exited and is reaped."""
+    procs = []
+    for pid in pids:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            procs.append(psutil.Process(pid))
+    _, alive = await asyncio.to_thread(psutil.wait_procs, procs, timeout=deadline)
+    assert alive == []
+    assert all(gone(pid) for pid in pids)

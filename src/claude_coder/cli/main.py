@@ -30,6 +30,7 @@ _COMMAND_MODULES: tuple[str, ...] = (
     "fleet_cmds",
     "usage_cmds",
     "worktree_cmds",  # after fleet_cmds: adds ``fleet remove``
+    "serve_cmds",  # hidden: the host side of remote members
 )
 
 

@@ -27,19 +27,13 @@ import hashlib
 import json
 import logging
 import os
-import socket
-import struct
-import sys
-import warnings
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import platformdirs
-
 from claude_coder.errors import ClaudeCoderError, FleetRequestError
 from claude_coder.events import PermissionRequest, to_jsonable
-from claude_coder.security.private import ensure_private_dir
+from claude_coder.security.private import ensure_private_dir, peer_uid, runtime_dir
 
 if TYPE_CHECKING:
     from claude_coder.fleet._fleet import Fleet
@@ -54,30 +48,10 @@ _LINE_LIMIT = 1 << 20
 Reply = dict[str, Any]
 
 
-def runtime_dir() -> Path:
-    """``$XDG_RUNTIME_DIR/claude-coder``, else platformdirs' user runtime dir."""
-    xdg = os.environ.get("XDG_RUNTIME_DIR")
-    if xdg:
-        return Path(xdg) / "claude-coder"
-    with warnings.catch_warnings():  # its fallback (a /tmp dir of ours) is what we want
-        warnings.simplefilter("ignore")
-        return Path(platformdirs.user_runtime_dir("claude-coder"))
-
-
 def socket_path(roster: Path) -> Path:
     """The socket of the fleet that holds ``roster`` (short: UNIX socket paths are bounded)."""
     digest = hashlib.sha256(str(roster.expanduser().resolve()).encode("utf-8")).hexdigest()
     return runtime_dir() / f"fleet-{digest[:16]}.sock"
-
-
-def peer_uid(sock: socket.socket) -> int | None:
-    """The uid of the process at the other end (Linux ``SO_PEERCRED``; None elsewhere)."""
-    opt = getattr(socket, "SO_PEERCRED", None)
-    if opt is None or not sys.platform.startswith("linux"):
-        return None
-    raw = sock.getsockopt(socket.SOL_SOCKET, opt, struct.calcsize("3i"))
-    _pid, uid, _gid = struct.unpack("3i", raw)
-    return int(uid)
 
 
 def _error(exc: BaseException) -> Reply:

@@ -30,6 +30,7 @@ from claude_coder.security.env import (
     STRIPPED_ALWAYS,
     child_env,
     inherited_environ,
+    inherited_environ_with,
     ssh_env,
     stripped_names,
 )
@@ -93,6 +94,7 @@ __all__ = [
     "config_dir",
     "denied_names",
     "inherited_environ",
+    "inherited_environ_with",
     "is_denied",
     "json_text",
     "mcp_args",

@@ -15,6 +15,7 @@ an allowlist (what ssh needs to find its config, keys and agent), never anything
 
 from __future__ import annotations
 
+import collections
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -26,6 +27,7 @@ __all__ = [
     "STRIPPED_ALWAYS",
     "child_env",
     "inherited_environ",
+    "inherited_environ_with",
     "ssh_env",
     "stripped_names",
 ]
@@ -37,6 +39,14 @@ STRIPPED_ALWAYS: frozenset[str] = frozenset({"CLAUDECODE", OAUTH_TOKEN_VAR})
 def inherited_environ() -> Mapping[str, str]:
     """The environment this process was started with (read-only view)."""
     return os.environ
+
+
+def inherited_environ_with(extra: Mapping[str, str]) -> Mapping[str, str]:
+    """This process's environment with ``extra`` laid over it (a read-only view, not a
+    child environment): what a launch resolves ``env:`` references from and hands to
+    :func:`child_env`, which strips it like any inherited environment. The host side of
+    a remote member puts the secrets sent to it there."""
+    return collections.ChainMap(dict(extra), dict(inherited_environ().items()))
 
 
 def stripped_names(environ: Mapping[str, str]) -> list[str]:

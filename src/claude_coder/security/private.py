@@ -2,16 +2,23 @@
 
 claude-coder reads settings that run commands (notification hooks) and listens on a
 control socket that drives a fleet; both are trusted only when they are the user's own
-and closed to group and others, like secret files named by a profile.
+and closed to group and others, like secret files named by a profile. The runtime dir
+holds those sockets; a socket's peer is checked by uid (:func:`peer_uid`).
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import stat
+import struct
+import sys
+import warnings
 from pathlib import Path
 
-__all__ = ["ensure_private_dir", "private_file_problem"]
+import platformdirs
+
+__all__ = ["ensure_private_dir", "peer_uid", "private_file_problem", "runtime_dir"]
 
 
 def private_file_problem(path: Path) -> str | None:
@@ -41,3 +48,23 @@ def ensure_private_dir(path: Path) -> Path:
     if stat.S_IMODE(st.st_mode) != 0o700:
         os.chmod(path, 0o700)
     return path
+
+
+def runtime_dir() -> Path:
+    """``$XDG_RUNTIME_DIR/claude-coder``, else platformdirs' user runtime dir."""
+    xdg = os.environ.get("XDG_RUNTIME_DIR")
+    if xdg:
+        return Path(xdg) / "claude-coder"
+    with warnings.catch_warnings():  # its fallback (a /tmp dir of ours) is what we want
+        warnings.simplefilter("ignore")
+        return Path(platformdirs.user_runtime_dir("claude-coder"))
+
+
+def peer_uid(sock: socket.socket) -> int | None:
+    """The uid of the process at the other end (Linux ``SO_PEERCRED``; None elsewhere)."""
+    opt = getattr(socket, "SO_PEERCRED", None)
+    if opt is None or not sys.platform.startswith("linux"):
+        return None
+    raw = sock.getsockopt(socket.SOL_SOCKET, opt, struct.calcsize("3i"))
+    _pid, uid, _gid = struct.unpack("3i", raw)
+    return int(uid)
