@@ -210,33 +210,20 @@ class RemoteTransport(Transport):
             self._queue.put_nowait(None if self._closing else error)
 
     def _dispatch(self, message: dict[str, Any]) -> None:
-        op = message.get("op")
-        if op == "reply":
-            self._on_reply(message)
+        op, seq = message.get("op"), message.get("seq")
+        if op in ("reply", "raw"):
+            (self._on_reply if op == "reply" else self._on_raw)(message)
             return
-        if op == "raw":
-            self._on_raw(message)
-            return
-        seq = message.get("seq")
-        if isinstance(seq, int):
-            if seq <= self.last_seq:  # seen (or old): only an ask or an end still counts
-                if op == "ask":
-                    self._on_ask(message)
-                elif op in ("lost", "ended"):
-                    self._on_end(message)
-                return
+        old = isinstance(seq, int) and seq <= self.last_seq  # seen, or before an attach
+        if isinstance(seq, int) and not old:
             self.last_seq = seq
-        if op == "event":
+        if op == "event" and not old:
             self._on_event(message)
-        elif op == "ask":
+        elif op == "ask":  # asked again after a re-attach: still answered once
             self._on_ask(message)
-        elif op in ("lost", "ended"):
-            self._on_end(message)
-
-    def _on_end(self, message: Mapping[str, Any]) -> None:
-        if message.get("op") == "lost":
+        elif op == "lost":
             self._finish(error_from_wire(message.get("error") or {}, self.host))
-        else:
+        elif op == "ended":
             self._finish(None)
 
     def _on_reply(self, message: Mapping[str, Any]) -> None:
@@ -362,9 +349,7 @@ class RemoteTransport(Transport):
             while True:
                 message = await link.receive()
                 if message is None:
-                    raise HostError(
-                        f"host {self.host!r} hung up during the re-attach", host=self.host
-                    )
+                    raise HostError(f"host {self.host!r} hung up again", host=self.host)
                 if message.get("op") == "reply" and message.get("rid") == rid:
                     break
                 self._dispatch(message)
@@ -378,17 +363,13 @@ class RemoteTransport(Transport):
         return _replayed(message.get("result"))
 
     def _give_up(self, why: str) -> None:
-        sid = self._session_id
-        kept = (
-            f"the session is kept there as {sid}: resume it with "
-            f"`claude-coder resume --host {self.host} {sid}`"
-            if sid
-            else "the session may be kept there: see `claude-coder list --host " + self.host + "`"
-        )
-        error = HostError(
-            f"lost host {self.host!r} ({self._redactor.text(why)}); {kept}", host=self.host
-        )
-        self._finish(error)
+        sid, host = self._session_id, self.host
+        kept = f"see `claude-coder list --host {host}`"
+        if sid:
+            kept = f"resume it with `claude-coder resume --host {host} {sid}`"
+            kept = f"the session is kept there as {sid}: {kept}"
+        why = self._redactor.text(why)
+        self._finish(HostError(f"lost host {host!r} ({why}); {kept}", host=host))
 
 
 def _replayed(result: Any) -> int:
