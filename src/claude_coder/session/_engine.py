@@ -330,9 +330,11 @@ class SessionEngine:
     def _on_event(self, event: Event) -> None:
         # Only the time: the watchdog re-reads it when its sleep ends (no wakeup per event).
         self._last_activity = asyncio.get_running_loop().time()
-        retry = event.kind == "api_retry"  # retrying until any other event: never stalled
-        if event.kind in ("host_lost", "host_rejoined"):  # reconnecting: never stalled
-            self._reconnecting(event.kind == "host_lost")
+        kind, retry = event.kind, event.kind == "api_retry"  # retrying: never stalled
+        if kind == "host_lost" and self.state in LIVE_STATES:  # nor while reconnecting
+            self._set_state(_S.RECONNECTING)
+        elif kind == "host_rejoined" and self.state is _S.RECONNECTING:
+            self._set_state(_S.BUSY if self._running is not None else _S.IDLE)
         elif self.state in (_S.STALLED, _S.RETRYING, *((_S.BUSY,) if retry else ())):
             self._set_state(_S.RETRYING if retry else _S.BUSY)
         if isinstance(event, TurnEnded):
@@ -347,12 +349,6 @@ class SessionEngine:
         if isinstance(event, SessionStarted) and event.session_id:
             self.stream.session_id = event.session_id
         self.publish(event)
-
-    def _reconnecting(self, lost: bool) -> None:
-        if lost and self.state in LIVE_STATES:
-            self._set_state(_S.RECONNECTING)
-        elif not lost and self.state is _S.RECONNECTING:
-            self._set_state(_S.BUSY if self._running is not None else _S.IDLE)
 
     async def _child_lost(self, reason: str) -> None:
         """Claude Code is gone or unusable: go to ``error``, make sure the child is

@@ -210,23 +210,16 @@ class RemoteTransport(Transport):
             self._queue.put_nowait(None if self._closing else error)
 
     def _dispatch(self, message: dict[str, Any]) -> None:
-        op = message.get("op")
-        if op == "reply":
-            self._on_reply(message)
+        op, seq = message.get("op"), message.get("seq")
+        if op in ("reply", "raw"):
+            (self._on_reply if op == "reply" else self._on_raw)(message)
             return
-        if op == "raw":
-            self._on_raw(message)
-            return
-        seq = message.get("seq")
-        if isinstance(seq, int):
-            if seq <= self.last_seq:  # a replay of what was seen: only an ask may repeat
-                if op == "ask":
-                    self._on_ask(message)
-                return
+        old = isinstance(seq, int) and seq <= self.last_seq  # seen, or before an attach
+        if isinstance(seq, int) and not old:
             self.last_seq = seq
-        if op == "event":
+        if op == "event" and not old:
             self._on_event(message)
-        elif op == "ask":
+        elif op == "ask":  # asked again after a re-attach: still answered once
             self._on_ask(message)
         elif op == "lost":
             self._finish(error_from_wire(message.get("error") or {}, self.host))
@@ -238,6 +231,8 @@ class RemoteTransport(Transport):
         if pending is None or pending[1].done():
             return
         if message.get("ok"):
+            if pending[0]["op"] == "attach":  # a fresh attach: what it replays is old
+                self.last_seq += _replayed(message.get("result"))
             pending[1].set_result(message.get("result"))
         else:
             pending[1].set_exception(error_from_wire(message.get("error") or {}, self.host))
@@ -354,9 +349,7 @@ class RemoteTransport(Transport):
             while True:
                 message = await link.receive()
                 if message is None:
-                    raise HostError(
-                        f"host {self.host!r} hung up during the re-attach", host=self.host
-                    )
+                    raise HostError(f"host {self.host!r} hung up again", host=self.host)
                 if message.get("op") == "reply" and message.get("rid") == rid:
                     break
                 self._dispatch(message)
@@ -366,23 +359,23 @@ class RemoteTransport(Transport):
         if not message.get("ok"):
             await link.close()
             raise _Refused(error_from_wire(message.get("error") or {}, self.host))
-        result = message.get("result") or {}
-        self._adopt(result)
-        replayed = result.get("replayed", 0) if isinstance(result, Mapping) else 0
-        return replayed if isinstance(replayed, int) else 0
+        self._adopt(message.get("result"))
+        return _replayed(message.get("result"))
 
     def _give_up(self, why: str) -> None:
-        sid = self._session_id
-        kept = (
-            f"the session is kept there as {sid}: resume it with "
-            f"`claude-coder resume --host {self.host} {sid}`"
-            if sid
-            else "the session may be kept there: see `claude-coder list --host " + self.host + "`"
-        )
-        error = HostError(
-            f"lost host {self.host!r} ({self._redactor.text(why)}); {kept}", host=self.host
-        )
-        self._finish(error)
+        sid, host = self._session_id, self.host
+        kept = f"see `claude-coder list --host {host}`"
+        if sid:
+            kept = f"resume it with `claude-coder resume --host {host} {sid}`"
+            kept = f"the session is kept there as {sid}: {kept}"
+        why = self._redactor.text(why)
+        self._finish(HostError(f"lost host {host!r} ({why}); {kept}", host=host))
+
+
+def _replayed(result: Any) -> int:
+    """How many messages an ``attach`` reply says the host replays after it."""
+    n = result.get("replayed", 0) if isinstance(result, Mapping) else 0
+    return n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else 0
 
 
 class _Refused(Exception):
