@@ -165,8 +165,14 @@ def _system_python_version() -> str:
 
 def make_venv(account: pwd.struct_passwd, where: Path, base: Path, checkout: Path) -> Path:
     """A venv at ``where`` running this checkout's claude-coder over ``base``."""
+    system, ours = _system_python_version(), f"{sys.version_info[0]}.{sys.version_info[1]}"
+    if system != ours:
+        raise HarnessError(
+            f"{SYSTEM_PYTHON} is Python {system} but the checkout's venv is {ours}: the host "
+            "reuses its compiled dependencies, so both must be the same minor version"
+        )
     _sh(SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(where))
-    site = where / "lib" / f"python{_system_python_version()}" / "site-packages"
+    site = where / "lib" / f"python{system}" / "site-packages"
     (site / "cc-base.pth").write_text(f"import site; site.addsitedir({str(base)!r})\n")
     shutil.copytree(
         checkout / "src" / "claude_coder",
