@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from claude_coder.errors import ClaudeCoderError, HostError
-from claude_coder.events import AssistantText, Boundary, HostLost, HostRejoined
+from claude_coder.events import AssistantText, Boundary, HostLost, HostRejoined, SessionState
 from claude_coder.session import Session
 from tests.integration.sdk_support import Events
 from tests.remote.support import local_cli, one_line
@@ -41,6 +41,13 @@ async def test_ssh_killed_mid_turn_then_the_turn_completes_once(
     assert nxt.text == "still the same session" and nxt.session_id == result.session_id
     kinds = [type(e) for e in rec.events if isinstance(e, HostLost | HostRejoined)]
     assert kinds == [HostLost, HostRejoined]
+    states = rec.states()
+    at = states.index(SessionState.RECONNECTING)
+    assert states[at - 1 : at + 2] == [
+        SessionState.BUSY,
+        SessionState.RECONNECTING,
+        SessionState.BUSY,
+    ]
     texts = [a.text for a in rec.of(AssistantText)]
     assert texts == ["Released after a stall.", "still the same session"], "no event twice"
     assert fake_api.prompts_seen() == ["stall:60", "reply:still the same session"]
