@@ -36,6 +36,12 @@ async def main():
     fleet = await Fleet.start(sys.argv[1], boot_spacing=0)
     await fleet.add("far", host="devbox", cwd="/srv/work")
     await fleet.send("far", "first")
+    if sys.argv[2:] == ["mid-turn"]:
+        async with fleet.events() as events:
+            fleet.submit("far", "stall")
+            async for env in events:
+                if getattr(env.event, "text", None) == "waiting":
+                    break
     print(json.dumps({"id": fleet.member("far").session_id}), flush=True)
     await asyncio.Event().wait()
 
@@ -66,8 +72,8 @@ async def test_a_remote_and_a_local_member_in_one_fleet(remote: FakeRemote, tmp_
         assert fleet.member("near").host is None
         far, near = await asyncio.gather(fleet.send("far", "one"), fleet.send("near", "two"))
         assert (far.text, near.text) == ("echo: one", "echo: two")
-        snapshot = read_roster(roster)
-        recorded = {m.name: m for m in snapshot.members}
+        await until(lambda: read_roster(roster).members[0].last_seq > 0)  # written in batches
+        recorded = {m.name: m for m in read_roster(roster).members}
         assert recorded["far"].host == "devbox" and recorded["far"].cwd == "work/repo"
         assert recorded["far"].handle and recorded["far"].last_seq > 0
         assert recorded["near"].host is None
@@ -93,18 +99,24 @@ async def test_a_worktree_on_a_host_is_refused(remote: FakeRemote, tmp_path: Pat
     assert remote.connections() == []
 
 
-async def test_a_restarted_fleet_re_attaches_then_resumes_by_id(
-    remote: FakeRemote, tmp_path: Path
-) -> None:
-    roster = tmp_path / "fleet.json"
+async def _killed_fleet(roster: Path, *args: str) -> str:
+    """Run a fleet with a member on devbox in another process, kill it; its session id."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", _KILLED_FLEET, str(roster), stdout=asyncio.subprocess.PIPE
+        sys.executable, "-c", _KILLED_FLEET, str(roster), *args, stdout=asyncio.subprocess.PIPE
     )
     assert proc.stdout is not None
     async with asyncio.timeout(30):
         sid = json.loads(await proc.stdout.readline())["id"]
     os.kill(proc.pid, signal.SIGKILL)  # as a crash would: no close, ssh dies with it
     await proc.wait()
+    return str(sid)
+
+
+async def test_a_restarted_fleet_re_attaches_then_resumes_by_id(
+    remote: FakeRemote, tmp_path: Path
+) -> None:
+    roster = tmp_path / "fleet.json"
+    sid = await _killed_fleet(roster)
     # The kept session: re-attached by its handle, its turns go on.
     async with Fleet.open(roster, boot_spacing=0) as fleet:
         await fleet.wait_ready()
@@ -117,6 +129,22 @@ async def test_a_restarted_fleet_re_attaches_then_resumes_by_id(
         assert fleet.member("far").state is SessionState.IDLE
     ops = [(r["op"], r["resume"]) for r in remote.requests()]
     assert ops == [("open", None), ("attach", None), ("attach", None), ("open", sid)]
+
+
+async def test_a_restarted_fleet_adopts_the_turn_still_running_there(
+    remote: FakeRemote, tmp_path: Path
+) -> None:
+    roster = tmp_path / "fleet.json"
+    sid = await _killed_fleet(roster, "mid-turn")
+    async with Fleet.open(roster, boot_spacing=0) as fleet:
+        await fleet.wait_ready()
+        info = fleet.member("far")
+        assert (info.state, info.session_id) == (SessionState.BUSY, sid)
+        result = await fleet.interrupt("far")
+        assert result is not None and result.boundary is Boundary.INTERRUPTED
+        assert result.text == "waiting"  # what the turn said before this process came
+        assert fleet.member("far").state is SessionState.IDLE
+        assert (await fleet.send("far", "next")).text == "echo: next"
 
 
 async def test_a_member_whose_host_is_lost_goes_error_with_the_note(

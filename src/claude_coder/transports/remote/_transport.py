@@ -75,6 +75,12 @@ class RemoteTransport(Transport):
         self.last_seq = since
         """The last sequenced message seen (what a re-attach asks to replay after)."""
         self.remote_cwd: str | None = spec.cwd
+        self.turn_running = False
+        """After a fresh attach: a turn runs on the host (the session adopts it)."""
+        self._history: list[dict[str, Any]] | None = None
+        self._history_end = 0
+        self._ready = asyncio.Event()
+        """Set once the session is open here (a drop then re-attaches, never earlier)."""
         self._session_id = spec.session_id
         self._redactor = redactor or Redactor()
         self._link: HostLink | None = None
@@ -115,6 +121,9 @@ class RemoteTransport(Transport):
         self._reader = asyncio.create_task(self._read(), name=f"remote-read-{self.host}")
         if self.handle is not None:
             result = await self._call("attach", handle=self.handle, since=self.last_seq)
+            await self._ready.wait()
+            if self._ended.is_set():
+                raise HostError(f"host {self.host!r} hung up during the attach", host=self.host)
         else:
             result = await self._call("open", spec=self.spec.to_wire())
         self._adopt(result)
@@ -193,8 +202,9 @@ class RemoteTransport(Transport):
             if message is not None:
                 self._dispatch(message)
                 continue
-            if self._closing or self._ended.is_set() or self.handle is None:
+            if self._closing or self._ended.is_set() or not self._ready.is_set():
                 self._hung_up(link)
+                self._ready.set()
                 return
             if not await self._rejoin(link):
                 return
@@ -214,7 +224,12 @@ class RemoteTransport(Transport):
         if op in ("reply", "raw"):
             (self._on_reply if op == "reply" else self._on_raw)(message)
             return
-        old = isinstance(seq, int) and seq <= self.last_seq  # seen, or before an attach
+        if self._history is not None and isinstance(seq, int) and seq <= self._history_end:
+            self._history.append(message)
+            if seq == self._history_end:
+                self._end_history()
+            return
+        old = isinstance(seq, int) and seq <= self.last_seq  # seen: only an ask still counts
         if isinstance(seq, int) and not old:
             self.last_seq = seq
         if op == "event" and not old:
@@ -231,11 +246,33 @@ class RemoteTransport(Transport):
         if pending is None or pending[1].done():
             return
         if message.get("ok"):
-            if pending[0]["op"] == "attach":  # a fresh attach: what it replays is old
-                self.last_seq += _replayed(message.get("result"))
+            if pending[0]["op"] == "attach":
+                self._begin_history(message.get("result"))
+            elif pending[0]["op"] == "open":
+                self._adopt(message.get("result"))
+                self._ready.set()
             pending[1].set_result(message.get("result"))
         else:
             pending[1].set_exception(error_from_wire(message.get("error") or {}, self.host))
+
+    def _begin_history(self, result: Any) -> None:
+        """A fresh attach (a new process): what the host replays is history."""
+        if n := _replayed(result):
+            self._history, self._history_end = [], self.last_seq + n
+        else:
+            self._ready.set()
+
+    def _end_history(self) -> None:
+        """Of the history, only the turn still running counts: its events so far and its
+        asks go on; the turns that ended before this process came are left out."""
+        history, self._history = self._history or [], None
+        ends = [i for i, m in enumerate(history) if _event_kind(m) == "turn_ended"]
+        current = history[ends[-1] + 1 :] if ends else history
+        self.turn_running = any(_event_kind(m) not in ("session_started", "") for m in current)
+        for message in current:
+            self._dispatch(message)
+        self.last_seq = max(self.last_seq, self._history_end)
+        self._ready.set()
 
     def _on_event(self, message: Mapping[str, Any]) -> None:
         data = message.get("event")
@@ -370,6 +407,14 @@ class RemoteTransport(Transport):
             kept = f"the session is kept there as {sid}: {kept}"
         why = self._redactor.text(why)
         self._finish(HostError(f"lost host {host!r} ({why}); {kept}", host=host))
+
+
+def _event_kind(message: Mapping[str, Any]) -> str:
+    """An event message's kind, ``ask`` for an ask, ``""`` for anything else."""
+    if message.get("op") == "ask":
+        return "ask"
+    event = message.get("event")
+    return str(event.get("kind", "")) if isinstance(event, Mapping) else ""
 
 
 def _replayed(result: Any) -> int:
