@@ -86,6 +86,7 @@ def test_repl_on_a_host(remote: FakeRemote, tmp_path: Path) -> None:
     proc = _cli("repl", "--host", "devbox", cwd=tmp_path, stdin="first\nexit\n")
     assert proc.returncode == 0, proc.stderr
     assert "echo: first" in proc.stdout
+    assert "devbox:" in proc.stderr.splitlines()[0]  # the header says where it runs
     assert [c["host"] for c in remote.connections()] == ["devbox"]
 
 
