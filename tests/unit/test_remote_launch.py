@@ -74,3 +74,41 @@ def test_explicit_host_overrides_and_is_checked() -> None:
     assert _launch(Profile(name="far", host="devbox"), host="other").host == "other"
     with pytest.raises(ConfigError, match="must not start with '-'"):
         _launch(Profile(name="far"), host="-F/etc/evil")
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        (
+            {"host": "-oProxyCommand=touch /tmp/x"},
+            "$[0].host: Value error, must not start with '-'",
+        ),
+        ({"host": "dev box"}, "$[0].host: Value error, must not contain whitespace"),
+        ({"host": "x" * 256}, "$[0].host: Value error, must be an ssh destination of 1-255"),
+        ({"remoteCommand": "cc; rm -rf ~"}, "$[0].remoteCommand: Value error, must be the path"),
+        ({"sendSecrets": ["T"]}, "$[0].sendSecrets: names 'T', which is not a secretRef entry"),
+        ({"sendSecrets": ["T"], "env": {"T": "lit"}}, "$[0].sendSecrets: names 'T'"),
+        ({"sendSecrets": ["not a name"]}, "$[0].sendSecrets: Value error, 'not a name' is not"),
+    ],
+)
+def test_remote_profile_keys_are_validated(entry: dict[str, object], problem: str) -> None:
+    from claude_coder.errors import ProfilesInvalidError
+    from claude_coder.profiles import profiles_from_data
+
+    with pytest.raises(ProfilesInvalidError) as caught:
+        profiles_from_data([{"name": "far", **entry}])
+    assert problem in str(caught.value)
+
+
+def test_sent_secrets_are_inherited_like_any_key() -> None:
+    from claude_coder.profiles import profiles_from_data
+
+    pset = profiles_from_data(
+        [
+            {"name": "base", "host": "devbox", "env": {"T": {"secretRef": "env:X"}}},
+            {"name": "child", "extends": "base", "sendSecrets": ["T"]},
+        ]
+    )
+    child = pset.get("child")
+    assert (child.host, child.send_secrets) == ("devbox", ("T",))
+    assert pset.get("base").send_secrets == ()
