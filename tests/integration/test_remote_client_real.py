@@ -28,6 +28,7 @@ from claude_coder.events import (
     QuestionRequest,
     SessionState,
     TextDelta,
+    ToolResult,
 )
 from claude_coder.profiles import Profile
 from claude_coder.session import Session
@@ -139,3 +140,23 @@ async def test_a_pty_member_on_the_host_streams_its_screen_bytes(
         assert s.transport_name == "pty"
         assert result.boundary is Boundary.COMPLETED and "pty from afar" in result.text
     assert chunks, "the host sent no raw terminal bytes"
+
+
+async def test_a_sent_secret_reaches_the_hosts_claude_and_never_comes_back(
+    host: FakeRemote, work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "sk-sent-secret-7f2c9a1e55"
+    monkeypatch.setenv("LOCAL_TOKEN", secret)
+    profile = _profile(
+        work,
+        env={"TOKEN": {"secretRef": "env:LOCAL_TOKEN"}},
+        sendSecrets=["TOKEN"],
+        permissionPolicy={"allow": ["Bash"], "default": "deny"},
+    )
+    async with Session.open(profile) as s:
+        rec = Events(s)
+        result = await s.send("bash:printenv TOKEN")
+    [output] = [e.output for e in rec.of(ToolResult)]
+    assert output.strip() == "***"  # there (printenv printed it), masked on the host
+    assert secret not in str(rec.events) and secret not in str(result)
+    assert all(secret not in str(c["env"]) for c in host.connections())

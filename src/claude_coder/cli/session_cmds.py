@@ -310,7 +310,8 @@ def _repl_header(s: Session, profile: str | None, dot: str) -> str:
     """The REPL's first lines: where it runs, and how to leave."""
     shown = s.profile.name if s.profile is not None else profile
     sid = s.session_id or "(new: its id comes with the first reply)"
-    cwd = visible_line(s.cwd or ".")
+    host = getattr(s.transport, "host", None)
+    cwd = visible_line(f"{host}:{s.cwd or '~'}" if host else s.cwd or ".")
     return (
         f"claude-coder repl {dot} profile {shown} {dot} session {sid} {dot} {cwd}\n"
         "(exit or Ctrl-D leaves; Ctrl-C stops a turn or clears the line; "
