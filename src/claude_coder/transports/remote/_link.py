@@ -167,7 +167,10 @@ class HostLink:
         return link
 
     async def _handshake(self) -> None:
-        await self.send(hello("client"))
+        try:
+            await self.send(hello("client"))
+        except HostError:  # ssh already exited (unreachable, refused): say why it did
+            raise await self._refusal() from None
         for _ in range(_NOISE_LINES):
             line = await self._readline()
             if line is None:
