@@ -365,6 +365,10 @@ class HostLost(Event):
     detail: str
     """Why (ssh's last words, an exit status), already redacted."""
 
+    def describe(self) -> str:
+        """What the REPL, the TUI's log and ``run`` say."""
+        return f"lost the connection to host {self.host!r} ({self.detail}); re-attaching"
+
 
 @dataclass(frozen=True, slots=True)
 class HostRejoined(Event):
@@ -373,6 +377,9 @@ class HostRejoined(Event):
     kind: ClassVar[str] = "host_rejoined"
     host: str
     replayed: int
+
+    def describe(self) -> str:
+        return f"re-attached to host {self.host!r} ({self.replayed} missed messages replayed)"
 
 
 @dataclass(frozen=True, slots=True)

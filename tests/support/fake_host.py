@@ -14,7 +14,8 @@ permission), ``ask`` (a question), ``stall`` (waits for an interrupt), ``drop`` 
 ``before``, then waits until the connection is lost and says ``after``: the end of the
 turn is replayed on re-attach); anything else echoes. ``FAKE_HOST_MODE``: ``protocol``
 (answers another protocol version), ``login`` (refuses the open as the host's login
-proof would).
+proof would). ``FAKE_HOST_LOG`` names a JSON-lines file getting each connection's first
+request (its op, and an open's resume and cwd).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import os
 import secrets
 import sys
@@ -221,6 +223,14 @@ async def _relay(message: dict[str, Any], reader: asyncio.StreamReader, write: W
     task.cancel()
 
 
+def _log_request(first: dict[str, Any]) -> None:
+    if os.environ.get("FAKE_HOST_LOG"):
+        spec = first.get("spec") or {}
+        entry = {"op": first.get("op"), "resume": spec.get("resume"), "cwd": spec.get("cwd")}
+        with open(os.environ["FAKE_HOST_LOG"], "a", encoding="utf-8") as log:
+            log.write(json.dumps({**entry, "since": first.get("since")}) + "\n")
+
+
 async def main() -> None:
     reader, write = await _stdio()
     mode = os.environ.get("FAKE_HOST_MODE", "")
@@ -229,6 +239,7 @@ async def main() -> None:
     write(encode({**ours, "version": 99} if mode == "protocol" else ours))
     first = decode(await reader.readline())
     rid = first.get("rid")
+    _log_request(first)
     if first.get("op") == "attach":
         await _relay(first, reader, write)
         return

@@ -39,7 +39,11 @@ class FakeRemote:
         self.log = root / "ssh.jsonl"
         # A short directory: a UNIX socket path must stay under 108 bytes.
         self.rundir = Path(tempfile.mkdtemp(prefix="cc-host-", dir="/tmp"))
-        self.env: dict[str, str] = {"FAKE_HOST_RUNDIR": str(self.rundir)}
+        self.host_log = root / "host.jsonl"
+        self.env: dict[str, str] = {
+            "FAKE_HOST_RUNDIR": str(self.rundir),
+            "FAKE_HOST_LOG": str(self.host_log),
+        }
         (self.home / ".profile").write_text(f'PATH="{self.bin}:$PATH"\nexport PATH\n')
         self.serve(FAKE_HOST_ARGV)
         self._world = root / "world.json"
@@ -71,6 +75,12 @@ class FakeRemote:
         if not self.log.exists():
             return []
         return [json.loads(line) for line in self.log.read_text().splitlines()]
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The first request of each connection the host answered (op, resume, cwd)."""
+        if not self.host_log.exists():
+            return []
+        return [json.loads(line) for line in self.host_log.read_text().splitlines()]
 
     def live(self) -> list[int]:
         """The pids of the stand-ins whose connection is up."""

@@ -86,4 +86,46 @@ def test_repl_on_a_host(remote: FakeRemote, tmp_path: Path) -> None:
     proc = _cli("repl", "--host", "devbox", cwd=tmp_path, stdin="first\nexit\n")
     assert proc.returncode == 0, proc.stderr
     assert "echo: first" in proc.stdout
+    assert "devbox:" in proc.stderr.splitlines()[0]  # the header says where it runs
     assert [c["host"] for c in remote.connections()] == ["devbox"]
+
+
+def test_fleet_status_shows_where_a_remote_member_runs(tmp_path: Path) -> None:
+    roster = tmp_path / "fleet.json"
+    member = {"name": "far", "profile": "p", "transport": "sdk", "cwd": "/srv/app"}
+    near = {"name": "near", "profile": "p", "transport": "pty", "cwd": str(tmp_path)}
+    doc = {"version": 2, "members": [{**member, "host": "devbox", "handle": "ab12"}, near]}
+    roster.write_text(json.dumps(doc))
+    roster.chmod(0o600)
+    proc = _cli("fleet", "status", "--roster", str(roster), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    far_line = next(line for line in proc.stdout.splitlines() if line.startswith("far"))
+    assert "sdk@devbox" in far_line and "devbox:/srv/app" in far_line
+    near_line = next(line for line in proc.stdout.splitlines() if line.startswith("near"))
+    assert "@" not in near_line
+
+
+def test_an_old_roster_still_loads(tmp_path: Path) -> None:
+    from claude_coder.fleet.roster._file import read_roster
+
+    roster = tmp_path / "fleet.json"
+    old = {"name": "a", "profile": "p", "transport": "sdk", "cwd": str(tmp_path)}
+    roster.write_text(json.dumps({"version": 1, "members": [old]}))
+    [member] = read_roster(roster).members
+    assert (member.host, member.handle, member.last_seq) == (None, None, 0)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("host", "-oProxyCommand=x"), ("handle", "../x"), ("last_seq", -1)]
+)
+def test_a_roster_with_a_hostile_remote_entry_is_refused(
+    tmp_path: Path, field: str, value: object
+) -> None:
+    from claude_coder.errors import RosterCorruptError
+    from claude_coder.fleet.roster._file import read_roster
+
+    roster = tmp_path / "fleet.json"
+    entry = {"name": "a", "profile": "p", "transport": "sdk", "host": "devbox", field: value}
+    roster.write_text(json.dumps({"version": 2, "members": [entry]}))
+    with pytest.raises(RosterCorruptError):
+        read_roster(roster)

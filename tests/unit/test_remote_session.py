@@ -154,3 +154,30 @@ async def test_a_refused_open_comes_back_as_the_hosts_error(remote: FakeRemote) 
 async def test_an_unreachable_host_fails_the_start(remote: FakeRemote) -> None:
     with pytest.raises(HostError, match=r"^host 'refuse-me' is unreachable over ssh"):
         await Session.start(_profile(host="refuse-me"))
+
+
+async def test_a_turn_sent_while_the_link_is_down_goes_through_once_rejoined(
+    remote: FakeRemote,
+) -> None:
+    async with Session.open(_profile()) as s:
+        rec = EventRecorder(s)
+        assert remote.drop_connections() == 1
+        result = await s.send("while away")  # re-sent with its rid after the re-attach
+        assert result.text == "echo: while away"
+        assert len(rec.of(HostRejoined)) == 1
+        assert _S.RECONNECTING in rec.states()
+
+
+async def test_a_permission_pending_across_a_drop_is_answered_once(remote: FakeRemote) -> None:
+    from claude_coder.events import PermissionRequested
+
+    async with Session.open(_profile()) as s:  # policy "ask": a person decides
+        rec = EventRecorder(s)
+        handle = s.submit("tool")
+        asked = await rec.wait_kind(PermissionRequested)
+        remote.drop_connections()
+        await rec.wait_kind(HostRejoined)
+        await s.decide(asked.request_id, allow=True)
+        result = await handle
+        assert result.boundary is Boundary.COMPLETED and result.text == "listed"
+        assert len(rec.of(PermissionRequested)) == 1  # asked again by the host, not of you

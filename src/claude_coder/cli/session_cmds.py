@@ -38,10 +38,19 @@ from claude_coder.cli.run_io import (
     read_prompt,
     stream_printer,
 )
+from claude_coder.cli.session_host import HOST_OPTION, host_of, local_cwd
 from claude_coder.cli.session_repl import glyphs_for, repl_loop
 from claude_coder.cli.stopping import Stopper, child_pid, run_stoppable
 from claude_coder.errors import ConfigError
-from claude_coder.events import ApiRetry, Boundary, Envelope, SaveFailed, TurnResult
+from claude_coder.events import (
+    ApiRetry,
+    Boundary,
+    Envelope,
+    HostLost,
+    HostRejoined,
+    SaveFailed,
+    TurnResult,
+)
 from claude_coder.profiles import BUILTIN_NAME, ProfileSet
 from claude_coder.security import check_session_name, json_text, visible, visible_line
 from claude_coder.session import Session
@@ -57,31 +66,7 @@ EXIT_CODES: dict[Boundary, int] = {
 }
 
 _CWD = click.Path(file_okay=False, path_type=Path)
-"""Checked here only for a local session: a remote member's cwd is on its host."""
-
-_HOST = click.option(
-    "--host",
-    default=None,
-    metavar="HOST",
-    help="Run Claude Code on this ssh destination (as ~/.ssh/config knows it); "
-    "--cwd is then a directory there.",
-)
-
-
-def _host_of(pset: ProfileSet, profile: str | None, host: str | None) -> str | None:
-    """Where the session runs: ``--host``, else the profile's ``host`` (None: here)."""
-    if host is not None:
-        return host
-    name = profile or BUILTIN_NAME
-    return pset.get(name).host if name in pset else None
-
-
-def _local_cwd(cwd: Path | None, host: str | None) -> str | None:
-    if cwd is None:
-        return None
-    if host is None and not cwd.is_dir():
-        raise click.BadParameter(f"directory {str(cwd)!r} does not exist", param_hint="--cwd")
-    return str(cwd)
+"""Checked here only for a local session (``local_cwd``): a remote one's is on its host."""
 
 
 def turn_json(result: TurnResult) -> dict[str, Any]:
@@ -111,7 +96,7 @@ def _resolve(
     """A SESSION argument (name, id or unique prefix) -> (session id, its cwd); on a
     host it is passed on as given (``resume --host`` resolves names there)."""
     if query is None or host is not None:
-        return query, _local_cwd(cwd, host)
+        return query, local_cwd(cwd, host)
     from claude_coder.catalog import Catalog
 
     info = Catalog().resolve(query)
@@ -149,7 +134,7 @@ def _decline(req: QuestionRequest) -> None:
 def _say_notices(envelope: Envelope) -> None:
     """``run`` prints nothing until the end: say on stderr why a turn is taking long,
     and what was not saved."""
-    if isinstance(envelope.event, ApiRetry | SaveFailed):
+    if isinstance(envelope.event, ApiRetry | SaveFailed | HostLost | HostRejoined):
         err_console().print(envelope.event.describe(), markup=False, highlight=False)
 
 
@@ -277,7 +262,7 @@ def _in_worktree(
     help="Ask for output matching this JSON schema (printed as JSON; exit 1 if none).",
 )
 @_WORKTREE
-@_HOST
+@HOST_OPTION
 @click.pass_context
 def run_cmd(
     ctx: click.Context,
@@ -304,7 +289,7 @@ def run_cmd(
     schema = load_schema(schema_file)
     text = read_prompt(prompt)
     pset = load_profile_set(ctx)
-    on = _host_of(pset, profile, host)
+    on = host_of(pset, profile, host)
     resume, where = _resolve(resume_q or fork_q, cwd, on)
     _check_name(name, except_session=resume if resume_q else None, host=on)
     if not resume:
@@ -325,7 +310,8 @@ def _repl_header(s: Session, profile: str | None, dot: str) -> str:
     """The REPL's first lines: where it runs, and how to leave."""
     shown = s.profile.name if s.profile is not None else profile
     sid = s.session_id or "(new: its id comes with the first reply)"
-    cwd = visible_line(s.cwd or ".")
+    host = getattr(s.transport, "host", None)
+    cwd = visible_line(f"{host}:{s.cwd or '~'}" if host else s.cwd or ".")
     return (
         f"claude-coder repl {dot} profile {shown} {dot} session {sid} {dot} {cwd}\n"
         "(exit or Ctrl-D leaves; Ctrl-C stops a turn or clears the line; "
@@ -374,7 +360,7 @@ def run_repl(
 @click.option("--name", default=None, help="Persist the session under this name.")
 @click.option("--cwd", type=_CWD, default=None, help="Working directory for Claude Code.")
 @_WORKTREE
-@_HOST
+@HOST_OPTION
 @click.pass_context
 def repl_cmd(
     ctx: click.Context,
@@ -386,9 +372,9 @@ def repl_cmd(
 ) -> None:
     """Talk to Claude Code turn by turn (ephemeral unless --name is given)."""
     pset = load_profile_set(ctx)
-    on = _host_of(pset, profile, host)
+    on = host_of(pset, profile, host)
     _check_name(name, host=on)
-    where = _in_worktree(pset, profile, worktree, name, _local_cwd(cwd, on), on)
+    where = _in_worktree(pset, profile, worktree, name, local_cwd(cwd, on), on)
     run_repl(ctx, profile=profile, name=name, cwd=where, host=host)
 
 

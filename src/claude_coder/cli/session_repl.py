@@ -31,6 +31,8 @@ from claude_coder.errors import SessionError
 from claude_coder.events import (
     ApiRetry,
     Envelope,
+    HostLost,
+    HostRejoined,
     PermissionDecided,
     PermissionRequested,
     QuestionAsked,
@@ -165,7 +167,7 @@ class Renderer:
             await self._ask_question(ev)
         elif isinstance(ev, RateLimited) and ev.status != "allowed":
             self.line(f"  ! rate limit {ev.status} ({ev.rate_limit_type or 'unknown'})")
-        elif isinstance(ev, SaveFailed):
+        elif isinstance(ev, SaveFailed | HostLost | HostRejoined):
             self.line(f"  ! {ev.describe()}")
         elif isinstance(ev, ApiRetry):
             self.line(f"  ! {ev.describe()} (next try in {ev.delay_s:g}s)")

@@ -188,8 +188,6 @@ class Fleet:
         self._engine.check_new(name)
         host = self._host_of(profile, host)
         where = absolute_cwd(cwd) if host is None else (os.fspath(cwd) if cwd else None)
-        if host is not None and worktree:
-            raise ConfigError(f"a worktree on host {host!r} is not supported yet: drop worktree")
         ref = await self._make_worktree(name, profile, where, worktree, base, on_output, host)
         try:
             return await self._engine.add(
@@ -218,8 +216,13 @@ class Fleet:
     ) -> WorktreeRef | None:
         prof = resolve_profile(profile, self._engine.profiles, needed=False)
         wanted = worktree if worktree is not None else (prof.worktree if prof else False)
-        if not wanted or host is not None:  # a remote member's profile worktree: not yet
+        if not wanted:
             return None
+        if host is not None:
+            raise ConfigError(
+                f"a worktree on host {host!r} is not supported yet: make it on the host and "
+                "give it as cwd (and drop worktree, or the profile's worktree key)"
+            )
         label = wanted if isinstance(wanted, str) else name
         setup = prof.worktree_setup if prof else None
         return await asyncio.to_thread(

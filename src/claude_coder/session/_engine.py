@@ -178,7 +178,9 @@ class SessionEngine:
         self._tasks.spawn(self._pump(), name=f"session-pump-{tag}")
         self._tasks.spawn(self._worker(), name=f"session-worker-{tag}")
         self._tasks.spawn(self._watchdog(), name=f"session-watch-{tag}")
-        self._set_state(_S.IDLE)
+        if getattr(self.transport, "turn_running", False):  # a host's turn, re-attached
+            self._adopt_turn()
+        self._set_state(_S.BUSY if self._running is not None else _S.IDLE)
 
     async def _abandon(self, exc: BaseException) -> None:
         self.error = self.redactor.text(str(exc)) or type(exc).__name__
@@ -208,6 +210,9 @@ class SessionEngine:
                 await self._queue_signal.wait()
             if self.state not in LIVE_STATES:
                 return
+            if self._running is not None:  # an adopted turn: the queue waits for its end
+                await asyncio.shield(self._running.end)
+                continue
             await self._run_turn(self.queue.popleft())
 
     async def _run_turn(self, handle: TurnHandle) -> None:
@@ -223,6 +228,15 @@ class SessionEngine:
             await self._child_lost(f"sending the turn failed: {exc}")
         run.sent.set()
         await asyncio.shield(run.end)
+
+    def _adopt_turn(self) -> None:
+        """A turn Claude Code already runs (a remote session re-attached by a new
+        process): nobody awaits it, its boundary ends it as any turn's does."""
+        loop = asyncio.get_running_loop()
+        handle = TurnHandle(0, "", self._cancel_handle)
+        handle.status = TurnStatus.RUNNING
+        self._running = _Running(handle, loop.create_future(), loop.time())
+        self._running.sent.set()
 
     def _end_turn(self, result: TurnResult) -> TurnResult | None:
         """The one place a turn ends: complete, set the state, publish, resolve."""
@@ -330,9 +344,11 @@ class SessionEngine:
     def _on_event(self, event: Event) -> None:
         # Only the time: the watchdog re-reads it when its sleep ends (no wakeup per event).
         self._last_activity = asyncio.get_running_loop().time()
-        retry = event.kind == "api_retry"  # retrying until any other event: never stalled
-        if event.kind in ("host_lost", "host_rejoined"):  # reconnecting: never stalled
-            self._reconnecting(event.kind == "host_lost")
+        kind, retry = event.kind, event.kind == "api_retry"  # retrying: never stalled
+        if kind == "host_lost" and self.state in LIVE_STATES:  # nor while reconnecting
+            self._set_state(_S.RECONNECTING)
+        elif kind == "host_rejoined" and self.state is _S.RECONNECTING:
+            self._set_state(_S.BUSY if self._running is not None else _S.IDLE)
         elif self.state in (_S.STALLED, _S.RETRYING, *((_S.BUSY,) if retry else ())):
             self._set_state(_S.RETRYING if retry else _S.BUSY)
         if isinstance(event, TurnEnded):
@@ -347,12 +363,6 @@ class SessionEngine:
         if isinstance(event, SessionStarted) and event.session_id:
             self.stream.session_id = event.session_id
         self.publish(event)
-
-    def _reconnecting(self, lost: bool) -> None:
-        if lost and self.state in LIVE_STATES:
-            self._set_state(_S.RECONNECTING)
-        elif not lost and self.state is _S.RECONNECTING:
-            self._set_state(_S.BUSY if self._running is not None else _S.IDLE)
 
     async def _child_lost(self, reason: str) -> None:
         """Claude Code is gone or unusable: go to ``error``, make sure the child is

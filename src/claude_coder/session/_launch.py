@@ -94,11 +94,12 @@ def launch_transport(
     persist: bool,
     output_schema: Mapping[str, Any] | None = None,
     session_id: str | None = None,
-    host: str | None = None,
     environ: Mapping[str, str] | None = None,
-) -> tuple[Transport, Redactor, str | None]:
+    host: str | None = None,
+) -> tuple[Transport, Redactor, str]:
     """Build the LaunchSpec (secrets resolved, auth checked) and its transport; with a
-    ``host`` (or the profile's), the :func:`launch_remote` transport instead.
+    ``host`` (or the profile's), the :func:`launch_remote` transport instead (its cwd is
+    ``""`` until the host has said which directory it chose).
 
     ``environ`` replaces this process's environment as what the child inherits and
     ``env:`` references read (the host side of a remote member adds the secrets sent to
@@ -107,7 +108,7 @@ def launch_transport(
     from claude_coder.security import Redactor
 
     if host is not None or profile.host:
-        return launch_remote(
+        remote, redactor, where = launch_remote(
             profile,
             host if host is not None else str(profile.host),
             name=name,
@@ -118,6 +119,7 @@ def launch_transport(
             output_schema=output_schema,
             session_id=session_id,
         )
+        return remote, redactor, where or ""
     redactor = Redactor()
     spec = build_launch(
         profile,

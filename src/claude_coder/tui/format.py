@@ -15,6 +15,8 @@ from claude_coder.events import (
     AssistantText,
     Envelope,
     Event,
+    HostLost,
+    HostRejoined,
     PermissionDecided,
     PermissionRequested,
     QuestionAnswered,
@@ -157,7 +159,7 @@ def _event_text(event: Event) -> str | None:
             return _turn_ended(event)
         case SessionClosed(reason=reason):
             return f"closed: {reason}"
-        case SaveFailed():
+        case SaveFailed() | HostLost() | HostRejoined():
             return "! " + event.describe()
         case StreamGap(dropped=dropped):
             return f"… {dropped} events dropped (slow view)"

@@ -21,6 +21,7 @@ import base64
 import contextlib
 import itertools
 import logging
+import secrets
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, ClassVar
 
@@ -74,11 +75,20 @@ class RemoteTransport(Transport):
         self.last_seq = since
         """The last sequenced message seen (what a re-attach asks to replay after)."""
         self.remote_cwd: str | None = spec.cwd
+        self.turn_running = False
+        """After a fresh attach: a turn runs on the host (the session adopts it)."""
+        self._history: list[dict[str, Any]] | None = None
+        self._history_end = 0
+        self._ready = asyncio.Event()
+        """Set once the session is open here (a drop then re-attaches, never earlier)."""
         self._session_id = spec.session_id
         self._redactor = redactor or Redactor()
         self._link: HostLink | None = None
         self._queue: asyncio.Queue[_Item] = asyncio.Queue()
-        self._rids = itertools.count(1)
+        # Each instance numbers its requests from a random start: the host remembers the
+        # rids a session was sent, and a new client attaching by handle (a restarted
+        # fleet) must not reuse one the previous client did.
+        self._rids = itertools.count(secrets.randbelow(1 << 40) + 1)
         self._pending: dict[int, _Pending] = {}
         self._answers: dict[Any, dict[str, Any]] = {}
         self._asking: dict[Any, asyncio.Task[None]] = {}
@@ -111,6 +121,9 @@ class RemoteTransport(Transport):
         self._reader = asyncio.create_task(self._read(), name=f"remote-read-{self.host}")
         if self.handle is not None:
             result = await self._call("attach", handle=self.handle, since=self.last_seq)
+            await self._ready.wait()
+            if self._ended.is_set():
+                raise HostError(f"host {self.host!r} hung up during the attach", host=self.host)
         else:
             result = await self._call("open", spec=self.spec.to_wire())
         self._adopt(result)
@@ -189,8 +202,9 @@ class RemoteTransport(Transport):
             if message is not None:
                 self._dispatch(message)
                 continue
-            if self._closing or self._ended.is_set() or self.handle is None:
+            if self._closing or self._ended.is_set() or not self._ready.is_set():
                 self._hung_up(link)
+                self._ready.set()
                 return
             if not await self._rejoin(link):
                 return
@@ -206,23 +220,21 @@ class RemoteTransport(Transport):
             self._queue.put_nowait(None if self._closing else error)
 
     def _dispatch(self, message: dict[str, Any]) -> None:
-        op = message.get("op")
-        if op == "reply":
-            self._on_reply(message)
+        op, seq = message.get("op"), message.get("seq")
+        if op in ("reply", "raw"):
+            (self._on_reply if op == "reply" else self._on_raw)(message)
             return
-        if op == "raw":
-            self._on_raw(message)
+        if self._history is not None and isinstance(seq, int) and seq <= self._history_end:
+            self._history.append(message)
+            if seq == self._history_end:
+                self._end_history()
             return
-        seq = message.get("seq")
-        if isinstance(seq, int):
-            if seq <= self.last_seq:  # a replay of what was seen: only an ask may repeat
-                if op == "ask":
-                    self._on_ask(message)
-                return
+        old = isinstance(seq, int) and seq <= self.last_seq  # seen: only an ask still counts
+        if isinstance(seq, int) and not old:
             self.last_seq = seq
-        if op == "event":
+        if op == "event" and not old:
             self._on_event(message)
-        elif op == "ask":
+        elif op == "ask":  # asked again after a re-attach: still answered once
             self._on_ask(message)
         elif op == "lost":
             self._finish(error_from_wire(message.get("error") or {}, self.host))
@@ -234,9 +246,33 @@ class RemoteTransport(Transport):
         if pending is None or pending[1].done():
             return
         if message.get("ok"):
+            if pending[0]["op"] == "attach":
+                self._begin_history(message.get("result"))
+            elif pending[0]["op"] == "open":
+                self._adopt(message.get("result"))
+                self._ready.set()
             pending[1].set_result(message.get("result"))
         else:
             pending[1].set_exception(error_from_wire(message.get("error") or {}, self.host))
+
+    def _begin_history(self, result: Any) -> None:
+        """A fresh attach (a new process): what the host replays is history."""
+        if n := _replayed(result):
+            self._history, self._history_end = [], self.last_seq + n
+        else:
+            self._ready.set()
+
+    def _end_history(self) -> None:
+        """Of the history, only the turn still running counts: its events so far and its
+        asks go on; the turns that ended before this process came are left out."""
+        history, self._history = self._history or [], None
+        ends = [i for i, m in enumerate(history) if _event_kind(m) == "turn_ended"]
+        current = history[ends[-1] + 1 :] if ends else history
+        self.turn_running = any(_event_kind(m) not in ("session_started", "") for m in current)
+        for message in current:
+            self._dispatch(message)
+        self.last_seq = max(self.last_seq, self._history_end)
+        self._ready.set()
 
     def _on_event(self, message: Mapping[str, Any]) -> None:
         data = message.get("event")
@@ -350,9 +386,7 @@ class RemoteTransport(Transport):
             while True:
                 message = await link.receive()
                 if message is None:
-                    raise HostError(
-                        f"host {self.host!r} hung up during the re-attach", host=self.host
-                    )
+                    raise HostError(f"host {self.host!r} hung up again", host=self.host)
                 if message.get("op") == "reply" and message.get("rid") == rid:
                     break
                 self._dispatch(message)
@@ -362,23 +396,31 @@ class RemoteTransport(Transport):
         if not message.get("ok"):
             await link.close()
             raise _Refused(error_from_wire(message.get("error") or {}, self.host))
-        result = message.get("result") or {}
-        self._adopt(result)
-        replayed = result.get("replayed", 0) if isinstance(result, Mapping) else 0
-        return replayed if isinstance(replayed, int) else 0
+        self._adopt(message.get("result"))
+        return _replayed(message.get("result"))
 
     def _give_up(self, why: str) -> None:
-        sid = self._session_id
-        kept = (
-            f"the session is kept there as {sid}: resume it with "
-            f"`claude-coder resume --host {self.host} {sid}`"
-            if sid
-            else "the session may be kept there: see `claude-coder list --host " + self.host + "`"
-        )
-        error = HostError(
-            f"lost host {self.host!r} ({self._redactor.text(why)}); {kept}", host=self.host
-        )
-        self._finish(error)
+        sid, host = self._session_id, self.host
+        kept = f"see `claude-coder list --host {host}`"
+        if sid:
+            kept = f"resume it with `claude-coder resume --host {host} {sid}`"
+            kept = f"the session is kept there as {sid}: {kept}"
+        why = self._redactor.text(why)
+        self._finish(HostError(f"lost host {host!r} ({why}); {kept}", host=host))
+
+
+def _event_kind(message: Mapping[str, Any]) -> str:
+    """An event message's kind, ``ask`` for an ask, ``""`` for anything else."""
+    if message.get("op") == "ask":
+        return "ask"
+    event = message.get("event")
+    return str(event.get("kind", "")) if isinstance(event, Mapping) else ""
+
+
+def _replayed(result: Any) -> int:
+    """How many messages an ``attach`` reply says the host replays after it."""
+    n = result.get("replayed", 0) if isinstance(result, Mapping) else 0
+    return n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else 0
 
 
 class _Refused(Exception):
