@@ -231,6 +231,15 @@ async def test_a_bad_line_is_answered_and_the_connection_kept_an_oversized_one_c
     assert await served.exit_code() == 0
 
 
+async def test_an_open_without_a_spec_is_one_config_error(serve: Spawn) -> None:
+    served = await serve()
+    assert (await served.hello())["op"] == "hello"
+    answer = await served.request("open", spec="not an object")
+    assert answer["ok"] is False and answer["error"]["type"] == "ConfigError"
+    assert "needs a spec object" in answer["error"]["message"]
+    assert await served.exit_code() == 2
+
+
 async def test_a_dropped_connection_re_attaches_and_gets_exactly_what_it_missed(
     serve: Spawn, fake_api: FakeApi, tmp_path: Path
 ) -> None:
