@@ -112,7 +112,10 @@ async def _open(lines: Lines, request: Message) -> int:
     rid = request.get("rid")
     early = Redactor()
     try:
-        spec = OpenSpec.from_wire(request.get("spec") or {})
+        wire = request.get("spec")
+        if not isinstance(wire, dict):
+            raise ValueError("it needs a spec object")
+        spec = OpenSpec.from_wire(wire)
     except ValueError as exc:
         lines.send(reply_error(rid, ConfigError(f"the open request is not valid: {exc}")))
         return 2
