@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from tests.integration.sdk_support import Events
 from tests.support.fake_remote import FakeRemote
+from tests.support.procs import wait_gone
 
 from claude_coder.events import (
     Boundary,
@@ -71,7 +72,10 @@ async def test_a_text_turn_on_the_host(host: FakeRemote, work: Path) -> None:
         assert (result.boundary, result.text) == (Boundary.COMPLETED, "hello from afar")
         assert s.transport_name == "sdk" and s.cwd == str(work)
         assert result.session_id == s.session_id is not None
+        on_host = host.left_behind()
+        assert on_host, "serve and its Claude Code run on the host"
     assert host.live() == []
+    await wait_gone(on_host)  # closing the session closed Claude Code there
 
 
 async def test_a_permission_answered_here_by_policy(host: FakeRemote, work: Path) -> None:
@@ -123,6 +127,7 @@ async def test_a_drop_mid_turn_re_attaches_and_the_turn_completes(
         assert SessionState.RECONNECTING in states and SessionState.STALLED not in states
         assert (await s.send("reply:still here")).text == "still here"
     assert [c["host"] for c in host.connections()] == ["devbox", "devbox"]
+    await wait_gone(host.left_behind())  # the keeper and its Claude Code too
 
 
 async def test_a_pty_member_on_the_host_streams_its_screen_bytes(

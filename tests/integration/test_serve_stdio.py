@@ -405,6 +405,24 @@ async def test_a_profile_asking_for_an_api_key_is_refused_on_the_host(serve: Spa
     assert await served.exit_code() == 2
 
 
+async def test_a_hosts_settings_file_with_a_key_helper_is_refused_there(
+    serve: Spawn, fake_api: FakeApi, tmp_path: Path
+) -> None:
+    helper = "sk-ant-api03-from-a-helper"
+    settings = tmp_path / ".claude" / "settings.json"
+    settings.parent.mkdir()
+    settings.write_text(json.dumps({"apiKeyHelper": f"echo {helper}"}))
+    served = await serve()
+    assert (await served.hello())["op"] == "hello"
+    answer = await served.request("open", spec={"profile": profile(), "cwd": str(tmp_path)})
+    assert answer["ok"] is False and answer["error"]["type"] == "SettingsRefused"
+    assert str(settings) in answer["error"]["message"]
+    assert "apiKeyHelper" in answer["error"]["message"]
+    assert await served.exit_code() == 2
+    assert helper not in served.stdout.decode() + served.stderr.decode()
+    assert fake_api.prompts_seen() == []
+
+
 async def test_a_sent_secret_reaches_claude_code_and_never_a_line_written(
     serve: Spawn, fake_api: FakeApi, tmp_path: Path
 ) -> None:

@@ -178,25 +178,35 @@ async def _stdio() -> tuple[asyncio.StreamReader, Write]:
 
 
 async def _keep(session: HostSession) -> None:
-    """The connection ended mid-session: keep it for its grace on a socket."""
+    """The connection ended mid-session: keep it on a socket, for its grace after each
+    connection that ends, until it is closed (or no one attached in time)."""
     session.lost.set()
     with contextlib.suppress(OSError):
         os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # let ssh end
-    attached = asyncio.Event()
+    attached, gone = asyncio.Event(), asyncio.Event()
 
     async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         attached.set()
         await session.serve(reader, writer.write)
         writer.close()
+        gone.set()
 
     path = _socket_path(session.handle)
     server = await asyncio.start_unix_server(on_connect, path=str(path))
     try:
-        async with asyncio.timeout(session.spec.grace_s):
-            await attached.wait()
-        await session.ended.wait()
-    except TimeoutError:
-        await session.transport.close()
+        while not session.ended.is_set():
+            attached.clear()
+            gone.clear()
+            try:
+                async with asyncio.timeout(session.spec.grace_s):
+                    await attached.wait()
+            except TimeoutError:
+                await session.transport.close()
+                break
+            ended = asyncio.create_task(session.ended.wait())
+            await asyncio.wait(
+                [ended, asyncio.create_task(gone.wait())], return_when="FIRST_COMPLETED"
+            )
     finally:
         server.close()
         path.unlink(missing_ok=True)

@@ -9,6 +9,7 @@ spawns it exactly as it spawns ssh: the login-shell command string is run by
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -20,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 SUPPORT = Path(__file__).resolve().parent
@@ -36,6 +38,8 @@ class FakeRemote:
         self.bin.mkdir(parents=True)
         self.pids = root / "pids"
         self.pids.mkdir()
+        self.hosts = root / "hosts"
+        self.hosts.mkdir()
         self.log = root / "ssh.jsonl"
         # A short directory: a UNIX socket path must stay under 108 bytes.
         self.rundir = Path(tempfile.mkdtemp(prefix="cc-host-", dir="/tmp"))
@@ -68,7 +72,8 @@ class FakeRemote:
 
     def _save(self) -> None:
         world = {"home": str(self.home), "env": self.env, "log": str(self.log)}
-        self._world.write_text(json.dumps({**world, "pids": str(self.pids)}))
+        world.update(pids=str(self.pids), hosts=str(self.hosts))
+        self._world.write_text(json.dumps(world))
 
     def connections(self) -> list[dict[str, Any]]:
         """What each ssh stand-in was started with (argv, options, host, env, command)."""
@@ -98,7 +103,20 @@ class FakeRemote:
             (self.pids / str(pid)).unlink(missing_ok=True)
         return killed
 
+    def left_behind(self) -> list[int]:
+        """Host-side processes (and their children) still running."""
+        alive: list[int] = []
+        for entry in self.hosts.iterdir():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                proc = psutil.Process(int(entry.name))
+                alive += [proc.pid, *(c.pid for c in proc.children(recursive=True))]
+        return alive
+
     def cleanup(self) -> None:
+        """Kill whatever a failed test left on the "host", and its sockets."""
+        for pid in reversed(self.left_behind()):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                psutil.Process(pid).kill()
         shutil.rmtree(self.rundir, ignore_errors=True)
 
 

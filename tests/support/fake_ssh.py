@@ -4,7 +4,8 @@ Usage: ``python fake_ssh.py --world FILE <ssh's own argv>``. The world file (JSO
 where the "host" lives: ``home`` (its HOME; its ``~/.profile`` is read by the login
 shell), ``env`` (variables the host's environment has), ``log`` (a JSON-lines file: this
 process's argv and environment, one line per connection), ``pids`` (a directory getting
-one ``<pid>`` file per live connection, so a test can kill one like a dropped link).
+one ``<pid>`` file per live connection, so a test can kill one like a dropped link),
+``hosts`` (a directory getting one file per host-side process, named by its pid).
 
 Host names: ``refuse*`` fails like ssh to a closed port (exit 255, ssh's stderr line);
 any other runs ``sh -c <command>`` the way sshd runs a remote command, in its own
@@ -77,6 +78,8 @@ def main() -> int:
     pid_file = Path(world["pids"]) / str(os.getpid()) if world.get("pids") else None
     if pid_file is not None:
         pid_file.write_text(str(child.pid))
+    if world.get("hosts"):  # every host-side process ever started, for the test's cleanup
+        (Path(world["hosts"]) / str(child.pid)).touch()
     assert child.stdin is not None and child.stdout is not None and child.stderr is not None
     up = threading.Thread(target=_pump, args=(0, child.stdin.fileno()), daemon=True)
     up.start()

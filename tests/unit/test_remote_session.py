@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from tests.support.fake_remote import FakeRemote
+from tests.support.procs import wait_gone
 from tests.support.recorder import EventRecorder
 
 from claude_coder.errors import HostError
@@ -52,7 +53,7 @@ async def test_a_text_turn_on_the_host(remote: FakeRemote) -> None:
         assert s.transcript_path is None  # it is on the host
     [conn] = remote.connections()
     assert conn["host"] == "devbox"
-    assert remote.live() == []
+    assert remote.live() == [] and remote.left_behind() == []  # closed on the host too
 
 
 async def test_explicit_host_wins_over_the_profile(remote: FakeRemote) -> None:
@@ -116,6 +117,7 @@ async def test_a_dropped_connection_re_attaches_and_replays_the_turn(remote: Fak
         assert (await s.send("still here")).text == "echo: still here"
     assert len(remote.connections()) == 2
     assert remote.live() == []
+    await wait_gone(remote.left_behind())  # the keeper too, once it closed the session
 
 
 async def test_past_the_grace_the_session_names_the_resume_command(remote: FakeRemote) -> None:
