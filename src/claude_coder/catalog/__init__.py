@@ -4,12 +4,21 @@
 resolves a SESSION argument (name, full id or unique id prefix), checks that a name
 is free and streams a session's history as events. There is no separate registry: the
 name lives in the transcript as a ``custom-title`` record.
+
+Each name is imported on first use (PEP 562): ``usage`` reads its own modules of this
+package without paying for the catalog's session API.
 """
 
-from claude_coder.catalog.api import Catalog
-from claude_coder.catalog.history import read_history
-from claude_coder.catalog.model import ListResult, ScanStats, SessionInfo
-from claude_coder.catalog.paths import config_dir, encode_cwd, transcript_path
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from claude_coder.catalog.api import Catalog
+    from claude_coder.catalog.history import read_history
+    from claude_coder.catalog.model import ListResult, ScanStats, SessionInfo
+    from claude_coder.catalog.paths import config_dir, encode_cwd, transcript_path
 
 __all__ = [
     "Catalog",
@@ -21,3 +30,27 @@ __all__ = [
     "read_history",
     "transcript_path",
 ]
+
+_WHERE = {
+    "Catalog": "api",
+    "read_history": "history",
+    "ListResult": "model",
+    "ScanStats": "model",
+    "SessionInfo": "model",
+    "config_dir": "paths",
+    "encode_cwd": "paths",
+    "transcript_path": "paths",
+}
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        module = _WHERE.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        globals()[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from click.shell_completion import CompletionItem
@@ -14,7 +15,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from claude_coder.errors import ClaudeCoderError
-from claude_coder.profiles import ProfileSet, load_profiles
+
+if TYPE_CHECKING:
+    from claude_coder.profiles import ProfileSet
 
 __all__ = [
     "CliState",
@@ -62,6 +65,8 @@ def load_profile_set(ctx: click.Context) -> ProfileSet:
     Raises :class:`~claude_coder.profiles.ProfilesInvalidError` (exit 2) listing every
     problem when the file has any.
     """
+    from claude_coder.profiles import load_profiles  # here: most commands need no profiles
+
     return load_profiles(state(ctx).profiles_path)
 
 
