@@ -15,10 +15,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from claude_coder.catalog.pricing import cache_written, message_cost
 
@@ -46,8 +46,7 @@ _ENTRYPOINT = re.compile(rb'"entrypoint"\s*:\s*"([^"\\]*)"')
 _CWD = re.compile(rb'"cwd"\s*:\s*("(?:[^"\\]|\\.)*")')
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One counted assistant message."""
 
     key: int | None
@@ -112,25 +111,27 @@ def _cost(rec: dict[str, Any], model: str, usage: dict[str, Any]) -> float | Non
 
 def _row(rec: Any, entrypoint: str | None) -> Row | None:
     """The row of one parsed record, or None if it carries no usable usage."""
-    msg = rec.get("message") if isinstance(rec, dict) else None
-    usage = msg.get("usage") if isinstance(msg, dict) else None
-    if not isinstance(usage, dict):
+    msg = rec.get("message") if type(rec) is dict else None
+    usage = msg.get("usage") if type(msg) is dict else None
+    if type(usage) is not dict:
         return None
-    assert isinstance(rec, dict) and isinstance(msg, dict)
+    assert type(rec) is dict and type(msg) is dict
     tin, tout = usage.get("input_tokens"), usage.get("output_tokens")
+    if type(tin) is not int or type(tout) is not int:
+        return None
     ts = _when(rec.get("timestamp"))
-    if type(tin) is not int or type(tout) is not int or ts is None:
+    if ts is None:
         return None
     raw_model = msg.get("model")
-    model = raw_model if isinstance(raw_model, str) else "unknown"
+    model = raw_model if type(raw_model) is str else "unknown"
     mid = msg.get("id")
     read = usage.get("cache_read_input_tokens")
     ep = rec.get("entrypoint")
     return Row(
-        _digest(mid, rec.get("requestId")) if isinstance(mid, str) else None,
+        _digest(mid, rec.get("requestId")) if type(mid) is str else None,
         ts,
         model,
-        kind_of(ep if isinstance(ep, str) else entrypoint),
+        kind_of(ep if type(ep) is str else entrypoint),
         max(tin, 0),
         max(tout, 0),
         cache_written(usage),
@@ -139,38 +140,74 @@ def _row(rec: Any, entrypoint: str | None) -> Row | None:
     )
 
 
+_KEY = b'"usage"'
+"""The key every usage record has. These bytes are a whole JSON string token (inside a
+string a quote is escaped: ``\\"usage\\"``), so no text can hide a record from the
+search; a line that holds them is parsed whole, and the parse decides whether it is a
+usage record, so no text can fake one either."""
+_Scan = Callable[[str, int], tuple[Any, int]]
+_scan_once = cast(_Scan, vars(json.JSONDecoder())["scan_once"])
+"""json.loads' own scanner (the C one), called without its per-call wrapping."""
+_BLANK = " \t\n\r"
+
+
 def read_rows(path: str) -> tuple[list[Row], str | None]:
     """Every counted message of the file at ``path`` (first line per message wins) and
     the first ``cwd`` recorded in it. Raises OSError if it cannot be read.
 
-    The file is read whole and searched for ``"usage"`` (a quoted key cannot occur
-    inside a JSON string, where quotes are escaped); only the lines holding a hit are
-    parsed, so the large prompt and tool-result lines are never decoded.
+    The file is read whole, in one call, and searched for :data:`_KEY`; only the lines
+    holding a hit are parsed, so the large prompt and tool-result lines are never
+    decoded and no line is split out that is not parsed.
     """
-    with open(path, "rb") as fh:
-        data = fh.read()
+    with open(path, "rb", buffering=0) as fh:
+        data = fh.readall()
+    return rows_of(data), _cwd(data)
+
+
+def rows_of(data: bytes) -> list[Row]:
+    """The counted messages in a transcript's bytes (see :func:`read_rows`)."""
     rows: list[Row] = []
     seen: set[int] = set()
-    pos = data.find(b'"usage"')
+    find, rfind = data.find, data.rfind
+    pos = find(_KEY)
     while pos >= 0:
-        start = data.rfind(b"\n", 0, pos) + 1
-        end = data.find(b"\n", pos)
+        start = rfind(b"\n", 0, pos) + 1
+        end = find(b"\n", pos)
         end = len(data) if end < 0 else end
         row = _line_row(data, start, end)
-        if row is not None and (row.key is None or row.key not in seen):
-            if row.key is not None:
-                seen.add(row.key)
-            rows.append(row)
-        pos = data.find(b'"usage"', end)
-    return rows, _cwd(data)
+        if row is not None:
+            key = row.key
+            if key is None:
+                rows.append(row)
+            elif key not in seen:
+                seen.add(key)
+                rows.append(row)
+        pos = find(_KEY, end)
+    return rows
+
+
+def _parse(line: bytes) -> Any:
+    """``json.loads(line)``, skipping its per-call set-up for a line that opens an object
+    in UTF-8 (what json.loads would detect); anything else goes to json.loads itself.
+    Raises ValueError for a line that is not one whole JSON value."""
+    if len(line) < 2 or line[0] != 0x7B or not line[1]:
+        return json.loads(line)
+    text = line.decode("utf-8", "surrogatepass")
+    try:
+        rec, stop = _scan_once(text, 0)
+    except StopIteration:
+        raise ValueError("not JSON") from None
+    if stop != len(text) and text[stop:].strip(_BLANK):
+        raise ValueError("extra data after the record")
+    return rec
 
 
 def _line_row(data: bytes, start: int, end: int) -> Row | None:
     try:
-        rec = json.loads(data[start:end])
-    except ValueError:
+        rec = _parse(data[start:end])
+    except (ValueError, RecursionError):
         return None  # a torn or corrupt line: skipped, like every reader does
-    if isinstance(rec, dict) and not isinstance(rec.get("entrypoint"), str):
+    if type(rec) is dict and type(rec.get("entrypoint")) is not str:
         return _row(rec, _entrypoint_before(data, start))
     return _row(rec, None)
 
