@@ -146,11 +146,20 @@ def test_only_changed_files_are_read_again_and_a_corrupt_cache_is_rebuilt() -> N
         rebuilt = load_usage(_config(), cache)
         assert rebuilt.cache_rebuilt and rebuilt.read == 3
         assert _totals()["totals"] == expected
-    data = json.loads(cache.read_text())
-    for row in data["files"].values():
-        row[6] = [["bad"] * 12]  # right shape, wrong types
-    cache.write_text(json.dumps(data))
-    assert _totals()["totals"] == expected
+    good = json.loads(cache.read_text())
+    lies: list[tuple[str, Any]] = [
+        ("columns", [["bad"] * len(good["files"]["columns"][0])] * 12),  # right shape, wrong types
+        ("keys", ["abc"] * 3),  # not whole keys
+        ("buckets", [5, 5, 5]),  # more buckets than the columns hold
+        ("counted", {"7": []}),  # a file that is not there
+        ("size", [True] * 3),
+    ]
+    for name, lie in lies:
+        data = json.loads(json.dumps(good))
+        data["files"][name] = lie
+        cache.write_text(json.dumps(data))
+        assert load_usage(_config(), cache).cache_rebuilt, name
+        assert _totals()["totals"] == expected
 
 
 # ---- views ----------------------------------------------------------------------------

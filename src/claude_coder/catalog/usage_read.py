@@ -68,12 +68,12 @@ class FileUsage:
     session_id: str
     project: str
     cwd: str | None
-    keys: list[int]
+    keys: bytes = field(repr=False)
+    """Its message keys, 8 little-endian bytes each (``usage_scan.pack_keys``)."""
     buckets: list[list[Any]]
     first_ms: int | None
     path: str
     mtime_ns: int = 0
-    rows: list[Row] | None = field(default=None, repr=False)
 
 
 def kind_of(entrypoint: str | None) -> str:
