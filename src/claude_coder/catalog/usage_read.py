@@ -109,13 +109,18 @@ def _cost(rec: dict[str, Any], model: str, usage: dict[str, Any]) -> float | Non
     return message_cost(model, usage)
 
 
-def _row(rec: Any, entrypoint: str | None) -> Row | None:
-    """The row of one parsed record, or None if it carries no usable usage."""
+def _row(rec: Any, entrypoint: str | None, seen: set[int] | frozenset[int]) -> Row | None:
+    """The row of one parsed record, or None if it carries no usable usage or its
+    message is in ``seen`` (counted already)."""
     msg = rec.get("message") if type(rec) is dict else None
     usage = msg.get("usage") if type(msg) is dict else None
     if type(usage) is not dict:
         return None
     assert type(rec) is dict and type(msg) is dict
+    mid = msg.get("id")
+    key = _digest(mid, rec.get("requestId")) if type(mid) is str else None
+    if key is not None and key in seen:
+        return None  # the message's next content block: only its first line counts
     tin, tout = usage.get("input_tokens"), usage.get("output_tokens")
     if type(tin) is not int or type(tout) is not int:
         return None
@@ -124,11 +129,10 @@ def _row(rec: Any, entrypoint: str | None) -> Row | None:
         return None
     raw_model = msg.get("model")
     model = raw_model if type(raw_model) is str else "unknown"
-    mid = msg.get("id")
     read = usage.get("cache_read_input_tokens")
     ep = rec.get("entrypoint")
     return Row(
-        _digest(mid, rec.get("requestId")) if type(mid) is str else None,
+        key,
         ts,
         model,
         kind_of(ep if type(ep) is str else entrypoint),
@@ -140,11 +144,13 @@ def _row(rec: Any, entrypoint: str | None) -> Row | None:
     )
 
 
-_KEY = b'"usage"'
-"""The key every usage record has. These bytes are a whole JSON string token (inside a
-string a quote is escaped: ``\\"usage\\"``), so no text can hide a record from the
-search; a line that holds them is parsed whole, and the parse decides whether it is a
-usage record, so no text can fake one either."""
+_KEY = b'"usage":'
+"""The key every usage record has, as Claude Code writes it (compact JSON; Python's
+default separators give it too). Inside a JSON string a quote is escaped
+(``\\"usage\\":``), so these bytes are always a key: no text can hide a record from the
+search. A line that holds them is parsed whole, and the parse decides whether it is a
+usage record, so no text can fake one either. A key with blanks before its colon is
+not found (ccusage 20 does not see such lines either)."""
 _Scan = Callable[[str, int], tuple[Any, int]]
 _scan_once = cast(_Scan, vars(json.JSONDecoder())["scan_once"])
 """json.loads' own scanner (the C one), called without its per-call wrapping."""
@@ -174,14 +180,11 @@ def rows_of(data: bytes) -> list[Row]:
         start = rfind(b"\n", 0, pos) + 1
         end = find(b"\n", pos)
         end = len(data) if end < 0 else end
-        row = _line_row(data, start, end)
+        row = _line_row(data, start, end, seen)
         if row is not None:
-            key = row.key
-            if key is None:
-                rows.append(row)
-            elif key not in seen:
-                seen.add(key)
-                rows.append(row)
+            if row.key is not None:
+                seen.add(row.key)
+            rows.append(row)
         pos = find(_KEY, end)
     return rows
 
@@ -202,14 +205,14 @@ def _parse(line: bytes) -> Any:
     return rec
 
 
-def _line_row(data: bytes, start: int, end: int) -> Row | None:
+def _line_row(data: bytes, start: int, end: int, seen: set[int]) -> Row | None:
     try:
         rec = _parse(data[start:end])
     except (ValueError, RecursionError):
         return None  # a torn or corrupt line: skipped, like every reader does
     if type(rec) is dict and type(rec.get("entrypoint")) is not str:
-        return _row(rec, _entrypoint_before(data, start))
-    return _row(rec, None)
+        return _row(rec, _entrypoint_before(data, start), seen)
+    return _row(rec, None, seen)
 
 
 def _entrypoint_before(data: bytes, start: int) -> str | None:
