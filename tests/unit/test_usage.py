@@ -148,11 +148,16 @@ def test_only_changed_files_are_read_again_and_a_corrupt_cache_is_rebuilt() -> N
         assert _totals()["totals"] == expected
     good = json.loads(cache.read_text())
     lies: list[tuple[str, Any]] = [
-        ("columns", [["bad"] * len(good["files"]["columns"][0])] * 12),  # right shape, wrong types
-        ("keys", ["abc"] * 3),  # not whole keys
-        ("buckets", [5, 5, 5]),  # more buckets than the columns hold
+        ("columns", ["AAAA"] * 12),  # packed, but not one number per bucket
+        ("columns", good["files"]["columns"][:11]),  # a column short
+        ("keys", "not base64!"),
+        ("key_bytes", "AAAA"),  # fewer key bytes than the counts say
+        ("buckets", "////////////////////w=="),  # a negative count
+        ("models", []),  # a model index with no name
         ("counted", {"7": []}),  # a file that is not there
-        ("size", [True] * 3),
+        ("counted", {"0": [["bad"] * 12]}),  # right shape, wrong types
+        ("session", [1, 2, 3]),
+        ("path", good["files"]["path"][:2]),  # columns of different lengths
     ]
     for name, lie in lies:
         data = json.loads(json.dumps(good))

@@ -35,7 +35,7 @@ from claude_coder.catalog.usage_scan import scan
 __all__ = ["FORMAT", "UsageData", "default_usage_cache", "load_usage"]
 
 _TABLE = hashlib.sha256(repr(sorted(PRICES.items())).encode()).hexdigest()[:12]
-FORMAT = f"claude-coder-usage/2+{PRICES_AS_OF}+{_TABLE}"
+FORMAT = f"claude-coder-usage/2+{usage_cache.LAYOUT}+{PRICES_AS_OF}+{_TABLE}"
 
 
 def default_usage_cache(projects: Path) -> Path:
@@ -106,14 +106,19 @@ def load_usage(
     try:
         return _load(projects, entries, cache_file, loaded, workers)
     except (TypeError, ValueError, KeyError, IndexError, struct.error):
-        return _load(projects, entries, cache_file, None, workers)  # it did not add up
+        return _load(projects, entries, cache_file, None, workers)  # a lie found late
 
 
 def _load_cache(cache_file: Path | None, projects: Path) -> usage_cache.CachedFiles | None:
     if cache_file is None:
         return None
     files = cachefile.load(cache_file, FORMAT, projects)
-    return usage_cache.decode(files) if files is not None else None
+    if files is None:
+        return None
+    try:
+        return usage_cache.decode(files)
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+        return None  # it parsed but does not add up: rebuilt
 
 
 def _load(
