@@ -130,6 +130,10 @@ def _load(
 ) -> UsageData:
     out = UsageData(projects, cache_rebuilt=cache_file is not None and loaded is None)
     root = len(os.fspath(projects)) + 1
+    if loaded is not None and loaded.holds_exactly([(e[0], e[3], e[4]) for e in entries], root):
+        out.cached = len(entries)  # nothing changed: the cache's answer, deduplicated
+        out.files = loaded.counted_files(os.fspath(projects) + os.sep)
+        return out
     found: list[FileUsage | None] = []
     hits: list[int] = []
     missing: list[int] = []

@@ -16,6 +16,7 @@ of believed.
 from __future__ import annotations
 
 import base64
+import os
 import sys
 from array import array
 from collections.abc import Sequence
@@ -70,6 +71,43 @@ class CachedFiles:
             path,
             mtime_ns,
         )
+
+    def holds_exactly(self, files: Sequence[tuple[str, int, int]], root: int) -> bool:
+        """Whether ``files`` ((path, size, mtime in ns); ``path[root:]`` relative) are the
+        files the cache holds, each at the size and mtime it was read at."""
+        if len(files) != len(self.index):
+            return False
+        index, size, mtime = self.index, self.packed["size"], self.packed["mtime"]
+        for path, s, m in files:
+            i = index.get(path[root:])
+            if i is None or size[i] != s or mtime[i] != m:
+                return False
+        return True
+
+    def counted_files(self, prefix: str) -> list[FileUsage]:
+        """Every file as counted when the cache was written, deduplicated, in its order."""
+        out = []
+        sessions, cwds, key_bytes = self.lists["session"], self.lists["cwd"], self.key_bytes
+        rows, starts, ks, counted = self.rows, self.starts, self.key_starts, self.counted
+        firsts, mtimes = self.packed["first"], self.packed["mtime"]
+        for i, rel in enumerate(self.lists["path"]):
+            buckets = counted.get(i)
+            if buckets is None:
+                buckets = rows[starts[i] : starts[i + 1]]
+            first = firsts[i]
+            out.append(
+                FileUsage(
+                    sessions[i],
+                    rel.split(os.sep, 1)[0],
+                    cwds[i],
+                    key_bytes[ks[i] * 8 : ks[i + 1] * 8],
+                    buckets,
+                    None if first == _NO_TIME else first,
+                    prefix + rel,
+                    mtimes[i],
+                )
+            )
+        return out
 
 
 def _pack(values: Sequence[int] | Sequence[float], code: str = "q") -> str:
