@@ -10,13 +10,12 @@ from typing import TYPE_CHECKING
 
 import click
 from click.shell_completion import CompletionItem
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from claude_coder.errors import ClaudeCoderError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from claude_coder.profiles import ProfileSet
 
 __all__ = [
@@ -51,11 +50,15 @@ def state(ctx: click.Context) -> CliState:
 
 def console() -> Console:
     """Where results go (stdout). Plain when not a terminal, so output pipes cleanly."""
+    from rich.console import Console  # here: a --json answer needs no rich
+
     return Console(file=sys.stdout, highlight=False, soft_wrap=True, emoji=False)
 
 
 def err_console() -> Console:
     """Where errors and diagnostics go (stderr)."""
+    from rich.console import Console
+
     return Console(file=sys.stderr, highlight=False, soft_wrap=True, emoji=False)
 
 
@@ -113,6 +116,9 @@ def print_table(
             click.echo("\t".join(_flat(cell) for cell in row))
         return
     cut = short or {}
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(box=None, pad_edge=False, show_edge=False)
     for column in columns:
         table.add_column(column, overflow="fold")  # a narrow terminal wraps, never truncates

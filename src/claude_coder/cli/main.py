@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.markup import escape
 
 from claude_coder import __version__
 from claude_coder.cli.common import CliState, err_console
@@ -90,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return 2
     except ClaudeCoderError as exc:
+        from rich.markup import escape
+
         err_console().print(f"[red]error:[/red] {escape(visible(exc.message))}", highlight=False)
         return exc.exit_code
     # ``ctx.exit(n)`` returns n here instead of raising when standalone_mode is off.
