@@ -169,6 +169,25 @@ def test_a_pool_that_cannot_start_falls_back_to_one_process(
     assert _reports() == alone
 
 
+_PARENT = os.getpid()
+_REAL_BATCH = usage_scan._batch
+
+
+def _dying_batch(paths: list[str]) -> list[Any]:
+    if os.getpid() != _PARENT:
+        os._exit(3)  # a worker killed mid-batch (out of memory, a signal)
+    return _REAL_BATCH(paths)
+
+
+def test_a_worker_that_dies_costs_the_pool_not_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    _corpus()
+    alone = _reports()
+    monkeypatch.setattr(usage_scan, "_start_method", lambda: "fork")
+    monkeypatch.setattr(usage_scan, "_batch", _dying_batch)
+    monkeypatch.setattr(usage_scan, "POOL_BYTES", 0)
+    assert _reports() == alone
+
+
 def test_batches_keep_the_order_and_split_by_size() -> None:
     paths = [f"p{i}" for i in range(10)]
     batches = usage_scan._batches(paths, [10] * 9 + [1], 4)

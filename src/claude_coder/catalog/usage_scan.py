@@ -6,7 +6,8 @@ is enough to read.
 contiguous batches of files to a process pool (``fork`` on Linux when this process runs
 no other thread, ``spawn`` elsewhere, which costs more to start and so needs more work
 to pay for it) and puts the answers back in the order asked, so the result is the same
-list either way. A pool that cannot start or fails is given up for a plain read.
+list either way. A pool that cannot start, or loses a worker, is given up for a plain
+read.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import struct
 import sys
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, NamedTuple
 
 from claude_coder.catalog.usage_read import bucketize, read_rows
@@ -100,8 +102,9 @@ def scan(
         return _batch(list(paths))
     batches = _batches(paths, sizes, count * _BATCHES_PER_WORKER)
     try:
-        with multiprocessing.get_context(method).Pool(min(count, len(batches))) as pool:
-            done = pool.map(_batch, batches, chunksize=1)
-    except (OSError, RuntimeError, multiprocessing.ProcessError):
+        context = multiprocessing.get_context(method)
+        with ProcessPoolExecutor(min(count, len(batches)), mp_context=context) as pool:
+            done = list(pool.map(_batch, batches))
+    except (OSError, RuntimeError, multiprocessing.ProcessError):  # incl. a worker that died
         return _batch(list(paths))
     return [item for batch in done for item in batch]
