@@ -147,7 +147,7 @@ def test_the_pool_gives_what_one_process_gives(monkeypatch: pytest.MonkeyPatch) 
         started.append(str(method))
         return real(method)
 
-    monkeypatch.setattr(usage_scan.multiprocessing, "get_context", spy)
+    monkeypatch.setattr(multiprocessing, "get_context", spy)
     monkeypatch.setattr(usage_scan, "POOL_BYTES", 0)
     monkeypatch.setattr(usage_scan, "SPAWN_POOL_BYTES", 0)
     assert _reports() == alone
@@ -163,7 +163,7 @@ def test_a_pool_that_cannot_start_falls_back_to_one_process(
     def refuse(method: str | None = None) -> Any:
         raise OSError("no processes here")
 
-    monkeypatch.setattr(usage_scan.multiprocessing, "get_context", refuse)
+    monkeypatch.setattr(multiprocessing, "get_context", refuse)
     monkeypatch.setattr(usage_scan, "POOL_BYTES", 0)
     monkeypatch.setattr(usage_scan, "SPAWN_POOL_BYTES", 0)
     assert _reports() == alone

@@ -12,13 +12,11 @@ read.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import struct
 import sys
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any, NamedTuple
 
 from claude_coder.catalog.usage_read import bucketize, read_rows
@@ -100,6 +98,9 @@ def scan(
     floor = POOL_BYTES if method == "fork" else SPAWN_POOL_BYTES
     if count < 2 or len(paths) < 2 or sum(sizes) < floor:
         return _batch(list(paths))
+    import multiprocessing  # here: a warm report never starts a pool
+    from concurrent.futures import ProcessPoolExecutor
+
     batches = _batches(paths, sizes, count * _BATCHES_PER_WORKER)
     try:
         context = multiprocessing.get_context(method)
