@@ -52,7 +52,7 @@ def test_usage_written_as_text_or_nested_in_a_tool_input_is_not_counted() -> Non
     b.add({"type": "assistant", "usage": real_usage(3000, 3000), "timestamp": b._ts()})
     b.assistant("real", usage=real_usage(12, 3))
     data = b.text().encode()
-    assert data.count(b'"usage":') == 5  # found only where it is a key: then parsed, judged
+    assert data.count(usage_read._KEY) == 5  # found only where it is a key: then parsed, judged
     assert _inputs(data) == [10, 12]  # the tool_use line's own usage and the real one
 
 

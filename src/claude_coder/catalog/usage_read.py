@@ -3,7 +3,8 @@
 Claude Code writes an API response as one ``assistant`` record per content block, each
 with the same ``message.id``, ``requestId`` and (final) ``usage``: a message is counted
 once, under its first line (ccusage does the same, keyed by message id + request id).
-Only lines that can carry usage are parsed; every other line costs a substring test.
+Only lines that can carry usage are parsed (see :data:`_KEY`); the others are skipped
+by a byte search over the whole file, never split out or decoded.
 
 Each message is classed by the record's ``entrypoint`` (else the file's latest one):
 ``cli`` is the interactive TUI, ``sdk-*`` (stream-json, ``-p``, the Agent SDK) is
@@ -144,13 +145,15 @@ def _row(rec: Any, entrypoint: str | None, seen: set[int] | frozenset[int]) -> R
     )
 
 
-_KEY = b'"usage":'
-"""The key every usage record has, as Claude Code writes it (compact JSON; Python's
-default separators give it too). Inside a JSON string a quote is escaped
-(``\\"usage\\":``), so these bytes are always a key: no text can hide a record from the
-search. A line that holds them is parsed whole, and the parse decides whether it is a
-usage record, so no text can fake one either. A key with blanks before its colon is
-not found (ccusage 20 does not see such lines either)."""
+_KEY = b'"output_tokens":'
+"""A key every counted record has (``message.usage.output_tokens``, an int), as Claude
+Code writes it (compact JSON; Python's default separators give it too); of the keys
+every record needs it is the one text holds least, so the search for it is the fastest.
+Inside a JSON string a quote is escaped (``\\"output_tokens\\":``), so these bytes are
+always a key: no text can hide a record from the search. A line that holds them is
+parsed whole, and the parse decides whether it is a usage record, so no text can fake
+one either. A key with blanks before its colon is not found (ccusage 20 does not see
+such lines either)."""
 _Scan = Callable[[str, int], tuple[Any, int]]
 _scan_once = cast(_Scan, vars(json.JSONDecoder())["scan_once"])
 """json.loads' own scanner (the C one), called without its per-call wrapping."""
