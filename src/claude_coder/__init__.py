@@ -9,8 +9,9 @@ do not pay for the rest.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from claude_coder._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -290,18 +291,9 @@ __all__ = [
     "load_profiles",
 ]
 
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names.split()}
-
-
 if not TYPE_CHECKING:  # a type checker sees the imports above, and an unknown name is an error
-
-    def __getattr__(name: str) -> Any:
-        module = _WHERE.get(name)
-        if module is None:
-            raise AttributeError(f"module 'claude_coder' has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
-        globals()[name] = value  # later lookups skip this function
-        return value
-
-    def __dir__() -> list[str]:
-        return sorted({*globals(), *__all__})
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {name: module for module, names in _EXPORTS.items() for name in names.split()},
+        __all__,
+    )

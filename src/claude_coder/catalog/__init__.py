@@ -11,8 +11,9 @@ package without paying for the catalog's session API.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from claude_coder._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from claude_coder.catalog.api import Catalog
@@ -43,14 +44,6 @@ _WHERE = {
 }
 
 if not TYPE_CHECKING:
-
-    def __getattr__(name: str) -> Any:
-        module = _WHERE.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-        globals()[name] = value
-        return value
-
-    def __dir__() -> list[str]:
-        return sorted({*globals(), *__all__})
+    __getattr__, __dir__ = lazy_exports(
+        __name__, {name: f"{__name__}.{module}" for name, module in _WHERE.items()}, __all__
+    )

@@ -13,8 +13,9 @@ Each name is imported on first use (PEP 562): a command that only needs
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from claude_coder._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from claude_coder.security.auth import (
@@ -148,17 +149,9 @@ __all__ = [
     "watch_logs",
 ]
 
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names.split()}
-
 if not TYPE_CHECKING:
-
-    def __getattr__(name: str) -> Any:
-        module = _WHERE.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-        globals()[name] = value
-        return value
-
-    def __dir__() -> list[str]:
-        return sorted({*globals(), *__all__})
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {n: f"{__name__}.{m}" for m, names in _EXPORTS.items() for n in names.split()},
+        __all__,
+    )
