@@ -134,17 +134,7 @@ def _load(
         out.cached = len(entries)  # nothing changed: the cache's answer, deduplicated
         out.files = loaded.counted_files(os.fspath(projects) + os.sep)
         return out
-    found: list[FileUsage | None] = []
-    hits: list[int] = []
-    missing: list[int] = []
-    for n, (path, project, _, size, mtime) in enumerate(entries):
-        i = loaded.find(path[root:], size, mtime) if loaded is not None else None
-        if i is None or loaded is None:
-            missing.append(n)
-            found.append(None)
-        else:
-            hits.append(i)
-            found.append(loaded.usage(i, project, path, mtime))
+    found, hits, missing = _match(entries, loaded, root)
     _read_missing(entries, missing, found, workers)
     kept = [(e, f) for e, f in zip(entries, found, strict=True) if f is not None]
     out.unreadable = len(entries) - len(kept)
@@ -162,6 +152,25 @@ def _load(
         payload = usage_cache.encode(out.files, rels, sizes, [raw[i] for i in order], counted)
         cachefile.save(cache_file, FORMAT, projects, payload)
     return out
+
+
+def _match(
+    entries: list[_Entry], loaded: usage_cache.CachedFiles | None, root: int
+) -> tuple[list[FileUsage | None], list[int], list[int]]:
+    """Each entry's usage from the cache where it holds (else None), the cache indices
+    used, and the entries (by position) to read."""
+    found: list[FileUsage | None] = []
+    hits: list[int] = []
+    missing: list[int] = []
+    for n, (path, project, _, size, mtime) in enumerate(entries):
+        i = loaded.find(path[root:], size, mtime) if loaded is not None else None
+        if i is None or loaded is None:
+            missing.append(n)
+            found.append(None)
+        else:
+            hits.append(i)
+            found.append(loaded.usage(i, project, path, mtime))
+    return found, hits, missing
 
 
 def _as_cached(
