@@ -161,20 +161,25 @@ def _timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, dict[str
 
 
 _IN_PROCESS = """
-import json, sys, time
+import json, resource, sys, time
 from claude_coder.catalog.usage import load_usage
 from claude_coder.catalog.usage_report import build_report
 from pathlib import Path
-wall, cpu = time.perf_counter(), time.process_time()
-data = load_usage(sys.argv[1], Path(sys.argv[2]))
+def cpu():
+    me, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+workers = None if sys.argv[3] == "auto" else int(sys.argv[3])
+wall, used = time.perf_counter(), cpu()
+data = load_usage(sys.argv[1], Path(sys.argv[2]), workers=workers)
 report = build_report(data, "daily", tz_name="UTC")
-print(json.dumps([time.perf_counter() - wall, time.process_time() - cpu]))
+print(json.dumps([time.perf_counter() - wall, cpu() - used]))
 """
 
 
-def _in_process(config: Path, cache: Path) -> tuple[float, float]:
-    """(wall, CPU) of load + report alone, imports and interpreter start left out."""
-    argv = [sys.executable, "-c", _IN_PROCESS, str(config), str(cache)]
+def _in_process(config: Path, cache: Path, workers: str = "auto") -> tuple[float, float]:
+    """(wall, CPU incl. worker processes) of load + report alone, imports and
+    interpreter start left out."""
+    argv = [sys.executable, "-c", _IN_PROCESS, str(config), str(cache), workers]
     out = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=str(ROOT))
     wall, cpu = json.loads(out.stdout)
     return float(wall), float(cpu)
@@ -198,7 +203,7 @@ def _bench(root: Path, args: argparse.Namespace) -> None:
     runs: dict[str, list[tuple[float, float]]] = {}
     totals: dict[str, dict[str, int]] = {}
     for _ in range(args.rounds):
-        for version in ccusage.PINNED:
+        for version in args.ccusage:
             exe = str(ccusage.ccusage_bin(version))
             argv = [exe, "daily", "--json", "--offline", "--timezone", "UTC"]
             wall, cpu, totals[f"ccusage {version}"] = _timed(argv, env)
@@ -211,15 +216,19 @@ def _bench(root: Path, args: argparse.Namespace) -> None:
         inner.unlink(missing_ok=True)
         for phase in ("cold", "warm"):
             runs.setdefault(f"usage {phase} (in-process)", []).append(_in_process(config, inner))
+        inner.unlink(missing_ok=True)
+        runs.setdefault("usage cold (in-process, 1 process)", []).append(
+            _in_process(config, inner, "1")
+        )
     med = {
         name: (statistics.median(w for w, _ in r), statistics.median(c for _, c in r))
         for name, r in runs.items()
     }
     for name, (wall, cpu) in med.items():
-        print(f"{name:26s} wall {wall:7.3f} s   CPU {cpu:7.3f} s")
+        print(f"{name:36s} wall {wall:7.3f} s   CPU {cpu:7.3f} s")
     same = len({json.dumps(t, sort_keys=True) for t in totals.values()}) == 1
     print(f"token totals agree across all runs: {same}")
-    for version in ccusage.PINNED:
+    for version in args.ccusage:
         theirs = med[f"ccusage {version}"]
         for ours_name in ("usage cold", "usage cold (in-process)"):
             mine = med[ours_name]
@@ -240,6 +249,13 @@ def main() -> None:
     )
     parser.add_argument("--total-mb", type=int, default=int(os.environ.get("USAGE_BENCH_MB", 1024)))
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--ccusage",
+        nargs="+",
+        choices=ccusage.PINNED,
+        default=list(ccusage.PINNED),
+        help="ccusage versions to time (18.0.11, pure JavaScript, takes minutes)",
+    )
     parser.add_argument("--dir", type=Path, default=None, help="where to build the corpus")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()

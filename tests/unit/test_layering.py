@@ -12,6 +12,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[2] / "src" / "claude_coder"
 
 RANK = {
+    "_lazy": 0,
     "errors": 0,
     "events": 0,
     "events_json": 0,
@@ -33,7 +34,10 @@ RANK = {
 """errors, events <- profiles, security <- launch <- transports <- session, doctor <- fleet,
 serve <- cli, tui."""
 
-RESTRICTED = {"catalog": {"errors", "events"}, "policy": {"errors", "events"}}
+RESTRICTED = {
+    "catalog": {"errors", "events", "_lazy"},
+    "policy": {"errors", "events", "_lazy"},
+}
 """Areas that may import only these (besides themselves)."""
 
 EXTRA = {
@@ -237,7 +241,16 @@ def test_no_child_environment_outside_security() -> None:
     assert bad == [], "build child environments with claude_coder.security.child_env"
 
 
-ROOT_MODULES = {"__init__", "__main__", "errors", "events", "events_json", "launch", "policy"}
+ROOT_MODULES = {
+    "__init__",
+    "__main__",
+    "_lazy",  # the PEP 562 hooks the package inits share
+    "errors",
+    "events",
+    "events_json",
+    "launch",
+    "policy",
+}
 """The only modules at the package root: every other area is a folder."""
 
 

@@ -146,11 +146,25 @@ def test_only_changed_files_are_read_again_and_a_corrupt_cache_is_rebuilt() -> N
         rebuilt = load_usage(_config(), cache)
         assert rebuilt.cache_rebuilt and rebuilt.read == 3
         assert _totals()["totals"] == expected
-    data = json.loads(cache.read_text())
-    for row in data["files"].values():
-        row[6] = [["bad"] * 12]  # right shape, wrong types
-    cache.write_text(json.dumps(data))
-    assert _totals()["totals"] == expected
+    good = json.loads(cache.read_text())
+    lies: list[tuple[str, Any]] = [
+        ("columns", ["AAAA"] * 12),  # packed, but not one number per bucket
+        ("columns", good["files"]["columns"][:11]),  # a column short
+        ("keys", "not base64!"),
+        ("key_bytes", "AAAA"),  # fewer key bytes than the counts say
+        ("buckets", "////////////////////w=="),  # a negative count
+        ("models", []),  # a model index with no name
+        ("counted", {"7": []}),  # a file that is not there
+        ("counted", {"0": [["bad"] * 12]}),  # right shape, wrong types
+        ("session", [1, 2, 3]),
+        ("path", good["files"]["path"][:2]),  # columns of different lengths
+    ]
+    for name, lie in lies:
+        data = json.loads(json.dumps(good))
+        data["files"][name] = lie
+        cache.write_text(json.dumps(data))
+        assert load_usage(_config(), cache).cache_rebuilt, name
+        assert _totals()["totals"] == expected
 
 
 # ---- views ----------------------------------------------------------------------------

@@ -127,39 +127,45 @@ def _int(usage: Mapping[str, Any], key: str) -> int:
     return value if type(value) is int and value > 0 else 0
 
 
-def _one_hour_writes(usage: Mapping[str, Any], total: int) -> int:
-    split = usage.get("cache_creation")
-    if not isinstance(split, dict):
-        return 0
-    return min(_int(split, "ephemeral_1h_input_tokens"), total)
+@functools.lru_cache(maxsize=256)
+def _rates(model: str) -> Rates | None:
+    return PRICES.get(canonical_model(model))
 
 
 def message_cost(model: str, usage: Mapping[str, Any]) -> float | None:
     """The USD cost of one API response's ``usage`` on ``model``, or None if unpriced."""
-    rates = PRICES.get(canonical_model(model))
+    rates = _rates(model)
     if rates is None:
         return None
-    if usage.get("speed") == "fast":
+    get = usage.get
+    if get("speed") == "fast":
         if rates.fast is None:
             return None
         rates = rates.fast
-    tokens_in = _int(usage, "input_tokens")
-    read = _int(usage, "cache_read_input_tokens")
+    tokens_in, tokens_out, read = (
+        get("input_tokens"),
+        get("output_tokens"),
+        get("cache_read_input_tokens"),
+    )
+    tokens_in = tokens_in if type(tokens_in) is int and tokens_in > 0 else 0
+    tokens_out = tokens_out if type(tokens_out) is int and tokens_out > 0 else 0
+    read = read if type(read) is int and read > 0 else 0
     written = cache_written(usage)
     above = rates.long_prompt_above
-    if rates.long_prompt is not None and above is not None and tokens_in + read + written > above:
+    if above is not None and rates.long_prompt is not None and tokens_in + read + written > above:
         rates = rates.long_prompt
-    hour = _one_hour_writes(usage, written)
+    split = get("cache_creation")
+    hour = min(_int(split, "ephemeral_1h_input_tokens"), written) if isinstance(split, dict) else 0
     cost = (
         tokens_in * rates.input
-        + _int(usage, "output_tokens") * rates.output
+        + tokens_out * rates.output
         + read * rates.cache_read
         + hour * rates.cache_write_1h
         + (written - hour) * rates.cache_write_5m
     ) / 1e6
-    if usage.get("inference_geo") == "us":
+    if get("inference_geo") == "us":
         cost *= _US_GEO_MULTIPLIER
-    server = usage.get("server_tool_use")
+    server = get("server_tool_use")
     if isinstance(server, dict):
         cost += _int(server, "web_search_requests") * _WEB_SEARCH_USD
     return cost

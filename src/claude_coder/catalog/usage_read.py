@@ -3,7 +3,8 @@
 Claude Code writes an API response as one ``assistant`` record per content block, each
 with the same ``message.id``, ``requestId`` and (final) ``usage``: a message is counted
 once, under its first line (ccusage does the same, keyed by message id + request id).
-Only lines that can carry usage are parsed; every other line costs a substring test.
+Only lines that can carry usage are parsed (see :data:`_KEY`); the others are skipped
+by a byte search over the whole file, never split out or decoded.
 
 Each message is classed by the record's ``entrypoint`` (else the file's latest one):
 ``cli`` is the interactive TUI, ``sdk-*`` (stream-json, ``-p``, the Agent SDK) is
@@ -15,10 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from claude_coder.catalog.pricing import cache_written, message_cost
 
@@ -46,8 +47,7 @@ _ENTRYPOINT = re.compile(rb'"entrypoint"\s*:\s*"([^"\\]*)"')
 _CWD = re.compile(rb'"cwd"\s*:\s*("(?:[^"\\]|\\.)*")')
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One counted assistant message."""
 
     key: int | None
@@ -69,12 +69,12 @@ class FileUsage:
     session_id: str
     project: str
     cwd: str | None
-    keys: list[int]
+    keys: bytes = field(repr=False)
+    """Its message keys, 8 little-endian bytes each (``usage_scan.pack_keys``)."""
     buckets: list[list[Any]]
     first_ms: int | None
     path: str
     mtime_ns: int = 0
-    rows: list[Row] | None = field(default=None, repr=False)
 
 
 def kind_of(entrypoint: str | None) -> str:
@@ -110,27 +110,33 @@ def _cost(rec: dict[str, Any], model: str, usage: dict[str, Any]) -> float | Non
     return message_cost(model, usage)
 
 
-def _row(rec: Any, entrypoint: str | None) -> Row | None:
-    """The row of one parsed record, or None if it carries no usable usage."""
-    msg = rec.get("message") if isinstance(rec, dict) else None
-    usage = msg.get("usage") if isinstance(msg, dict) else None
-    if not isinstance(usage, dict):
+def _row(rec: Any, entrypoint: str | None, seen: set[int] | frozenset[int]) -> Row | None:
+    """The row of one parsed record, or None if it carries no usable usage or its
+    message is in ``seen`` (counted already)."""
+    msg = rec.get("message") if type(rec) is dict else None
+    usage = msg.get("usage") if type(msg) is dict else None
+    if type(usage) is not dict:
         return None
-    assert isinstance(rec, dict) and isinstance(msg, dict)
+    assert type(rec) is dict and type(msg) is dict
+    mid = msg.get("id")
+    key = _digest(mid, rec.get("requestId")) if type(mid) is str else None
+    if key is not None and key in seen:
+        return None  # the message's next content block: only its first line counts
     tin, tout = usage.get("input_tokens"), usage.get("output_tokens")
+    if type(tin) is not int or type(tout) is not int:
+        return None
     ts = _when(rec.get("timestamp"))
-    if type(tin) is not int or type(tout) is not int or ts is None:
+    if ts is None:
         return None
     raw_model = msg.get("model")
-    model = raw_model if isinstance(raw_model, str) else "unknown"
-    mid = msg.get("id")
+    model = raw_model if type(raw_model) is str else "unknown"
     read = usage.get("cache_read_input_tokens")
     ep = rec.get("entrypoint")
     return Row(
-        _digest(mid, rec.get("requestId")) if isinstance(mid, str) else None,
+        key,
         ts,
         model,
-        kind_of(ep if isinstance(ep, str) else entrypoint),
+        kind_of(ep if type(ep) is str else entrypoint),
         max(tin, 0),
         max(tout, 0),
         cache_written(usage),
@@ -139,40 +145,77 @@ def _row(rec: Any, entrypoint: str | None) -> Row | None:
     )
 
 
+_KEY = b'"output_tokens":'
+"""A key every counted record has (``message.usage.output_tokens``, an int), as Claude
+Code writes it (compact JSON; Python's default separators give it too); of the keys
+every record needs it is the one text holds least, so the search for it is the fastest.
+Inside a JSON string a quote is escaped (``\\"output_tokens\\":``), so these bytes are
+always a key: no text can hide a record from the search. A line that holds them is
+parsed whole, and the parse decides whether it is a usage record, so no text can fake
+one either. A key with blanks before its colon is not found (ccusage 20 does not see
+such lines either)."""
+_Scan = Callable[[str, int], tuple[Any, int]]
+_scan_once = cast(_Scan, vars(json.JSONDecoder())["scan_once"])
+"""json.loads' own scanner (the C one), called without its per-call wrapping."""
+_BLANK = " \t\n\r"
+
+
 def read_rows(path: str) -> tuple[list[Row], str | None]:
     """Every counted message of the file at ``path`` (first line per message wins) and
     the first ``cwd`` recorded in it. Raises OSError if it cannot be read.
 
-    The file is read whole and searched for ``"usage"`` (a quoted key cannot occur
-    inside a JSON string, where quotes are escaped); only the lines holding a hit are
-    parsed, so the large prompt and tool-result lines are never decoded.
+    The file is read whole, in one call, and searched for :data:`_KEY`; only the lines
+    holding a hit are parsed, so the large prompt and tool-result lines are never
+    decoded and no line is split out that is not parsed.
     """
-    with open(path, "rb") as fh:
-        data = fh.read()
+    with open(path, "rb", buffering=0) as fh:
+        data = fh.readall()
+    return rows_of(data), _cwd(data)
+
+
+def rows_of(data: bytes) -> list[Row]:
+    """The counted messages in a transcript's bytes (see :func:`read_rows`)."""
     rows: list[Row] = []
     seen: set[int] = set()
-    pos = data.find(b'"usage"')
+    find, rfind = data.find, data.rfind
+    pos = find(_KEY)
     while pos >= 0:
-        start = data.rfind(b"\n", 0, pos) + 1
-        end = data.find(b"\n", pos)
+        start = rfind(b"\n", 0, pos) + 1
+        end = find(b"\n", pos)
         end = len(data) if end < 0 else end
-        row = _line_row(data, start, end)
-        if row is not None and (row.key is None or row.key not in seen):
+        row = _line_row(data, start, end, seen)
+        if row is not None:
             if row.key is not None:
                 seen.add(row.key)
             rows.append(row)
-        pos = data.find(b'"usage"', end)
-    return rows, _cwd(data)
+        pos = find(_KEY, end)
+    return rows
 
 
-def _line_row(data: bytes, start: int, end: int) -> Row | None:
+def _parse(line: bytes) -> Any:
+    """``json.loads(line)``, skipping its per-call set-up for a line that opens an object
+    in UTF-8 (what json.loads would detect); anything else goes to json.loads itself.
+    Raises ValueError for a line that is not one whole JSON value."""
+    if len(line) < 2 or line[0] != 0x7B or not line[1]:
+        return json.loads(line)
+    text = line.decode("utf-8", "surrogatepass")
     try:
-        rec = json.loads(data[start:end])
-    except ValueError:
+        rec, stop = _scan_once(text, 0)
+    except StopIteration:
+        raise ValueError("not JSON") from None
+    if stop != len(text) and text[stop:].strip(_BLANK):
+        raise ValueError("extra data after the record")
+    return rec
+
+
+def _line_row(data: bytes, start: int, end: int, seen: set[int]) -> Row | None:
+    try:
+        rec = _parse(data[start:end])
+    except (ValueError, RecursionError):
         return None  # a torn or corrupt line: skipped, like every reader does
-    if isinstance(rec, dict) and not isinstance(rec.get("entrypoint"), str):
-        return _row(rec, _entrypoint_before(data, start))
-    return _row(rec, None)
+    if type(rec) is dict and type(rec.get("entrypoint")) is not str:
+        return _row(rec, _entrypoint_before(data, start), seen)
+    return _row(rec, None, seen)
 
 
 def _entrypoint_before(data: bytes, start: int) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any
@@ -180,6 +180,7 @@ class _Clock:
     def __init__(self, tz: tzinfo | None) -> None:
         self.tz = tz
         self._days: dict[int, date] = {}
+        self._texts: dict[int, str] = {}
 
     def when(self, ms: int) -> datetime:
         return datetime.fromtimestamp(ms / 1000, self.tz)
@@ -188,6 +189,12 @@ class _Clock:
         found = self._days.get(quarter)
         if found is None:
             found = self._days[quarter] = self.when(quarter * QUARTER_MS).date()
+        return found
+
+    def day_text(self, quarter: int) -> str:
+        found = self._texts.get(quarter)
+        if found is None:
+            found = self._texts[quarter] = self.day(quarter).isoformat()
         return found
 
 
@@ -205,16 +212,17 @@ def _buckets(
     return out
 
 
-def _group_key(view: str, f: FileUsage, b: list[Any], clock: _Clock) -> str:
+def _group_key(view: str, clock: _Clock) -> Callable[[FileUsage, list[Any]], str]:
+    """What names a bucket's group in ``view``."""
     if view == "daily":
-        return clock.day(b[0]).isoformat()
+        return lambda f, b: clock.day_text(b[0])
     if view == "monthly":
-        return clock.day(b[0]).isoformat()[:7]
+        return lambda f, b: clock.day_text(b[0])[:7]
     if view == "session":
-        return f.session_id
+        return lambda f, b: f.session_id
     if view == "project":
-        return f.cwd or f.project
-    return str(b[1])  # model
+        return lambda f, b: f.cwd or f.project
+    return lambda f, b: str(b[1])  # model
 
 
 def build_report(
@@ -237,12 +245,16 @@ def build_report(
         now = int(time.time() * 1000) if now_ms is None else now_ms
         return Report(view, name, _blocks(picked, clock, now), unpriced)
     rows: dict[str, ReportRow] = {}
+    key_of = _group_key(view, clock)
     for f, b in picked:
-        key = _group_key(view, f, b, clock)
+        key = key_of(f, b)
         row = rows.get(key)
         if row is None:
             row = rows[key] = ReportRow(key, _fields(view, key, f))
-        row.kinds.setdefault(b[2], Totals()).add_bucket(b)
+        totals = row.kinds.get(b[2])
+        if totals is None:
+            totals = row.kinds[b[2]] = Totals()
+        totals.add_bucket(b)
         row.models.add(b[1])
         if view == "session":
             last = max(row.fields.get("_last", 0), b[10])

@@ -6,15 +6,17 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from click.shell_completion import CompletionItem
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from claude_coder.errors import ClaudeCoderError
-from claude_coder.profiles import ProfileSet, load_profiles
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from claude_coder.profiles import ProfileSet
 
 __all__ = [
     "CliState",
@@ -48,11 +50,15 @@ def state(ctx: click.Context) -> CliState:
 
 def console() -> Console:
     """Where results go (stdout). Plain when not a terminal, so output pipes cleanly."""
+    from rich.console import Console  # here: a --json answer needs no rich
+
     return Console(file=sys.stdout, highlight=False, soft_wrap=True, emoji=False)
 
 
 def err_console() -> Console:
     """Where errors and diagnostics go (stderr)."""
+    from rich.console import Console
+
     return Console(file=sys.stderr, highlight=False, soft_wrap=True, emoji=False)
 
 
@@ -62,6 +68,8 @@ def load_profile_set(ctx: click.Context) -> ProfileSet:
     Raises :class:`~claude_coder.profiles.ProfilesInvalidError` (exit 2) listing every
     problem when the file has any.
     """
+    from claude_coder.profiles import load_profiles  # here: most commands need no profiles
+
     return load_profiles(state(ctx).profiles_path)
 
 
@@ -108,6 +116,9 @@ def print_table(
             click.echo("\t".join(_flat(cell) for cell in row))
         return
     cut = short or {}
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(box=None, pad_edge=False, show_edge=False)
     for column in columns:
         table.add_column(column, overflow="fold")  # a narrow terminal wraps, never truncates

@@ -14,8 +14,6 @@ from datetime import date
 from pathlib import Path
 
 import click
-from rich.markup import escape
-from rich.table import Table
 
 from claude_coder.catalog.paths import config_dir, projects_dir
 from claude_coder.catalog.pricing import PRICES_AS_OF, PRICES_SOURCE
@@ -37,6 +35,12 @@ _KEY_COLUMNS = {
     "blocks": ["BLOCK START", "END", "ACTIVE"],
 }
 _NUMBERS = ["KIND", "INPUT", "OUTPUT", "CACHE WRITE", "CACHE READ", "TOTAL TOKENS", "COST (USD)"]
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape  # here: a --json answer needs no rich
+
+    return escape(text)
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -105,11 +109,13 @@ def _print_table(report: Report) -> None:
         for cells in (header, *lines):
             click.echo("\t".join(visible_line(c) for c in cells))  # a tab or newline shows
         return
+    from rich.table import Table
+
     table = Table(box=None, pad_edge=False, show_edge=False)
     for i, column in enumerate(header):
         table.add_column(column, justify="right" if i >= len(header) - 6 else "left")
     for cells in lines:
-        table.add_row(*(escape(visible_line(c)) for c in cells))
+        table.add_row(*(_escape(visible_line(c)) for c in cells))
     out = console()
     out.print(table)
     out.print(f"[dim]costs priced with the table of {PRICES_AS_OF} ({PRICES_SOURCE})[/dim]")
@@ -155,12 +161,14 @@ def usage_cmd(
     if as_json:
         click.echo(json_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2)))
     elif not report.rows:
-        console().print(f"(no usage in {escape(visible_line(str(projects)))})")
+        console().print(f"(no usage in {_escape(visible_line(str(projects)))})")
     else:
         _print_table(report)
     if report.unpriced_models:
         names = visible_line(", ".join(report.unpriced_models))
-        err_console().print(f"no price for {escape(names)}: their tokens are counted, cost unknown")
+        err_console().print(
+            f"no price for {_escape(names)}: their tokens are counted, cost unknown"
+        )
 
 
 def register(group: click.Group) -> None:

@@ -6,57 +6,100 @@ files (:mod:`.files`), MCP isolation (:mod:`.mcp`), the PTY version band
 (:mod:`.version`), the Redactor (:mod:`.redact`) and its log hook (:mod:`.logs`), what
 reaches a terminal (:mod:`.terminal`) and what a session may be named (:mod:`.names`).
 See ``docs/security.md``.
+
+Each name is imported on first use (PEP 562): a command that only needs
+:mod:`.terminal` does not load the login proof and its asyncio.
 """
 
 from __future__ import annotations
 
-from claude_coder.security.auth import (
-    ALLOWED_SWITCHES,
-    DENIED_PREFIXES,
-    DENYLIST,
-    KEPT_NAMES,
-    OAUTH_TOKEN_VAR,
-    SETTINGS_INJECTION_KEYS,
-    UNPREFIXED_DENIED,
-    EnvProblem,
-    check_env,
-    check_profile_env,
-    denied_names,
-    is_denied,
-    profile_env_problems,
-)
-from claude_coder.security.env import (
-    SSH_KEPT,
-    STRIPPED_ALWAYS,
-    child_env,
-    inherited_environ,
-    inherited_environ_with,
-    ssh_env,
-    stripped_names,
-)
-from claude_coder.security.files import check_private, private_problem
-from claude_coder.security.logs import redact_record, watch_logs
-from claude_coder.security.mcp import mcp_args, mcp_config_json
-from claude_coder.security.names import MAX_NAME, check_session_name, name_problem
-from claude_coder.security.preflight import prove_login
-from claude_coder.security.proof import SUBSCRIPTION_TOKEN_SOURCES, check_account, check_system_init
-from claude_coder.security.redact import BESIDE_TEXT, MASK, EventRedactor, Redactor, StreamRedactor
-from claude_coder.security.settings import (
-    SettingsProblem,
-    check_settings,
-    config_dir,
-    settings_problems,
-)
-from claude_coder.security.terminal import json_text, typed, visible, visible_line, visible_obj
-from claude_coder.security.version import (
-    PTY_BAND,
-    PTY_PROVEN,
-    SDK_FLOOR,
-    Version,
-    check_pty_version,
-    check_sdk_version,
-    parse_version,
-)
+from typing import TYPE_CHECKING
+
+from claude_coder._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from claude_coder.security.auth import (
+        ALLOWED_SWITCHES,
+        DENIED_PREFIXES,
+        DENYLIST,
+        KEPT_NAMES,
+        OAUTH_TOKEN_VAR,
+        SETTINGS_INJECTION_KEYS,
+        UNPREFIXED_DENIED,
+        EnvProblem,
+        check_env,
+        check_profile_env,
+        denied_names,
+        is_denied,
+        profile_env_problems,
+    )
+    from claude_coder.security.env import (
+        SSH_KEPT,
+        STRIPPED_ALWAYS,
+        child_env,
+        inherited_environ,
+        inherited_environ_with,
+        ssh_env,
+        stripped_names,
+    )
+    from claude_coder.security.files import check_private, private_problem
+    from claude_coder.security.logs import redact_record, watch_logs
+    from claude_coder.security.mcp import mcp_args, mcp_config_json
+    from claude_coder.security.names import MAX_NAME, check_session_name, name_problem
+    from claude_coder.security.preflight import prove_login
+    from claude_coder.security.proof import (
+        SUBSCRIPTION_TOKEN_SOURCES,
+        check_account,
+        check_system_init,
+    )
+    from claude_coder.security.redact import (
+        BESIDE_TEXT,
+        MASK,
+        EventRedactor,
+        Redactor,
+        StreamRedactor,
+    )
+    from claude_coder.security.settings import (
+        SettingsProblem,
+        check_settings,
+        config_dir,
+        settings_problems,
+    )
+    from claude_coder.security.terminal import json_text, typed, visible, visible_line, visible_obj
+    from claude_coder.security.version import (
+        PTY_BAND,
+        PTY_PROVEN,
+        SDK_FLOOR,
+        Version,
+        check_pty_version,
+        check_sdk_version,
+        parse_version,
+    )
+
+_EXPORTS = {
+    "auth": (
+        "ALLOWED_SWITCHES DENIED_PREFIXES DENYLIST KEPT_NAMES OAUTH_TOKEN_VAR "
+        "SETTINGS_INJECTION_KEYS UNPREFIXED_DENIED EnvProblem check_env check_profile_env "
+        "denied_names is_denied profile_env_problems"
+    ),
+    "env": (
+        "SSH_KEPT STRIPPED_ALWAYS child_env inherited_environ inherited_environ_with ssh_env "
+        "stripped_names"
+    ),
+    "files": "check_private private_problem",
+    "logs": "redact_record watch_logs",
+    "mcp": "mcp_args mcp_config_json",
+    "names": "MAX_NAME check_session_name name_problem",
+    "preflight": "prove_login",
+    "proof": "SUBSCRIPTION_TOKEN_SOURCES check_account check_system_init",
+    "redact": "BESIDE_TEXT MASK EventRedactor Redactor StreamRedactor",
+    "settings": "SettingsProblem check_settings config_dir settings_problems",
+    "terminal": "json_text typed visible visible_line visible_obj",
+    "version": (
+        "PTY_BAND PTY_PROVEN SDK_FLOOR Version check_pty_version check_sdk_version parse_version"
+    ),
+}
+"""The names each submodule exports, space-separated."""
 
 __all__ = [
     "ALLOWED_SWITCHES",
@@ -114,3 +157,10 @@ __all__ = [
     "visible_obj",
     "watch_logs",
 ]
+
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {n: f"{__name__}.{m}" for m, names in _EXPORTS.items() for n in names.split()},
+        __all__,
+    )
