@@ -94,6 +94,8 @@ class Keeper:
         self._conn: Lines | None = None
         self._changed = asyncio.Event()
         self._done = False
+        self._busy = False
+        """A turn was sent and its end has not come yet (an attach's ``busy``)."""
         self._asks: dict[int, _Ask] = {}
         self._ask_ids = itertools.count(1)
         self._requests = Requests(
@@ -228,6 +230,8 @@ class Keeper:
         try:
             async for event in self.transport.events():
                 for redacted in self._out.feed(event):
+                    if redacted.kind == "turn_ended":
+                        self._busy = False
                     self._emit({"op": "event", "event": redacted.to_json()})
                 if self._conn is not None:
                     await self._conn.drain()
@@ -312,6 +316,7 @@ class Keeper:
             raise TransportError("a send request needs a text")
         self._live()
         self._journal.turn_started()
+        self._busy = True
         await self.transport.send(text)
 
     async def _interrupt(self, message: Message) -> None:
@@ -380,7 +385,7 @@ class Keeper:
             return False
         lines.redact = self.redactor.text
         # From the reply to the adoption nothing awaits: no message can slip in between.
-        lines.send(reply(rid, {**self.opened(), "replayed": len(missed)}))
+        lines.send(reply(rid, {**self.opened(), "replayed": len(missed), "busy": self._busy}))
         for message in missed:
             lines.send(message)
         self._adopt(lines)

@@ -19,7 +19,8 @@ A session (``open`` or ``attach``), requests carrying a ``rid`` the host answers
         "result": {"handle": "<hex>", "session_id": "<uuid>"|null, "cwd": "/home/u/x"}}
     -> {"op": "attach", "rid": 1, "handle": "<hex>", "since": <last seq seen>}
     <- {"op": "reply", "rid": 1, "ok": true,
-        "result": {"handle", "session_id", "cwd", "replayed": n}}   (then the replay)
+        "result": {"handle", "session_id", "cwd", "replayed": n, "busy": bool}}
+                                               (then the replay; busy: a turn sent, not ended)
     -> {"op": "send", "rid": n, "text": "..."}      <- {"op": "reply", "rid": n, "ok": true}
     -> {"op": "interrupt", "rid": n}                <- {"op": "reply", "rid": n, "ok": true}
     -> {"op": "close", "rid": n}                    <- {"op": "reply", ...} then "ended"

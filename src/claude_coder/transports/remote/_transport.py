@@ -76,6 +76,7 @@ class RemoteTransport(Transport):
         """The last sequenced message seen (what a re-attach asks to replay after)."""
         self.remote_cwd: str | None = spec.cwd
         self.turn_running = False
+        self._host_busy: bool | None = None
         """After a fresh attach: a turn runs on the host (the session adopts it)."""
         self._history: list[dict[str, Any]] | None = None
         self._history_end = 0
@@ -257,9 +258,12 @@ class RemoteTransport(Transport):
 
     def _begin_history(self, result: Any) -> None:
         """A fresh attach (a new process): what the host replays is history."""
+        busy = result.get("busy") if isinstance(result, Mapping) else None
+        self._host_busy = busy if isinstance(busy, bool) else None
         if n := _replayed(result):
             self._history, self._history_end = [], self.last_seq + n
         else:
+            self.turn_running = bool(self._host_busy)
             self._ready.set()
 
     def _end_history(self) -> None:
@@ -268,7 +272,10 @@ class RemoteTransport(Transport):
         history, self._history = self._history or [], None
         ends = [i for i, m in enumerate(history) if _event_kind(m) == "turn_ended"]
         current = history[ends[-1] + 1 :] if ends else history
-        self.turn_running = any(_event_kind(m) not in ("session_started", "") for m in current)
+        if self._host_busy is not None:  # the host knows: a turn sent and not ended
+            self.turn_running = self._host_busy
+        else:  # an older host: judge by the events
+            self.turn_running = any(_event_kind(m) not in ("session_started", "") for m in current)
         for message in current:
             self._dispatch(message)
         self.last_seq = max(self.last_seq, self._history_end)
