@@ -59,7 +59,10 @@ async def serve(offline_claude: Path, runtime_dir: Path, tmp_path: Path) -> Asyn
     async def spawn(
         *, extra_env: Mapping[str, str] | None = None, launcher: Path | None = None
     ) -> Served:
-        env = cli_env(launcher or offline_claude, {"XDG_RUNTIME_DIR": str(runtime_dir)})
+        env = cli_env(
+            launcher or offline_claude,
+            {"XDG_RUNTIME_DIR": str(runtime_dir), "TMPDIR": str(runtime_dir)},
+        )
         env.update(extra_env or {})
         proc = await asyncio.create_subprocess_exec(
             *SERVE,
@@ -329,7 +332,7 @@ async def test_no_attach_within_the_grace_closes_claude_code(
 ) -> None:
     served = await serve()
     opened = await served.open(profile(), cwd=str(tmp_path), grace_s=0.3)
-    sock = runtime_dir / "claude-coder" / f"remote-{opened['handle'][:16]}.sock"
+    sock = runtime_dir / f"claude-coder-{os.getuid()}" / f"remote-{opened['handle'][:16]}.sock"
     assert sock.exists() and (sock.stat().st_mode & 0o777) == 0o600
     assert (sock.parent.stat().st_mode & 0o777) == 0o700
     pids = served.descendants()
@@ -348,7 +351,7 @@ async def test_sigterm_closes_claude_code_and_the_socket(
 ) -> None:
     served = await serve()
     opened = await served.open(profile(), cwd=str(tmp_path))
-    sock = runtime_dir / "claude-coder" / f"remote-{opened['handle'][:16]}.sock"
+    sock = runtime_dir / f"claude-coder-{os.getuid()}" / f"remote-{opened['handle'][:16]}.sock"
     pids = served.descendants()
     os.kill(served.pid, signal.SIGTERM)
     assert await served.exit_code() == 0

@@ -42,6 +42,7 @@ PLAIN: dict[str, str] = {
     "LOGNAME": "me",
     "SSH_AUTH_SOCK": "/tmp/ssh-XXXX/agent.1",
     "SSH_AGENT_PID": "1234",
+    "KRB5CCNAME": "FILE:/tmp/krb5cc_1000",
     "TZ": "Europe/Paris",
     "XDG_RUNTIME_DIR": "/run/user/1000",
     "LANG": "en_US.UTF-8",

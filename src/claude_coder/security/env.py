@@ -83,9 +83,20 @@ def child_env(
 
 
 SSH_KEPT: frozenset[str] = frozenset(
-    {"PATH", "HOME", "USER", "LOGNAME", "SSH_AUTH_SOCK", "SSH_AGENT_PID", "TZ", "XDG_RUNTIME_DIR"}
+    {
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "SSH_AUTH_SOCK",
+        "SSH_AGENT_PID",
+        "KRB5CCNAME",
+        "TZ",
+        "XDG_RUNTIME_DIR",
+    }
 )
-"""What the ssh child keeps besides ``LANG``/``LC_*`` (its config, its keys, its agent)."""
+"""What the ssh child keeps besides ``LANG``/``LC_*`` (its config, its keys, its agent,
+the Kerberos ticket cache a GSSAPI login reads; ssh itself sends none of them on)."""
 
 _LOCALE_RE = re.compile(
     r"(?:C|POSIX|[a-z]{2,3}(?:_[A-Z]{2})?)(?:\.[A-Za-z0-9-]{1,20})?(?:@[A-Za-z0-9]{1,20})?"

@@ -13,12 +13,13 @@ import socket
 import stat
 import struct
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
 import platformdirs
 
-__all__ = ["ensure_private_dir", "peer_uid", "private_file_problem", "runtime_dir"]
+__all__ = ["ensure_private_dir", "keeper_dir", "peer_uid", "private_file_problem", "runtime_dir"]
 
 
 def private_file_problem(path: Path) -> str | None:
@@ -58,6 +59,18 @@ def runtime_dir() -> Path:
     with warnings.catch_warnings():  # its fallback (a /tmp dir of ours) is what we want
         warnings.simplefilter("ignore")
         return Path(platformdirs.user_runtime_dir("claude-coder"))
+
+
+def keeper_dir() -> Path:
+    """Where a host keeps the sockets of sessions waiting for their client to come back:
+    ``$TMPDIR/claude-coder-<uid>`` (made 0700 and checked ours by
+    :func:`ensure_private_dir`; a directory of that name owned by someone else is refused).
+
+    Not the runtime dir: systemd-logind removes ``/run/user/<uid>`` when the user's last
+    login ends, and a dropped ssh connection is often exactly that moment.
+    """
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    return Path(tempfile.gettempdir()) / f"claude-coder-{uid}"
 
 
 def peer_uid(sock: socket.socket) -> int | None:

@@ -12,7 +12,7 @@ holds the inner transport (started as a local session starts one) and speaks for
 
 Sequenced messages are kept in a :class:`~claude_coder.serve._journal.Journal`. When
 the connection ends the keeper waits ``grace_s`` for an ``attach`` on its UNIX socket
-(``runtime_dir()/remote-<handle[:16]>.sock``: directory 0700, socket 0600, a peer of
+(``keeper_dir()/remote-<handle[:16]>.sock``: directory 0700, socket 0600, a peer of
 another uid refused) from a second ``serve --stdio``, which relays; the attach gets
 the messages after its ``since``, and every ask it saw that is still unanswered is
 asked again (a new ``seq``, the same ``id``). No attach within the grace, a ``close``,
@@ -37,7 +37,7 @@ from typing import Any
 from claude_coder.errors import ClaudeCoderError, SessionError, TransportError
 from claude_coder.events import PermissionDecision, PermissionRequest, QuestionRequest
 from claude_coder.security import EventRedactor, Redactor
-from claude_coder.security.private import ensure_private_dir, peer_uid, runtime_dir
+from claude_coder.security.private import ensure_private_dir, keeper_dir, peer_uid
 from claude_coder.serve._journal import Journal
 from claude_coder.serve._lines import BadLine, Lines, RawBytes, error_message, reply, reply_error
 from claude_coder.serve._requests import Requests
@@ -69,7 +69,7 @@ Message = dict[str, Any]
 
 def socket_for(handle: str) -> Path:
     """The keeper socket of ``handle`` (short: UNIX socket paths are bounded)."""
-    return runtime_dir() / f"remote-{handle[:16]}.sock"
+    return keeper_dir() / f"remote-{handle[:16]}.sock"
 
 
 @dataclass(eq=False)
