@@ -20,12 +20,27 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["PRICES", "PRICES_AS_OF", "PRICES_SOURCE", "Rates", "canonical_model", "message_cost"]
+__all__ = [
+    "PRICES",
+    "PRICES_AS_OF",
+    "PRICES_SOURCE",
+    "Rates",
+    "UsageFields",
+    "canonical_model",
+    "message_cost",
+]
 
 PRICES_AS_OF = "2026-12-01"
 PRICES_SOURCE = "Claude Code 2.1.331 built-in model catalog (pricing_tiers)"
+
+
+class UsageFields(Protocol):
+    """A response's ``usage`` as read from a transcript: a dict, or the reader's decoded
+    object; a field it does not have is None."""
+
+    def get(self, key: str, /) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -132,7 +147,7 @@ def _rates(model: str) -> Rates | None:
     return PRICES.get(canonical_model(model))
 
 
-def message_cost(model: str, usage: Mapping[str, Any]) -> float | None:
+def message_cost(model: str, usage: UsageFields) -> float | None:
     """The USD cost of one API response's ``usage`` on ``model``, or None if unpriced."""
     rates = _rates(model)
     if rates is None:
@@ -171,7 +186,7 @@ def message_cost(model: str, usage: Mapping[str, Any]) -> float | None:
     return cost
 
 
-def cache_written(usage: Mapping[str, Any]) -> int:
+def cache_written(usage: UsageFields) -> int:
     """Cache-write tokens: the plain total, else the sum of the per-duration split."""
     total = usage.get("cache_creation_input_tokens")
     if type(total) is int:

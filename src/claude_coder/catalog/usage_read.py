@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
+import msgspec
+
 from claude_coder.catalog.pricing import cache_written, message_cost
 
 __all__ = [
@@ -100,9 +102,46 @@ def _when(stamp: Any) -> int | None:
         return None
 
 
-def _cost(rec: dict[str, Any], model: str, usage: dict[str, Any]) -> float | None:
+class _Usage(msgspec.Struct, gc=False):
+    """``message.usage``: the fields counting and pricing read; any JSON value each."""
+
+    input_tokens: Any = None
+    output_tokens: Any = None
+    cache_creation_input_tokens: Any = None
+    cache_creation: Any = None
+    cache_read_input_tokens: Any = None
+    speed: Any = None
+    inference_geo: Any = None
+    server_tool_use: Any = None
+
+    def get(self, key: str, /) -> Any:
+        return getattr(self, key, None)
+
+
+class _Message(msgspec.Struct, gc=False):
+    id: Any = None
+    model: Any = None
+    usage: _Usage | None = None
+
+
+class _Record(msgspec.Struct, gc=False):
+    """The fields of a transcript record a usage row comes from. A record whose
+    ``message`` or ``message.usage`` is present but not an object does not match: it is
+    not a usage record. Every other key, whatever it holds, is skipped unread."""
+
+    message: _Message | None = None
+    request_id: Any = msgspec.field(default=None, name="requestId")
+    timestamp: Any = None
+    entrypoint: Any = None
+    cost_usd: Any = msgspec.field(default=None, name="costUSD")
+
+
+_decode = msgspec.json.Decoder(_Record).decode
+
+
+def _cost(rec: _Record, model: str, usage: _Usage) -> float | None:
     """The record's own ``costUSD`` (older Claude Code wrote one), else the table's price."""
-    reported = rec.get("costUSD")
+    reported = rec.cost_usd
     if isinstance(reported, int | float) and not isinstance(reported, bool) and reported >= 0:
         return float(reported)
     if model == "<synthetic>":
@@ -110,28 +149,28 @@ def _cost(rec: dict[str, Any], model: str, usage: dict[str, Any]) -> float | Non
     return message_cost(model, usage)
 
 
-def _row(rec: Any, entrypoint: str | None, seen: set[int] | frozenset[int]) -> Row | None:
-    """The row of one parsed record, or None if it carries no usable usage or its
+def _row(rec: _Record, entrypoint: str | None, seen: set[int] | frozenset[int]) -> Row | None:
+    """The row of one decoded record, or None if it carries no usable usage or its
     message is in ``seen`` (counted already)."""
-    msg = rec.get("message") if type(rec) is dict else None
-    usage = msg.get("usage") if type(msg) is dict else None
-    if type(usage) is not dict:
+    msg = rec.message
+    usage = msg.usage if msg is not None else None
+    if usage is None:
         return None
-    assert type(rec) is dict and type(msg) is dict
-    mid = msg.get("id")
-    key = _digest(mid, rec.get("requestId")) if type(mid) is str else None
+    assert msg is not None
+    mid = msg.id
+    key = _digest(mid, rec.request_id) if type(mid) is str else None
     if key is not None and key in seen:
         return None  # the message's next content block: only its first line counts
-    tin, tout = usage.get("input_tokens"), usage.get("output_tokens")
+    tin, tout = usage.input_tokens, usage.output_tokens
     if type(tin) is not int or type(tout) is not int:
         return None
-    ts = _when(rec.get("timestamp"))
+    ts = _when(rec.timestamp)
     if ts is None:
         return None
-    raw_model = msg.get("model")
+    raw_model = msg.model
     model = raw_model if type(raw_model) is str else "unknown"
-    read = usage.get("cache_read_input_tokens")
-    ep = rec.get("entrypoint")
+    read = usage.cache_read_input_tokens
+    ep = rec.entrypoint
     return Row(
         key,
         ts,
@@ -208,12 +247,33 @@ def _parse(line: bytes) -> Any:
     return rec
 
 
-def _line_row(data: bytes, start: int, end: int, seen: set[int]) -> Row | None:
+def _record(line: bytes) -> _Record | None:
+    """The line decoded as :func:`_parse` (``json.loads``) reads it, or None if it is not
+    JSON or not shaped like a usage record.
+
+    msgspec decodes the few fields a row needs and skips the rest in C; it checks the
+    whole line is one JSON value but not that the text it skips is UTF-8, so a line that
+    is not ASCII is checked first. Anything it refuses (not UTF-8, a BOM, ``NaN``, a
+    number out of range, a lone surrogate, a key given twice with another type, ...)
+    goes to :func:`_parse`, which gives ``json.loads``' answer, and the shape is then
+    checked on that."""
     try:
-        rec = _parse(data[start:end])
-    except (ValueError, RecursionError):
-        return None  # a torn or corrupt line: skipped, like every reader does
-    if type(rec) is dict and type(rec.get("entrypoint")) is not str:
+        if not line.isascii():
+            line.decode("utf-8", "surrogatepass")
+        return _decode(line)
+    except (ValueError, RecursionError, msgspec.DecodeError):
+        pass
+    try:
+        return msgspec.convert(_parse(line), _Record)
+    except (ValueError, RecursionError, msgspec.ValidationError):
+        return None  # a torn or corrupt line, or no usage record: skipped
+
+
+def _line_row(data: bytes, start: int, end: int, seen: set[int]) -> Row | None:
+    rec = _record(data[start:end])
+    if rec is None:
+        return None
+    if type(rec.entrypoint) is not str:
         return _row(rec, _entrypoint_before(data, start), seen)
     return _row(rec, None, seen)
 
