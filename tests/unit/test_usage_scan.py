@@ -101,6 +101,69 @@ def test_the_fast_parse_agrees_with_json_loads(
         assert repr(got) == repr(expected)
 
 
+_JUNK = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=6,
+)
+_FIELD = st.sampled_from(["x", "id", "model", "usage", "message", "timestamp", "costUSD"])
+_USAGE_KEYS = st.sampled_from(
+    ["input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation", "speed"]
+)
+_SHAPED = st.dictionaries(
+    st.sampled_from(["message", "requestId", "timestamp", "entrypoint", "costUSD"]) | _FIELD,
+    _JUNK
+    | st.fixed_dictionaries(
+        {"id": _JUNK, "usage": _JUNK | st.dictionaries(_USAGE_KEYS, _JUNK | st.integers())}
+    ),
+    max_size=5,
+)
+
+
+def _dumped(value: Any, separators: tuple[str, str], ascii_only: bool) -> str:
+    return json.dumps(value, separators=separators, ensure_ascii=ascii_only)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.tuples(_FIELD | st.sampled_from(["message", "requestId"]), _SHAPED | _JUNK)),
+    _SHAPED,
+    st.sampled_from([(",", ":"), (", ", ": ")]),
+    st.booleans(),
+    st.sampled_from([b"", b" \r", b"x", b"\xff", b"\xef\xbb\xbf", b"\xed\xa0\x80"]),
+    st.integers(min_value=0, max_value=12),
+)
+def test_the_struct_decode_agrees_with_json_loads(
+    pairs: list[tuple[str, Any]],
+    record: dict[str, Any],
+    separators: tuple[str, str],
+    ascii_only: bool,
+    extra: bytes,
+    cut: int,
+) -> None:
+    """Whatever a line holds (keys given twice, wrong types, NaN, huge numbers, bytes that
+    are not UTF-8, a BOM, a torn end), the fast decode gives what ``json.loads`` and then
+    the record's shape give: the same fields, or no record."""
+    inner = _dumped(record, separators, ascii_only)[1:-1]
+    repeated = [
+        f"{json.dumps(k)}{separators[1]}{_dumped(v, separators, ascii_only)}" for k, v in pairs
+    ]
+    body = separators[0].join([*repeated, inner] if inner else repeated)
+    line = ("{" + body + "}").encode("utf-8", "surrogatepass")
+    at = len(line) // 2
+    for candidate in (
+        line + extra,
+        extra + line,
+        line[:at] + extra + line[at:],
+        line[: -cut or None],
+    ):
+        try:
+            expected: Any = usage_read._shaped(json.loads(candidate))
+        except (ValueError, RecursionError):
+            expected = None
+        assert repr(usage_read._record(candidate)) == repr(expected)
+
+
 def test_read_rows_reads_the_file_as_it_is(tmp_path: Path) -> None:
     b = _builder()
     b.assistant("x", usage=real_usage(5, 1))

@@ -256,7 +256,7 @@ def _record(line: bytes) -> _Record | None:
     is not ASCII is checked first. Anything it refuses (not UTF-8, a BOM, ``NaN``, a
     number out of range, a lone surrogate, a key given twice with another type, ...)
     goes to :func:`_parse`, which gives ``json.loads``' answer, and the shape is then
-    checked on that."""
+    checked on that (:func:`_shaped`)."""
     try:
         if not line.isascii():
             line.decode("utf-8", "surrogatepass")
@@ -264,9 +264,25 @@ def _record(line: bytes) -> _Record | None:
     except (ValueError, RecursionError, msgspec.DecodeError):
         pass
     try:
-        return msgspec.convert(_parse(line), _Record)
-    except (ValueError, RecursionError, msgspec.ValidationError):
-        return None  # a torn or corrupt line, or no usage record: skipped
+        return _shaped(_parse(line))
+    except (ValueError, RecursionError):
+        return None  # a torn or corrupt line: skipped, like every reader does
+
+
+def _shaped(rec: Any) -> _Record | None:
+    """What decoding into :class:`_Record` gives for a value ``json.loads`` returned."""
+    msg = rec.get("message") if type(rec) is dict else None
+    if type(rec) is not dict or (msg is not None and type(msg) is not dict):
+        return None
+    message = None
+    if msg is not None:
+        usage = msg.get("usage")
+        if usage is not None and type(usage) is not dict:
+            return None
+        fields = None if usage is None else _Usage(*map(usage.get, _Usage.__struct_fields__))
+        message = _Message(msg.get("id"), msg.get("model"), fields)
+    get = rec.get
+    return _Record(message, get("requestId"), get("timestamp"), get("entrypoint"), get("costUSD"))
 
 
 def _line_row(data: bytes, start: int, end: int, seen: set[int]) -> Row | None:
