@@ -23,7 +23,7 @@ from typing import Any, NamedTuple, cast
 
 import msgspec
 
-from claude_coder.catalog.pricing import cache_written, message_cost
+from claude_coder.catalog.pricing import cache_written, tokens_cost
 
 __all__ = [
     "INTERACTIVE",
@@ -139,16 +139,6 @@ class _Record(msgspec.Struct, gc=False):
 _decode = msgspec.json.Decoder(_Record).decode
 
 
-def _cost(rec: _Record, model: str, usage: _Usage) -> float | None:
-    """The record's own ``costUSD`` (older Claude Code wrote one), else the table's price."""
-    reported = rec.cost_usd
-    if isinstance(reported, int | float) and not isinstance(reported, bool) and reported >= 0:
-        return float(reported)
-    if model == "<synthetic>":
-        return 0.0  # Claude Code's own stand-in for a failed request: nothing was billed
-    return message_cost(model, usage)
-
-
 def _row(rec: _Record, entrypoint: str | None, seen: set[int] | frozenset[int]) -> Row | None:
     """The row of one decoded record, or None if it carries no usable usage or its
     message is in ``seen`` (counted already)."""
@@ -167,21 +157,20 @@ def _row(rec: _Record, entrypoint: str | None, seen: set[int] | frozenset[int]) 
     ts = _when(rec.timestamp)
     if ts is None:
         return None
-    raw_model = msg.model
+    raw_model, read, ep = msg.model, usage.cache_read_input_tokens, rec.entrypoint
     model = raw_model if type(raw_model) is str else "unknown"
-    read = usage.cache_read_input_tokens
-    ep = rec.entrypoint
-    return Row(
-        key,
-        ts,
-        model,
-        kind_of(ep if type(ep) is str else entrypoint),
-        max(tin, 0),
-        max(tout, 0),
-        cache_written(usage),
-        read if type(read) is int and read > 0 else 0,
-        _cost(rec, model, usage),
-    )
+    tin, tout, read = max(tin, 0), max(tout, 0), read if type(read) is int and read > 0 else 0
+    written = cache_written(usage)
+    reported = rec.cost_usd  # older Claude Code wrote one: used as it is
+    if isinstance(reported, int | float) and not isinstance(reported, bool) and reported >= 0:
+        cost: float | None = float(reported)
+    elif model == "<synthetic>":
+        cost = 0.0  # Claude Code's own stand-in for a failed request: nothing was billed
+    else:
+        extra = (usage.cache_creation, usage.speed, usage.inference_geo, usage.server_tool_use)
+        cost = tokens_cost(model, tin, tout, read, written, extra)
+    kind = kind_of(ep if type(ep) is str else entrypoint)
+    return Row(key, ts, model, kind, tin, tout, written, read, cost)
 
 
 _KEY = b'"output_tokens":'
