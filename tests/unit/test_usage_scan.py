@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -174,6 +175,36 @@ def test_read_rows_reads_the_file_as_it_is(tmp_path: Path) -> None:
     assert cwd == b.cwd
     with pytest.raises(OSError):
         read_rows(str(tmp_path / "missing.jsonl"))
+
+
+def test_a_reader_reused_for_many_files_sees_only_the_one_it_read(tmp_path: Path) -> None:
+    b = _builder()
+    for n in range(1, 400):  # larger than the reader's first buffer
+        b.assistant("x" * 50, usage=real_usage(n, 1))
+    whole = b.text().encode()
+    first, torn, bare = tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "c.jsonl"
+    first.write_bytes(whole)
+    torn.write_bytes(whole[:-40])  # the buffer still holds the rest of that line after it
+    bare.write_bytes(b"{}\n")
+    reader = usage_read.Reader()
+    rows, cwd = reader.read_rows(str(first))
+    assert [r.input for r in rows] == list(range(1, 400)) and cwd == b.cwd
+    rows, _ = reader.read_rows(str(torn))
+    assert [r.input for r in rows] == list(range(1, 399))  # the torn line is not completed
+    assert reader.read_rows(str(bare)) == ([], None)  # nor the first file's cwd kept
+
+
+def test_a_reader_reads_a_file_that_grows_past_its_size(tmp_path: Path) -> None:
+    b = _builder()
+    for n in range(1, 800):
+        b.assistant("y" * 80, usage=real_usage(n, 2))
+    pipe = tmp_path / "growing.jsonl"
+    os.mkfifo(pipe)  # its size says 0 however much is written to it
+    writer = threading.Thread(target=pipe.write_bytes, args=(b.text().encode(),))
+    writer.start()
+    rows, cwd = usage_read.Reader().read_rows(str(pipe))
+    writer.join()
+    assert [r.input for r in rows] == list(range(1, 800)) and cwd == b.cwd
 
 
 # ---- the pool ---------------------------------------------------------------------------

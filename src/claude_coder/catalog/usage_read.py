@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ __all__ = [
     "PROGRAMMATIC",
     "QUARTER_MS",
     "FileUsage",
+    "Reader",
     "Row",
     "bucketize",
     "kind_of",
@@ -188,39 +190,65 @@ _scan_once = cast(_Scan, vars(json.JSONDecoder())["scan_once"])
 _BLANK = " \t\n\r"
 
 
+class Reader:
+    """Reads transcripts into one buffer it keeps, so a scan of many files does not
+    allocate (and fault in) fresh memory for each. One per thread of work."""
+
+    def __init__(self) -> None:
+        self._buf = bytearray(1 << 16)
+
+    def read_rows(self, path: str) -> tuple[list[Row], str | None]:
+        """Every counted message of the file at ``path`` (first line per message wins)
+        and the first ``cwd`` recorded in it. Raises OSError if it cannot be read.
+
+        The file is read whole and searched for :data:`_KEY`; only the lines holding a
+        hit are decoded, so the large prompt and tool-result lines never are, and no
+        line is split out that is not decoded.
+        """
+        size = self._read(path)
+        return rows_of(self._buf, size), _cwd(self._buf, size)
+
+    def _read(self, path: str) -> int:
+        """Reads the file into the buffer (grown as needed); returns its length."""
+        with open(path, "rb", buffering=0) as fh:
+            want = os.fstat(fh.fileno()).st_size + 1
+            if len(self._buf) < want:
+                self._buf = bytearray(want + want // 8)
+            held = 0
+            while got := fh.readinto(memoryview(self._buf)[held:]):
+                held += got
+                if held == len(self._buf):  # it grew since the stat
+                    self._buf.extend(bytes(held))
+            return held
+
+
 def read_rows(path: str) -> tuple[list[Row], str | None]:
-    """Every counted message of the file at ``path`` (first line per message wins) and
-    the first ``cwd`` recorded in it. Raises OSError if it cannot be read.
-
-    The file is read whole, in one call, and searched for :data:`_KEY`; only the lines
-    holding a hit are parsed, so the large prompt and tool-result lines are never
-    decoded and no line is split out that is not parsed.
-    """
-    with open(path, "rb", buffering=0) as fh:
-        data = fh.readall()
-    return rows_of(data), _cwd(data)
+    """:meth:`Reader.read_rows` with a buffer of its own."""
+    return Reader().read_rows(path)
 
 
-def rows_of(data: bytes) -> list[Row]:
-    """The counted messages in a transcript's bytes (see :func:`read_rows`)."""
+def rows_of(data: bytes | bytearray, stop: int | None = None) -> list[Row]:
+    """The counted messages in a transcript's bytes, ``data[:stop]`` (see
+    :meth:`Reader.read_rows`)."""
     rows: list[Row] = []
     seen: set[int] = set()
     find, rfind = data.find, data.rfind
-    pos = find(_KEY)
+    stop = len(data) if stop is None else stop
+    pos = find(_KEY, 0, stop)
     while pos >= 0:
         start = rfind(b"\n", 0, pos) + 1
-        end = find(b"\n", pos)
-        end = len(data) if end < 0 else end
+        end = find(b"\n", pos, stop)
+        end = stop if end < 0 else end
         row = _line_row(data, start, end, seen)
         if row is not None:
             if row.key is not None:
                 seen.add(row.key)
             rows.append(row)
-        pos = find(_KEY, end)
+        pos = find(_KEY, end, stop)
     return rows
 
 
-def _parse(line: bytes) -> Any:
+def _parse(line: bytes | bytearray) -> Any:
     """``json.loads(line)``, skipping its per-call set-up for a line that opens an object
     in UTF-8 (what json.loads would detect); anything else goes to json.loads itself.
     Raises ValueError for a line that is not one whole JSON value."""
@@ -236,7 +264,7 @@ def _parse(line: bytes) -> Any:
     return rec
 
 
-def _record(line: bytes) -> _Record | None:
+def _record(line: bytes | bytearray) -> _Record | None:
     """The line decoded as :func:`_parse` (``json.loads``) reads it, or None if it is not
     JSON or not shaped like a usage record.
 
@@ -274,26 +302,26 @@ def _shaped(rec: Any) -> _Record | None:
     return _Record(message, get("requestId"), get("timestamp"), get("entrypoint"), get("costUSD"))
 
 
-def _line_row(data: bytes, start: int, end: int, seen: set[int]) -> Row | None:
+def _line_row(data: bytes | bytearray, start: int, end: int, seen: set[int]) -> Row | None:
     rec = _record(data[start:end])
     if rec is None:
         return None
     if type(rec.entrypoint) is not str:
-        return _row(rec, _entrypoint_before(data, start), seen)
+        return _row(rec, _entrypoint_before(data, start, end), seen)
     return _row(rec, None, seen)
 
 
-def _entrypoint_before(data: bytes, start: int) -> str | None:
-    """The latest ``entrypoint`` recorded before ``start`` (older records carry it on
-    prompts only)."""
+def _entrypoint_before(data: bytes | bytearray, start: int, end: int) -> str | None:
+    """The latest ``entrypoint`` recorded before ``start``, the line that ends at
+    ``end`` (older records carry it on prompts only)."""
     pos = data.rfind(b'"entrypoint"', 0, start)
-    found = _ENTRYPOINT.match(data, pos) if pos >= 0 else None
+    found = _ENTRYPOINT.match(data, pos, end) if pos >= 0 else None
     return found.group(1).decode("utf-8", "replace") if found else None
 
 
-def _cwd(data: bytes) -> str | None:
-    pos = data.find(b'"cwd"')
-    found = _CWD.match(data, pos) if pos >= 0 else None
+def _cwd(data: bytes | bytearray, stop: int) -> str | None:
+    pos = data.find(b'"cwd"', 0, stop)
+    found = _CWD.match(data, pos, stop) if pos >= 0 else None
     if not found:
         return None
     try:
