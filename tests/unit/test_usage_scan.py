@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.support.transcripts import TranscriptBuilder, real_usage, write_corpus
 
-from claude_coder.catalog import usage_read, usage_scan
+from claude_coder.catalog import usage_decode, usage_read, usage_scan
 from claude_coder.catalog.usage import default_usage_cache, load_usage
 from claude_coder.catalog.usage_read import read_rows, rows_of
 from claude_coder.catalog.usage_report import VIEWS, build_report
@@ -96,7 +96,7 @@ def test_the_fast_parse_agrees_with_json_loads(
         except ValueError:
             expected = ValueError
         try:
-            got: Any = usage_read._parse(candidate)
+            got: Any = usage_decode.parse(candidate)
         except ValueError:
             got = ValueError
         assert repr(got) == repr(expected)
@@ -159,10 +159,10 @@ def test_the_struct_decode_agrees_with_json_loads(
         line[: -cut or None],
     ):
         try:
-            expected: Any = usage_read._shaped(json.loads(candidate))
+            expected: Any = usage_decode.shaped(json.loads(candidate))
         except (ValueError, RecursionError):
             expected = None
-        assert repr(usage_read._record(candidate)) == repr(expected)
+        assert repr(usage_decode.record(candidate)) == repr(expected)
 
 
 def test_read_rows_reads_the_file_as_it_is(tmp_path: Path) -> None:
