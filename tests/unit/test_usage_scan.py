@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.support.transcripts import TranscriptBuilder, real_usage, write_corpus
 
-from claude_coder.catalog import usage_read, usage_scan
+from claude_coder.catalog import usage_decode, usage_read, usage_scan
 from claude_coder.catalog.usage import default_usage_cache, load_usage
 from claude_coder.catalog.usage_read import read_rows, rows_of
 from claude_coder.catalog.usage_report import VIEWS, build_report
@@ -95,10 +96,73 @@ def test_the_fast_parse_agrees_with_json_loads(
         except ValueError:
             expected = ValueError
         try:
-            got: Any = usage_read._parse(candidate)
+            got: Any = usage_decode.parse(candidate)
         except ValueError:
             got = ValueError
         assert repr(got) == repr(expected)
+
+
+_JUNK = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=6,
+)
+_FIELD = st.sampled_from(["x", "id", "model", "usage", "message", "timestamp", "costUSD"])
+_USAGE_KEYS = st.sampled_from(
+    ["input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation", "speed"]
+)
+_SHAPED = st.dictionaries(
+    st.sampled_from(["message", "requestId", "timestamp", "entrypoint", "costUSD"]) | _FIELD,
+    _JUNK
+    | st.fixed_dictionaries(
+        {"id": _JUNK, "usage": _JUNK | st.dictionaries(_USAGE_KEYS, _JUNK | st.integers())}
+    ),
+    max_size=5,
+)
+
+
+def _dumped(value: Any, separators: tuple[str, str], ascii_only: bool) -> str:
+    return json.dumps(value, separators=separators, ensure_ascii=ascii_only)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.tuples(_FIELD | st.sampled_from(["message", "requestId"]), _SHAPED | _JUNK)),
+    _SHAPED,
+    st.sampled_from([(",", ":"), (", ", ": ")]),
+    st.booleans(),
+    st.sampled_from([b"", b" \r", b"x", b"\xff", b"\xef\xbb\xbf", b"\xed\xa0\x80"]),
+    st.integers(min_value=0, max_value=12),
+)
+def test_the_struct_decode_agrees_with_json_loads(
+    pairs: list[tuple[str, Any]],
+    record: dict[str, Any],
+    separators: tuple[str, str],
+    ascii_only: bool,
+    extra: bytes,
+    cut: int,
+) -> None:
+    """Whatever a line holds (keys given twice, wrong types, NaN, huge numbers, bytes that
+    are not UTF-8, a BOM, a torn end), the fast decode gives what ``json.loads`` and then
+    the record's shape give: the same fields, or no record."""
+    inner = _dumped(record, separators, ascii_only)[1:-1]
+    repeated = [
+        f"{json.dumps(k)}{separators[1]}{_dumped(v, separators, ascii_only)}" for k, v in pairs
+    ]
+    body = separators[0].join([*repeated, inner] if inner else repeated)
+    line = ("{" + body + "}").encode("utf-8", "surrogatepass")
+    at = len(line) // 2
+    for candidate in (
+        line + extra,
+        extra + line,
+        line[:at] + extra + line[at:],
+        line[: -cut or None],
+    ):
+        try:
+            expected: Any = usage_decode.shaped(json.loads(candidate))
+        except (ValueError, RecursionError):
+            expected = None
+        assert repr(usage_decode.record(candidate)) == repr(expected)
 
 
 def test_read_rows_reads_the_file_as_it_is(tmp_path: Path) -> None:
@@ -111,6 +175,36 @@ def test_read_rows_reads_the_file_as_it_is(tmp_path: Path) -> None:
     assert cwd == b.cwd
     with pytest.raises(OSError):
         read_rows(str(tmp_path / "missing.jsonl"))
+
+
+def test_a_reader_reused_for_many_files_sees_only_the_one_it_read(tmp_path: Path) -> None:
+    b = _builder()
+    for n in range(1, 400):  # larger than the reader's first buffer
+        b.assistant("x" * 50, usage=real_usage(n, 1))
+    whole = b.text().encode()
+    first, torn, bare = tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "c.jsonl"
+    first.write_bytes(whole)
+    torn.write_bytes(whole[:-40])  # the buffer still holds the rest of that line after it
+    bare.write_bytes(b"{}\n")
+    reader = usage_read.Reader()
+    rows, cwd = reader.read_rows(str(first))
+    assert [r.input for r in rows] == list(range(1, 400)) and cwd == b.cwd
+    rows, _ = reader.read_rows(str(torn))
+    assert [r.input for r in rows] == list(range(1, 399))  # the torn line is not completed
+    assert reader.read_rows(str(bare)) == ([], None)  # nor the first file's cwd kept
+
+
+def test_a_reader_reads_a_file_that_grows_past_its_size(tmp_path: Path) -> None:
+    b = _builder()
+    for n in range(1, 800):
+        b.assistant("y" * 80, usage=real_usage(n, 2))
+    pipe = tmp_path / "growing.jsonl"
+    os.mkfifo(pipe)  # its size says 0 however much is written to it
+    writer = threading.Thread(target=pipe.write_bytes, args=(b.text().encode(),))
+    writer.start()
+    rows, cwd = usage_read.Reader().read_rows(str(pipe))
+    writer.join()
+    assert [r.input for r in rows] == list(range(1, 800)) and cwd == b.cwd
 
 
 # ---- the pool ---------------------------------------------------------------------------

@@ -20,12 +20,28 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["PRICES", "PRICES_AS_OF", "PRICES_SOURCE", "Rates", "canonical_model", "message_cost"]
+__all__ = [
+    "PRICES",
+    "PRICES_AS_OF",
+    "PRICES_SOURCE",
+    "Rates",
+    "UsageFields",
+    "canonical_model",
+    "message_cost",
+    "tokens_cost",
+]
 
 PRICES_AS_OF = "2026-12-01"
 PRICES_SOURCE = "Claude Code 2.1.331 built-in model catalog (pricing_tiers)"
+
+
+class UsageFields(Protocol):
+    """A response's ``usage`` as read from a transcript: a dict, or the reader's decoded
+    object; a field it does not have is None."""
+
+    def get(self, key: str, /) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -132,29 +148,41 @@ def _rates(model: str) -> Rates | None:
     return PRICES.get(canonical_model(model))
 
 
-def message_cost(model: str, usage: Mapping[str, Any]) -> float | None:
+def message_cost(model: str, usage: UsageFields) -> float | None:
     """The USD cost of one API response's ``usage`` on ``model``, or None if unpriced."""
-    rates = _rates(model)
-    if rates is None:
-        return None
     get = usage.get
-    if get("speed") == "fast":
-        if rates.fast is None:
-            return None
-        rates = rates.fast
     tokens_in, tokens_out, read = (
         get("input_tokens"),
         get("output_tokens"),
         get("cache_read_input_tokens"),
     )
-    tokens_in = tokens_in if type(tokens_in) is int and tokens_in > 0 else 0
-    tokens_out = tokens_out if type(tokens_out) is int and tokens_out > 0 else 0
-    read = read if type(read) is int and read > 0 else 0
-    written = cache_written(usage)
+    return tokens_cost(
+        model,
+        tokens_in if type(tokens_in) is int and tokens_in > 0 else 0,
+        tokens_out if type(tokens_out) is int and tokens_out > 0 else 0,
+        read if type(read) is int and read > 0 else 0,
+        cache_written(usage),
+        (get("cache_creation"), get("speed"), get("inference_geo"), get("server_tool_use")),
+    )
+
+
+def tokens_cost(
+    model: str, tokens_in: int, tokens_out: int, read: int, written: int, extra: tuple[Any, ...]
+) -> float | None:
+    """:func:`message_cost` for what was read from a ``usage`` already: token counts
+    (each >= 0, ``written`` as :func:`cache_written` gives it) and ``extra``, its
+    ``cache_creation``, ``speed``, ``inference_geo`` and ``server_tool_use``."""
+    rates = _rates(model)
+    if rates is None:
+        return None
+    split, speed, geo, server = extra
+    if speed == "fast":
+        if rates.fast is None:
+            return None
+        rates = rates.fast
     above = rates.long_prompt_above
     if above is not None and rates.long_prompt is not None and tokens_in + read + written > above:
         rates = rates.long_prompt
-    split = get("cache_creation")
     hour = min(_int(split, "ephemeral_1h_input_tokens"), written) if isinstance(split, dict) else 0
     cost = (
         tokens_in * rates.input
@@ -163,15 +191,14 @@ def message_cost(model: str, usage: Mapping[str, Any]) -> float | None:
         + hour * rates.cache_write_1h
         + (written - hour) * rates.cache_write_5m
     ) / 1e6
-    if get("inference_geo") == "us":
+    if geo == "us":
         cost *= _US_GEO_MULTIPLIER
-    server = get("server_tool_use")
     if isinstance(server, dict):
         cost += _int(server, "web_search_requests") * _WEB_SEARCH_USD
     return cost
 
 
-def cache_written(usage: Mapping[str, Any]) -> int:
+def cache_written(usage: UsageFields) -> int:
     """Cache-write tokens: the plain total, else the sum of the per-duration split."""
     total = usage.get("cache_creation_input_tokens")
     if type(total) is int:

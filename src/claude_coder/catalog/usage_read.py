@@ -3,8 +3,9 @@
 Claude Code writes an API response as one ``assistant`` record per content block, each
 with the same ``message.id``, ``requestId`` and (final) ``usage``: a message is counted
 once, under its first line (ccusage does the same, keyed by message id + request id).
-Only lines that can carry usage are parsed (see :data:`_KEY`); the others are skipped
-by a byte search over the whole file, never split out or decoded.
+Only lines that can carry usage are decoded (see :data:`_KEY`; ``usage_decode`` says
+what each one counts for); the others are skipped by a byte search over the whole file,
+never split out or decoded.
 
 Each message is classed by the record's ``entrypoint`` (else the file's latest one):
 ``cli`` is the interactive TUI, ``sdk-*`` (stream-json, ``-p``, the Agent SDK) is
@@ -13,15 +14,12 @@ programmatic; they are billed from different pools.
 
 from __future__ import annotations
 
-import hashlib
 import json
+import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, NamedTuple, cast
-
-from claude_coder.catalog.pricing import cache_written, message_cost
+from typing import Any, NamedTuple
 
 __all__ = [
     "INTERACTIVE",
@@ -30,6 +28,7 @@ __all__ = [
     "PROGRAMMATIC",
     "QUARTER_MS",
     "FileUsage",
+    "Reader",
     "Row",
     "bucketize",
     "kind_of",
@@ -43,7 +42,6 @@ KINDS = (INTERACTIVE, PROGRAMMATIC, OTHER)
 QUARTER_MS = 15 * 60 * 1000
 """Bucket width: every time zone's offset is a whole number of quarter hours."""
 
-_ENTRYPOINT = re.compile(rb'"entrypoint"\s*:\s*"([^"\\]*)"')
 _CWD = re.compile(rb'"cwd"\s*:\s*("(?:[^"\\]|\\.)*")')
 
 
@@ -86,65 +84,6 @@ def kind_of(entrypoint: str | None) -> str:
     return OTHER
 
 
-def _digest(message_id: str, request_id: Any) -> int:
-    text = f"{message_id}\0{request_id if type(request_id) is str else ''}"
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big") >> 1
-
-
-def _when(stamp: Any) -> int | None:
-    if type(stamp) is not str:
-        return None
-    try:
-        return int(datetime.fromisoformat(stamp).timestamp() * 1000)
-    except ValueError:
-        return None
-
-
-def _cost(rec: dict[str, Any], model: str, usage: dict[str, Any]) -> float | None:
-    """The record's own ``costUSD`` (older Claude Code wrote one), else the table's price."""
-    reported = rec.get("costUSD")
-    if isinstance(reported, int | float) and not isinstance(reported, bool) and reported >= 0:
-        return float(reported)
-    if model == "<synthetic>":
-        return 0.0  # Claude Code's own stand-in for a failed request: nothing was billed
-    return message_cost(model, usage)
-
-
-def _row(rec: Any, entrypoint: str | None, seen: set[int] | frozenset[int]) -> Row | None:
-    """The row of one parsed record, or None if it carries no usable usage or its
-    message is in ``seen`` (counted already)."""
-    msg = rec.get("message") if type(rec) is dict else None
-    usage = msg.get("usage") if type(msg) is dict else None
-    if type(usage) is not dict:
-        return None
-    assert type(rec) is dict and type(msg) is dict
-    mid = msg.get("id")
-    key = _digest(mid, rec.get("requestId")) if type(mid) is str else None
-    if key is not None and key in seen:
-        return None  # the message's next content block: only its first line counts
-    tin, tout = usage.get("input_tokens"), usage.get("output_tokens")
-    if type(tin) is not int or type(tout) is not int:
-        return None
-    ts = _when(rec.get("timestamp"))
-    if ts is None:
-        return None
-    raw_model = msg.get("model")
-    model = raw_model if type(raw_model) is str else "unknown"
-    read = usage.get("cache_read_input_tokens")
-    ep = rec.get("entrypoint")
-    return Row(
-        key,
-        ts,
-        model,
-        kind_of(ep if type(ep) is str else entrypoint),
-        max(tin, 0),
-        max(tout, 0),
-        cache_written(usage),
-        read if type(read) is int and read > 0 else 0,
-        _cost(rec, model, usage),
-    )
-
-
 _KEY = b'"output_tokens":'
 """A key every counted record has (``message.usage.output_tokens``, an int), as Claude
 Code writes it (compact JSON; Python's default separators give it too); of the keys
@@ -154,81 +93,71 @@ always a key: no text can hide a record from the search. A line that holds them 
 parsed whole, and the parse decides whether it is a usage record, so no text can fake
 one either. A key with blanks before its colon is not found (ccusage 20 does not see
 such lines either)."""
-_Scan = Callable[[str, int], tuple[Any, int]]
-_scan_once = cast(_Scan, vars(json.JSONDecoder())["scan_once"])
-"""json.loads' own scanner (the C one), called without its per-call wrapping."""
-_BLANK = " \t\n\r"
+
+
+class Reader:
+    """Reads transcripts into one buffer it keeps, so a scan of many files does not
+    allocate (and fault in) fresh memory for each. One per thread of work."""
+
+    def __init__(self) -> None:
+        self._buf = bytearray(1 << 16)
+
+    def read_rows(self, path: str) -> tuple[list[Row], str | None]:
+        """Every counted message of the file at ``path`` (first line per message wins)
+        and the first ``cwd`` recorded in it. Raises OSError if it cannot be read.
+
+        The file is read whole and searched for :data:`_KEY`; only the lines holding a
+        hit are decoded, so the large prompt and tool-result lines never are, and no
+        line is split out that is not decoded.
+        """
+        size = self._read(path)
+        return rows_of(self._buf, size), _cwd(self._buf, size)
+
+    def _read(self, path: str) -> int:
+        """Reads the file into the buffer (grown as needed); returns its length."""
+        with open(path, "rb", buffering=0) as fh:
+            want = os.fstat(fh.fileno()).st_size + 1
+            if len(self._buf) < want:
+                self._buf = bytearray(want + want // 8)
+            held = 0
+            while got := fh.readinto(memoryview(self._buf)[held:]):
+                held += got
+                if held == len(self._buf):  # it grew since the stat
+                    self._buf.extend(bytes(held))
+            return held
 
 
 def read_rows(path: str) -> tuple[list[Row], str | None]:
-    """Every counted message of the file at ``path`` (first line per message wins) and
-    the first ``cwd`` recorded in it. Raises OSError if it cannot be read.
-
-    The file is read whole, in one call, and searched for :data:`_KEY`; only the lines
-    holding a hit are parsed, so the large prompt and tool-result lines are never
-    decoded and no line is split out that is not parsed.
-    """
-    with open(path, "rb", buffering=0) as fh:
-        data = fh.readall()
-    return rows_of(data), _cwd(data)
+    """:meth:`Reader.read_rows` with a buffer of its own."""
+    return Reader().read_rows(path)
 
 
-def rows_of(data: bytes) -> list[Row]:
-    """The counted messages in a transcript's bytes (see :func:`read_rows`)."""
+def rows_of(data: bytes | bytearray, stop: int | None = None) -> list[Row]:
+    """The counted messages in a transcript's bytes, ``data[:stop]`` (see
+    :meth:`Reader.read_rows`)."""
+    from claude_coder.catalog.usage_decode import line_row  # not needed by a warm report
+
     rows: list[Row] = []
     seen: set[int] = set()
     find, rfind = data.find, data.rfind
-    pos = find(_KEY)
+    stop = len(data) if stop is None else stop
+    pos = find(_KEY, 0, stop)
     while pos >= 0:
         start = rfind(b"\n", 0, pos) + 1
-        end = find(b"\n", pos)
-        end = len(data) if end < 0 else end
-        row = _line_row(data, start, end, seen)
+        end = find(b"\n", pos, stop)
+        end = stop if end < 0 else end
+        row = line_row(data, start, end, seen)
         if row is not None:
             if row.key is not None:
                 seen.add(row.key)
             rows.append(row)
-        pos = find(_KEY, end)
+        pos = find(_KEY, end, stop)
     return rows
 
 
-def _parse(line: bytes) -> Any:
-    """``json.loads(line)``, skipping its per-call set-up for a line that opens an object
-    in UTF-8 (what json.loads would detect); anything else goes to json.loads itself.
-    Raises ValueError for a line that is not one whole JSON value."""
-    if len(line) < 2 or line[0] != 0x7B or not line[1]:
-        return json.loads(line)
-    text = line.decode("utf-8", "surrogatepass")
-    try:
-        rec, stop = _scan_once(text, 0)
-    except StopIteration:
-        raise ValueError("not JSON") from None
-    if stop != len(text) and text[stop:].strip(_BLANK):
-        raise ValueError("extra data after the record")
-    return rec
-
-
-def _line_row(data: bytes, start: int, end: int, seen: set[int]) -> Row | None:
-    try:
-        rec = _parse(data[start:end])
-    except (ValueError, RecursionError):
-        return None  # a torn or corrupt line: skipped, like every reader does
-    if type(rec) is dict and type(rec.get("entrypoint")) is not str:
-        return _row(rec, _entrypoint_before(data, start), seen)
-    return _row(rec, None, seen)
-
-
-def _entrypoint_before(data: bytes, start: int) -> str | None:
-    """The latest ``entrypoint`` recorded before ``start`` (older records carry it on
-    prompts only)."""
-    pos = data.rfind(b'"entrypoint"', 0, start)
-    found = _ENTRYPOINT.match(data, pos) if pos >= 0 else None
-    return found.group(1).decode("utf-8", "replace") if found else None
-
-
-def _cwd(data: bytes) -> str | None:
-    pos = data.find(b'"cwd"')
-    found = _CWD.match(data, pos) if pos >= 0 else None
+def _cwd(data: bytes | bytearray, stop: int) -> str | None:
+    pos = data.find(b'"cwd"', 0, stop)
+    found = _CWD.match(data, pos, stop) if pos >= 0 else None
     if not found:
         return None
     try:

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from claude_coder.catalog.usage_read import bucketize, read_rows
+from claude_coder.catalog.usage_read import Reader, bucketize
 
 __all__ = ["POOL_BYTES", "SPAWN_POOL_BYTES", "Scanned", "pack_keys", "scan", "scan_one"]
 
@@ -45,10 +45,10 @@ def pack_keys(keys: Sequence[int]) -> bytes:
     return struct.pack(f"<{len(keys)}Q", *keys)
 
 
-def scan_one(path: str) -> Scanned | None:
+def scan_one(path: str, reader: Reader | None = None) -> Scanned | None:
     """One file's contribution, or None if it cannot be read."""
     try:
-        rows, cwd = read_rows(path)
+        rows, cwd = (reader or Reader()).read_rows(path)
     except OSError:
         return None
     keys = [r.key for r in rows if r.key is not None]
@@ -57,7 +57,8 @@ def scan_one(path: str) -> Scanned | None:
 
 
 def _batch(paths: list[str]) -> list[Scanned | None]:
-    return [scan_one(p) for p in paths]
+    reader = Reader()
+    return [scan_one(p, reader) for p in paths]
 
 
 def _cores() -> int:
