@@ -32,8 +32,7 @@ from claude_coder.errors import ClaudeCoderError, HostError
 from claude_coder.profiles import Profile
 from claude_coder.profiles.model import Host
 from claude_coder.security import Redactor, json_text, visible_line
-from claude_coder.session._launch import CLIENT_ONLY_KEYS
-from claude_coder.transports.remote._protocol import package_version
+from claude_coder.transports.remote._protocol import CLIENT_ONLY_KEYS, package_version
 from claude_coder.transports.remote.catalog import HostCatalog, profile_hosts
 
 __all__ = [

@@ -25,11 +25,10 @@ from claude_coder.profiles import Profile
 from claude_coder.security import Redactor, inherited_environ_with
 from claude_coder.session._launch import launch_transport
 from claude_coder.transports.base import Transport
-from claude_coder.transports.remote._protocol import OpenSpec
+from claude_coder.transports.remote._protocol import CLIENT_ONLY_KEYS, OpenSpec
 
-__all__ = ["CLIENT_ONLY_KEYS", "host_profile", "launch_member"]
+__all__ = ["host_profile", "launch_member"]
 
-CLIENT_ONLY_KEYS = ("claudePath", "host", "remoteCommand", "sendSecrets")
 """Profile keys that describe the client's side; the host uses its own."""
 
 _SENT = "CLAUDE_CODER_SENT_SECRET_"

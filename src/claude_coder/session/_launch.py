@@ -136,10 +136,6 @@ def launch_transport(
     return make_transport(spec), redactor, spec.cwd
 
 
-CLIENT_ONLY_KEYS = ("claudePath", "host", "remoteCommand", "sendSecrets")
-"""Profile keys that mean something only here; the host never sees them."""
-
-
 def launch_remote(
     profile: Profile,
     host: str,
@@ -159,6 +155,7 @@ def launch_remote(
     from claude_coder.profiles.model import Host
     from claude_coder.security import Redactor, check_profile_env
     from claude_coder.transports.remote import OpenSpec, remote_transport
+    from claude_coder.transports.remote._protocol import CLIENT_ONLY_KEYS
 
     host = checked_host(host, Host)
     check_profile_env(profile.name, profile.env)

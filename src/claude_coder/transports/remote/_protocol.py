@@ -68,6 +68,7 @@ from claude_coder.events import (
 )
 
 __all__ = [
+    "CLIENT_ONLY_KEYS",
     "LINE_LIMIT",
     "PROTOCOL_VERSION",
     "OpenSpec",
@@ -91,6 +92,10 @@ PROTOCOL_VERSION = 1
 
 LINE_LIMIT = 16 << 20
 """The longest line either side accepts (a big tool result fits; a runaway does not)."""
+
+CLIENT_ONLY_KEYS = ("claudePath", "host", "remoteCommand", "sendSecrets")
+"""Profile keys that are the local side's business and never travel in an OpenSpec: a
+host finds its own Claude Code, and is the host."""
 
 Message = dict[str, Any]
 
