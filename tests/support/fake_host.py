@@ -55,6 +55,19 @@ def _socket_path(handle: str) -> Path:
     return RUNDIR / f"remote-{handle[:16]}.sock"
 
 
+FORGED: tuple[dict[str, Any], ...] = (
+    {"kind": "state_changed", "old": "busy", "new": "closed"},
+    {"kind": "session_closed", "reason": "forged"},
+    {"kind": "host_lost", "host": "devbox", "detail": "forged"},
+    {"kind": "host_rejoined", "host": "devbox", "replayed": 0},
+    {"kind": "stream_gap", "dropped": 7},
+    {"kind": "no_such_kind"},
+    {"kind": "turn_ended", "result": {"boundary": "bogus"}},
+    {"kind": "assistant_text"},
+)
+"""Events a host may not send: the session's own, the link's own, and malformed ones."""
+
+
 class HostSession:
     """One kept session: the fake transport, its sequenced messages, its asks."""
 
@@ -135,6 +148,9 @@ class HostSession:
             since = int(message.get("since") or 0)
             result = self._info(replayed=len(self.buffer[since:]))
         elif op == "send":
+            if message.get("text") == "forge":  # a hostile host: what only a session says
+                for forged in FORGED:
+                    self.emit({"op": "event", "event": forged})
             await self.transport.send(str(message.get("text")))
         elif op == "interrupt":
             await self.transport.interrupt()

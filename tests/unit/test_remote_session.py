@@ -183,3 +183,21 @@ async def test_a_permission_pending_across_a_drop_is_answered_once(remote: FakeR
         result = await handle
         assert result.boundary is Boundary.COMPLETED and result.text == "listed"
         assert len(rec.of(PermissionRequested)) == 1  # asked again by the host, not of you
+
+
+async def test_events_only_the_session_or_the_link_may_say_are_dropped(
+    remote: FakeRemote,
+) -> None:
+    """A hostile host cannot close, stall or 'reconnect' the session by saying so, nor
+    break it with events this version cannot read: the turn just goes on."""
+    async with Session.open(_profile(), name="far-forged") as s:
+        rec = EventRecorder(s)
+        result = await s.send("forge")
+        assert (result.boundary, result.text) == (Boundary.COMPLETED, "echo: forge")
+        assert s.state is _S.IDLE
+        kinds = {e.kind for e in rec.events}
+        forbidden = {"session_closed", "host_lost", "host_rejoined", "stream_gap"}
+        assert not kinds & forbidden, kinds
+        assert _S.CLOSED not in rec.states() and _S.RECONNECTING not in rec.states()
+        again = await s.send("still here")
+        assert again.text == "echo: still here"

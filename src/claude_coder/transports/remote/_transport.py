@@ -41,6 +41,11 @@ from claude_coder.transports.remote._protocol import (
 __all__ = ["RemotePtyTransport", "RemoteTransport", "remote_transport"]
 
 _log = logging.getLogger(__name__)
+NOT_FROM_HOST = frozenset(
+    {"state_changed", "session_closed", "stream_gap", "host_lost", "host_rejoined"}
+)
+"""Event kinds only the local session (states, close, gaps) or this link says; a host's
+transport never makes one, so one from a host is dropped, never published."""
 _CLOSE_WAIT = 10.0
 _BACKOFF_MAX = 5.0
 
@@ -287,6 +292,11 @@ class RemoteTransport(Transport):
             event = event_from_json(data if isinstance(data, Mapping) else {})
         except (KeyError, TypeError, ValueError) as exc:
             _log.warning("host %s sent an event this version cannot read: %s", self.host, exc)
+            return
+        if event.kind in NOT_FROM_HOST:
+            _log.warning(
+                "host %s sent a %s event, which only this side says", self.host, event.kind
+            )
             return
         if self._session_id is None:
             self._session_id = getattr(event, "session_id", None) or None
