@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench matrix matrix-ci
+.PHONY: run test lint bench matrix matrix-ci system-deps
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
@@ -21,7 +21,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/mypy
 
-test: lint
+# npm and openssh-server, installed with apt when missing (scripts/system-deps).
+system-deps:
+	scripts/system-deps
+
+test: system-deps lint
 	$(BIN)/python -m pytest -q
 
 # The Claude Code version matrix (docs/transports.md): npm installs into a cache dir.
