@@ -172,6 +172,8 @@ async def test_tui_shows_model_escapes_made_visible_and_markup_as_text(
             deadline=60,  # a real Claude Code turn on a busy machine
         )
         (answer,) = [b for b in screen.query(AnswerBlock) if "clip" in b.shown]
+        # The block holds its final text before the next refresh draws it.
+        await wait_for(pilot, lambda: "␛]52" in app.export_screenshot(), "the answer drawn")
         shot = app.export_screenshot()
     assert answer.shown == visible(HOSTILE_TEXT)
     assert "\x1b" not in shot and "␛]52" in shot
