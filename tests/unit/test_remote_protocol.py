@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from claude_coder import errors
 from claude_coder.errors import HostError, LoginNotProven, TransportError
 from claude_coder.events import (
     PermissionDecision,
@@ -51,6 +52,42 @@ def test_an_error_comes_back_as_its_class_with_the_host_named() -> None:
     back = wire.error_from_wire(sent, "devbox")
     assert isinstance(back, LoginNotProven)
     assert str(back) == "on host 'devbox': no login" and back.exit_code == 2
+
+
+def _round_trip(exc: BaseException) -> errors.ClaudeCoderError:
+    return wire.error_from_wire(json.loads(json.dumps(wire.error_to_wire(exc))), "devbox")
+
+
+def test_an_error_whose_constructor_needs_more_than_a_message_keeps_its_class() -> None:
+    ambiguous = errors.AmbiguousSessionError("ab", [("ab1", "/w", "today"), ("ab2", "/v", "x")])
+    back = _round_trip(ambiguous)
+    assert isinstance(back, errors.AmbiguousSessionError) and back.exit_code == 2
+    assert str(back) == f"on host 'devbox': {ambiguous}"  # every candidate line, once
+    assert back.query == "ab" and [tuple(c) for c in back.candidates] == ambiguous.candidates
+    for exc in (
+        errors.MemberExistsError("agent1"),
+        errors.SecretError("env:X", "not set", profile="p"),
+        errors.ScreenError("no prompt", screen="> _"),
+        errors.NameTakenError("n", "id-1"),
+    ):
+        again = _round_trip(exc)
+        assert type(again) is type(exc) and again.exit_code == exc.exit_code
+        assert str(again) == f"on host 'devbox': {exc}"  # not rebuilt, so not rewritten
+
+
+def test_a_hosts_error_fields_are_taken_only_when_named_and_plain() -> None:
+    forged = {
+        "type": "AmbiguousSessionError",
+        "message": "m",
+        "fields": {"query": {"x": 1}, "candidates": "c", "__class__": "HostError", "z": 1},
+    }
+    back = wire.error_from_wire(forged, "h")
+    assert type(back) is errors.AmbiguousSessionError and str(back) == "on host 'h': m"
+    assert back.query is None and back.candidates == "c"
+    assert not hasattr(back, "z")
+    assert type(wire.error_from_wire({**forged, "fields": [1]}, "h")).__name__ == (
+        "AmbiguousSessionError"
+    )
 
 
 def test_an_unknown_error_type_comes_back_as_a_host_error() -> None:

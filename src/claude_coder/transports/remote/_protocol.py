@@ -51,6 +51,7 @@ Nothing here carries a secret but :attr:`OpenSpec.secrets` (the values the profi
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -164,9 +165,46 @@ def check_hello(message: Mapping[str, Any], host: str) -> None:
 
 
 def error_to_wire(exc: BaseException) -> Message:
-    """An error as it travels (its message must already be redacted)."""
+    """An error as it travels (its message must already be redacted): its class name,
+    message, exit code and the plain values of the fields its constructor names."""
     code = exc.exit_code if isinstance(exc, ClaudeCoderError) else 1
-    return {"type": type(exc).__name__, "message": str(exc), "exit_code": code}
+    out: Message = {"type": type(exc).__name__, "message": str(exc), "exit_code": code}
+    if isinstance(exc, ClaudeCoderError):
+        names = _field_names(type(exc))
+        fields = {k: v for k, v in vars(exc).items() if k in names and _plain(v)}
+        if fields:
+            out["fields"] = fields
+    return out
+
+
+def _plain(value: object, depth: int = 0) -> bool:
+    """A value a field may carry over the wire: JSON scalars, or short lists of them."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return True
+    if isinstance(value, list | tuple) and depth < 2 and len(value) <= _FIELD_ITEMS:
+        return all(_plain(item, depth + 1) for item in value)
+    return False
+
+
+_FIELD_ITEMS = 64
+
+
+def _field_names(cls: type[ClaudeCoderError]) -> frozenset[str]:
+    """The public names the constructors of ``cls`` and its bases take, ``message`` aside."""
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None or not issubclass(klass, ClaudeCoderError):
+            continue
+        params = inspect.signature(init).parameters.values()
+        names |= {
+            p.name
+            for p in params
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+            and p.name not in ("self", "message")
+            and not p.name.startswith("_")
+        }
+    return frozenset(names)
 
 
 def _error_class(name: str) -> type[ClaudeCoderError] | None:
@@ -177,16 +215,24 @@ def _error_class(name: str) -> type[ClaudeCoderError] | None:
 
 
 def error_from_wire(data: Mapping[str, Any], host: str) -> ClaudeCoderError:
-    """The error a host reported, as the same class where one can be built from a message
-    alone (else :class:`HostError`), its message prefixed ``on host 'H': ``."""
+    """The error a host reported, as the same class (so the same exit code), its message
+    prefixed ``on host 'H': ``; an unknown class comes back as :class:`HostError`.
+
+    The instance is not built by its constructor (which may need more than a message, or
+    rewrite it): it gets the message as sent and the fields its constructor names, each
+    one not sent, or not plain, left ``None``.
+    """
     message = f"on host {host!r}: {data.get('message') or 'an unknown error'!s}"
     cls = _error_class(str(data.get("type", "")))
     if cls is None or cls is HostError:
         return HostError(message, host=host)
-    try:
-        built = cls(message)
-    except TypeError:  # needs more than a message
-        built = HostError(message, host=host)
+    built = cls.__new__(cls)
+    ClaudeCoderError.__init__(built, message)
+    sent = data.get("fields")
+    sent = sent if isinstance(sent, Mapping) else {}
+    for name in _field_names(cls):
+        value = sent.get(name)
+        setattr(built, name, value if _plain(value) else None)
     return built
 
 
