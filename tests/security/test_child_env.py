@@ -20,8 +20,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from claude_coder.security import ALLOWED_SWITCHES, KEPT_NAMES, OAUTH_TOKEN_VAR, child_env
+from claude_coder.security import (
+    ALLOWED_SWITCHES,
+    KEPT_NAMES,
+    OAUTH_TOKEN_VAR,
+    child_env,
+    stripped_secrets,
+)
 from tests.security.conftest import SECRET, ProjectFactory, assert_no_secret, assert_untouched
 from tests.support.fake_api import FakeApi
 
@@ -147,3 +155,21 @@ def test_the_rule_strips_every_name_the_binary_reads(claude_binary: Path) -> Non
     passed = set(child_env({}, parent)) - {"PATH"}
     assert passed <= ALLOWED_SWITCHES | KEPT_NAMES, sorted(passed - ALLOWED_SWITCHES)
     assert OAUTH_TOKEN_VAR not in passed
+
+
+@given(st.text(min_size=8).filter(lambda v: not v.isdigit()))
+def test_a_stripped_credential_value_is_always_a_secret(value: str) -> None:
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_CUSTOM_HEADERS"):
+        assert stripped_secrets({name: value, "HOME": "/home/u"}) == [value]
+
+
+def test_a_model_id_a_region_a_number_and_a_kept_variable_are_not_secrets() -> None:
+    environ = {
+        "ANTHROPIC_MODEL": "claude-sonnet-4-5",
+        "ANTHROPIC_DEFAULT_OPUS_MODEL": "claude-opus-4-5",
+        "AWS_REGION": "eu-west-1-long",
+        "CLAUDE_CODE_MAX_OUTPUT_TOKENS": "128000000",
+        "CLAUDE_CONFIG_DIR": "/home/u/.claude-work",
+        "ANTHROPIC_BASE_URL": "https://proxy.example/v1",
+    }
+    assert stripped_secrets(environ) == ["https://proxy.example/v1"]

@@ -127,6 +127,18 @@ async def test_host_secrets_in_a_transcript_come_back_masked(
     assert PROFILE_SECRET not in rows and "***" in rows
 
 
+async def test_a_hosts_model_choice_is_not_taken_for_a_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
+    monkeypatch.setenv("ANTHROPIC_MODEL", "claude-sonnet-4-5")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "https://proxy.example/v1")
+    monkeypatch.setenv("CLAUDE_CODE_MAX_OUTPUT_TOKENS", "128000000")
+    named("models", f"use claude-sonnet-4-5 with {SECRET} at https://proxy.example/v1, 128000000")
+    out = json.dumps(await answer_call("history", {"session": "models"}))
+    assert "use claude-sonnet-4-5 with *** at ***, 128000000" in out
+
+
 async def test_an_error_naming_a_secret_is_masked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
     with pytest.raises(SessionNotFoundError) as caught:

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         inherited_environ_with,
         ssh_env,
         stripped_names,
+        stripped_secrets,
     )
     from claude_coder.security.files import check_private, private_problem
     from claude_coder.security.logs import redact_record, watch_logs
@@ -84,7 +85,7 @@ _EXPORTS = {
     ),
     "env": (
         "SSH_KEPT STRIPPED_ALWAYS child_env inherited_environ inherited_environ_with ssh_env "
-        "stripped_names"
+        "stripped_names stripped_secrets"
     ),
     "files": "check_private private_problem",
     "logs": "redact_record watch_logs",
@@ -151,6 +152,7 @@ __all__ = [
     "settings_problems",
     "ssh_env",
     "stripped_names",
+    "stripped_secrets",
     "typed",
     "visible",
     "visible_line",

@@ -30,6 +30,7 @@ __all__ = [
     "inherited_environ_with",
     "ssh_env",
     "stripped_names",
+    "stripped_secrets",
 ]
 
 STRIPPED_ALWAYS: frozenset[str] = frozenset({"CLAUDECODE", OAUTH_TOKEN_VAR})
@@ -54,6 +55,27 @@ def stripped_names(environ: Mapping[str, str]) -> list[str]:
     dropped = set(denied_names(environ))
     dropped |= {n for n in environ if n.upper() in STRIPPED_ALWAYS}
     return sorted(dropped)
+
+
+SECRET_MIN = 8
+"""Values shorter than this are not taken for secrets (``1``, ``true``, ``bedrock``)."""
+
+_NOT_SECRET_NAME = re.compile(r"(?:_MODEL|_MODEL_NAME|_REGION)\Z", re.IGNORECASE)
+"""Stripped variables whose values are choices, not credentials: a model id, a region."""
+
+
+def stripped_secrets(environ: Mapping[str, str]) -> list[str]:
+    """The values of the stripped variables of ``environ`` that may be secrets: what a
+    host masks in everything it sends. A model id, a region, a number or a short switch
+    is not one (masking ``claude-sonnet-4-5`` would hide the model in every event); a
+    key, a token, an endpoint URL or custom headers are."""
+    out = []
+    for name in stripped_names(environ):
+        value = environ.get(name, "")
+        if len(value) < SECRET_MIN or value.isdigit() or _NOT_SECRET_NAME.search(name):
+            continue
+        out.append(value)
+    return out
 
 
 def child_env(

@@ -26,7 +26,7 @@ from claude_coder.doctor import check_profile
 from claude_coder.errors import ClaudeCoderError, RemoteCallError
 from claude_coder.events import to_jsonable
 from claude_coder.profiles import BUILTIN_NAME, Profile, inspect_profiles, known_secrets
-from claude_coder.security import Redactor, check_session_name, inherited_environ, stripped_names
+from claude_coder.security import Redactor, check_session_name, inherited_environ, stripped_secrets
 from claude_coder.serve._member import host_profile
 from claude_coder.transports.remote._protocol import LINE_LIMIT, OpenSpec, package_version
 
@@ -37,9 +37,6 @@ HISTORY_LIMIT = 20_000
 
 HISTORY_BUDGET = LINE_LIMIT * 3 // 4
 """The most bytes of events one ``history`` reply carries (the reply is one wire line)."""
-
-MIN_SECRET = 8
-"""Environment values shorter than this are not masked (``1``, ``true``: not secrets)."""
 
 _TEXT_MAX = 4096
 """The longest string argument taken (a session name, a path)."""
@@ -57,7 +54,7 @@ def host_redactor(environ: Mapping[str, str] | None = None) -> Redactor:
         values, _missed = known_secrets(pset)
     except (ClaudeCoderError, OSError):
         values = []
-    values += [env[n] for n in stripped_names(env) if len(env.get(n, "")) >= MIN_SECRET]
+    values += stripped_secrets(env)
     return Redactor(values)
 
 
