@@ -26,6 +26,7 @@ from claude_coder.events import (
     HostLost,
     HostRejoined,
     PermissionDecided,
+    PermissionRequested,
     QuestionRequest,
     SessionState,
     TextDelta,
@@ -108,6 +109,24 @@ async def test_an_interrupt_stops_the_hosts_turn(host: FakeRemote, work: Path) -
         assert result is not None and result.boundary is Boundary.INTERRUPTED
         assert (await handle).boundary is Boundary.INTERRUPTED
         assert (await s.send("reply:after")).text == "after"
+
+
+async def test_an_interrupt_while_a_permission_waits_here_takes_the_question_back(
+    host: FakeRemote, work: Path
+) -> None:
+    """As on this machine: Claude Code on the host drops the question, so it is no
+    longer pending here (no prompt left that nothing would read)."""
+    async with Session.open(_profile(work)) as s:  # policy "ask": a person decides
+        rec = Events(s)
+        handle = s.submit("bash:touch waiting-on-host.txt")
+        await rec.wait_kind(PermissionRequested)
+        assert len(s.pending) == 1
+        result = await s.interrupt()
+        assert result is not None and result.boundary is Boundary.INTERRUPTED
+        assert (await handle).boundary is Boundary.INTERRUPTED
+        assert s.pending == []
+        assert (await s.send("reply:next")).text == "next"
+    assert not (work / "waiting-on-host.txt").exists()
 
 
 async def test_a_drop_mid_turn_re_attaches_and_the_turn_completes(

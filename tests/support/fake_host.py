@@ -12,7 +12,8 @@ what was missed.
 The prompt picks the turn (FakeTransport steps): ``tool`` (a Bash call needing a
 permission), ``ask`` (a question), ``stall`` (waits for an interrupt), ``drop`` (says
 ``before``, then waits until the connection is lost and says ``after``: the end of the
-turn is replayed on re-attach); anything else echoes. ``FAKE_HOST_MODE``: ``protocol``
+turn is replayed on re-attach), ``withdraw`` (asks a permission and takes it back, then
+says ``dropped``); anything else echoes. ``FAKE_HOST_MODE``: ``protocol``
 (answers another protocol version), ``login`` (refuses the open as the host's login
 proof would). ``FAKE_HOST_LOG`` names a JSON-lines file getting each connection's first
 request (its op, and an open's resume and cwd).
@@ -93,6 +94,8 @@ class HostSession:
             return [Say("waiting"), Stall(asyncio.Event())]
         if text == "drop":
             return [Say("before"), Stall(self.lost), Say("after")]
+        if text == "withdraw":
+            return [Say("dropped")]
         return [Say(f"echo: {text}")]
 
     def emit(self, message: dict[str, Any]) -> None:
@@ -151,6 +154,14 @@ class HostSession:
             if message.get("text") == "forge":  # a hostile host: what only a session says
                 for forged in FORGED:
                     self.emit({"op": "event", "event": forged})
+                self.emit({"op": "ask", "id": [1], "kind": "permission", "request": {}})
+            if message.get("text") == "withdraw":  # asked, then dropped by Claude Code
+                key = next(self._ids)
+                self.asks[key] = asyncio.get_running_loop().create_future()
+                request = {"request_id": "r-w", "tool": "Bash", "input": {"command": "ls"}}
+                self.emit({"op": "ask", "id": key, "kind": "permission", "request": request})
+                self.asks[key].cancel()
+                self.emit({"op": "withdrawn", "id": key})
             await self.transport.send(str(message.get("text")))
         elif op == "interrupt":
             await self.transport.interrupt()

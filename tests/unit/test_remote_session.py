@@ -19,6 +19,7 @@ from claude_coder.errors import HostError
 from claude_coder.events import (
     AssistantText,
     Boundary,
+    Envelope,
     HostLost,
     HostRejoined,
     PermissionDecided,
@@ -183,6 +184,20 @@ async def test_a_permission_pending_across_a_drop_is_answered_once(remote: FakeR
         result = await handle
         assert result.boundary is Boundary.COMPLETED and result.text == "listed"
         assert len(rec.of(PermissionRequested)) == 1  # asked again by the host, not of you
+
+
+async def test_a_permission_the_host_takes_back_is_pending_no_more(remote: FakeRemote) -> None:
+    async with Session.open(_profile()) as s:  # policy "ask": it would wait on a person
+        pending_when_said: list[int] = []
+
+        def said(envelope: Envelope) -> None:
+            if isinstance(envelope.event, AssistantText):
+                pending_when_said.append(len(s.pending))
+
+        s.subscribe(said)
+        result = await s.send("withdraw")
+        assert (result.boundary, result.text) == (Boundary.COMPLETED, "dropped")
+        assert pending_when_said == [0] and s.pending == []  # gone before the turn went on
 
 
 async def test_events_only_the_session_or_the_link_may_say_are_dropped(

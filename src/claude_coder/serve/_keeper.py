@@ -8,6 +8,7 @@ holds the inner transport (started as a local session starts one) and speaks for
   ``TransportError`` from the events as ``lost``; their end as ``ended``;
 - the transport's permission and question hooks become sequenced ``ask`` messages,
   each waiting for the client's ``answer`` (an unknown or repeated ``id`` is ignored);
+  a hook the transport cancels (Claude Code dropped the question) becomes ``withdrawn``;
 - ``send``/``interrupt``/``close`` run once per ``rid`` (``_requests.Requests``).
 
 Sequenced messages are kept in a :class:`~claude_coder.serve._journal.Journal`. When
@@ -266,6 +267,10 @@ class Keeper:
         try:
             ask.seq = self._emit(message)["seq"]
             return await ask.answer
+        except asyncio.CancelledError:  # Claude Code dropped the question (an interrupt)
+            if not self._closing:
+                self._emit({"op": "withdrawn", "id": ask_id})
+            raise
         finally:
             self._asks.pop(ask_id, None)
 

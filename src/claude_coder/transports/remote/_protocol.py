@@ -30,6 +30,7 @@ A session (``open`` or ``attach``), requests carrying a ``rid`` the host answers
     <- {"op": "event", "seq": s, "event": Event.to_json()}     an event of the transport
     <- {"op": "ask", "seq": s, "id": k, "kind": "permission", "request": {...}}
     <- {"op": "ask", "seq": s, "id": k, "kind": "question", "request": {...}}
+    <- {"op": "withdrawn", "seq": s, "id": k}    Claude Code dropped ask k (an interrupt)
     <- {"op": "lost", "seq": s, "error": error_to_wire(...)}   the transport raised
     <- {"op": "ended", "seq": s}                                events ended (closed)
     <- {"op": "raw", "data": "<base64>"}     PTY bytes for a viewer (not sequenced)
@@ -38,7 +39,8 @@ A failed request: ``{"op": "reply", "rid": n, "ok": false, "error": error_to_wir
 Sequenced messages (``seq`` from 1, no gaps) are kept by the host for replay after a
 dropped connection; a request re-sent with a ``rid`` the host already answered gets the
 same reply again and is not acted on twice. An ``ask`` not yet answered is asked again on
-replay (same ``id``); answering an ``id`` twice is ignored.
+replay (same ``id``); answering an ``id`` twice is ignored. An ask still open when its
+turn ends, or ``withdrawn``, is pending no more on the local side.
 
 A one-shot call (the catalog and doctor on a host)::
 

@@ -242,6 +242,8 @@ class RemoteTransport(Transport):
             self._on_event(message)
         elif op == "ask":  # asked again after a re-attach: still answered once
             self._on_ask(message)
+        elif op == "withdrawn" and not old:
+            self._withdraw(message.get("id"))
         elif op == "lost":
             self._finish(error_from_wire(message.get("error") or {}, self.host))
         elif op == "ended":
@@ -300,6 +302,9 @@ class RemoteTransport(Transport):
             return
         if self._session_id is None:
             self._session_id = getattr(event, "session_id", None) or None
+        if event.kind == "turn_ended":  # what the turn still asks is moot: dropped first
+            for key in [k for k in self._asking if isinstance(k, int)]:
+                self._withdraw(key)
         self._queue.put_nowait(event)
 
     def _on_raw(self, message: Mapping[str, Any]) -> None:
@@ -323,12 +328,22 @@ class RemoteTransport(Transport):
 
     def _on_ask(self, message: dict[str, Any]) -> None:
         key = message.get("id")
+        if not isinstance(key, int) or isinstance(key, bool):
+            _log.warning("host %s asked with an id this side cannot use", self.host)
+            return
         if key in self._answers:  # asked again after a re-attach: the same answer
             self._send_soon(self._answers[key])
         elif key not in self._asking:
             task = asyncio.create_task(self._answer(message), name=f"remote-ask-{key}")
             self._asking[key] = task
             task.add_done_callback(lambda _t: self._asking.pop(key, None))
+
+    def _withdraw(self, key: object) -> None:
+        """The host took ask ``key`` back (Claude Code dropped it: an interrupt, the turn
+        ended, a dialog gone): its local decision is cancelled, so it is pending no more."""
+        task = self._asking.get(key) if isinstance(key, int) else None
+        if task is not None:
+            task.cancel()
 
     async def _answer(self, message: Mapping[str, Any]) -> None:
         hooks = self.hooks
