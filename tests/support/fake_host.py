@@ -155,6 +155,7 @@ class HostSession:
                 for forged in FORGED:
                     self.emit({"op": "event", "event": forged})
                 self.emit({"op": "ask", "id": [1], "kind": "permission", "request": {}})
+                self.send({"op": "reply", "rid": {"x": 1}, "ok": True})
             if message.get("text") == "withdraw":  # asked, then dropped by Claude Code
                 key = next(self._ids)
                 self.asks[key] = asyncio.get_running_loop().create_future()

@@ -88,6 +88,8 @@ def test_a_hosts_error_fields_are_taken_only_when_named_and_plain() -> None:
     assert type(wire.error_from_wire({**forged, "fields": [1]}, "h")).__name__ == (
         "AmbiguousSessionError"
     )
+    for not_a_mapping in ([1], "boom", 7, None):
+        assert str(wire.error_from_wire(not_a_mapping, "h")) == "on host 'h': an unknown error"
 
 
 def test_an_unknown_error_type_comes_back_as_a_host_error() -> None:

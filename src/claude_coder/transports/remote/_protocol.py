@@ -216,7 +216,7 @@ def _error_class(name: str) -> type[ClaudeCoderError] | None:
     return None
 
 
-def error_from_wire(data: Mapping[str, Any], host: str) -> ClaudeCoderError:
+def error_from_wire(data: object, host: str) -> ClaudeCoderError:
     """The error a host reported, as the same class (so the same exit code), its message
     prefixed ``on host 'H': ``; an unknown class comes back as :class:`HostError`.
 
@@ -224,6 +224,7 @@ def error_from_wire(data: Mapping[str, Any], host: str) -> ClaudeCoderError:
     rewrite it): it gets the message as sent and the fields its constructor names, each
     one not sent, or not plain, left ``None``.
     """
+    data = data if isinstance(data, Mapping) else {}
     message = f"on host {host!r}: {data.get('message') or 'an unknown error'!s}"
     cls = _error_class(str(data.get("type", "")))
     if cls is None or cls is HostError:

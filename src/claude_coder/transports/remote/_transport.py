@@ -250,7 +250,8 @@ class RemoteTransport(Transport):
             self._finish(None)
 
     def _on_reply(self, message: Mapping[str, Any]) -> None:
-        pending = self._pending.get(message.get("rid"))  # type: ignore[arg-type]
+        rid = message.get("rid")
+        pending = self._pending.get(rid) if isinstance(rid, int) else None
         if pending is None or pending[1].done():
             return
         if message.get("ok"):
