@@ -70,6 +70,14 @@ def test_a_pty_member_asks_for_its_screen_bytes() -> None:
     assert transport.spec.raw and transport.spec.transport == "pty"
 
 
+def test_the_grace_is_the_profiles_and_stays_out_of_the_sent_profile() -> None:
+    assert _launch(Profile(name="far", host="devbox")).spec.grace_s == 30.0
+    sleepy = _launch(Profile.model_validate({"name": "far", "host": "d", "hostGraceSeconds": 600}))
+    assert sleepy.spec.grace_s == 600.0
+    assert "hostGraceSeconds" not in sleepy.spec.profile
+    assert sleepy.spec.to_wire()["grace_s"] == 600.0
+
+
 def test_explicit_host_overrides_and_is_checked() -> None:
     assert _launch(Profile(name="far", host="devbox"), host="other").host == "other"
     with pytest.raises(ConfigError, match="must not start with '-'"):
@@ -89,6 +97,9 @@ def test_explicit_host_overrides_and_is_checked() -> None:
         ({"sendSecrets": ["T"]}, "$[0].sendSecrets: names 'T', which is not a secretRef entry"),
         ({"sendSecrets": ["T"], "env": {"T": "lit"}}, "$[0].sendSecrets: names 'T'"),
         ({"sendSecrets": ["not a name"]}, "$[0].sendSecrets: Value error, 'not a name' is not"),
+        ({"hostGraceSeconds": 0}, "$[0].hostGraceSeconds: Input should be greater than 0"),
+        ({"hostGraceSeconds": 86401}, "$[0].hostGraceSeconds: Input should be less than or"),
+        ({"hostGraceSeconds": "long"}, "$[0].hostGraceSeconds: must be a number"),
     ],
 )
 def test_remote_profile_keys_are_validated(entry: dict[str, object], problem: str) -> None:

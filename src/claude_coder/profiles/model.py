@@ -180,6 +180,9 @@ class _Fields(_Strict):
     ] = ()
     """Names of ``env`` entries whose ``secretRef`` is resolved here and sent to the host
     (every other reference travels as a reference and is resolved there)."""
+    host_grace_seconds: Annotated[float, Field(gt=0, le=86400)] | None = None
+    """How long the host keeps Claude Code running when the ssh connection drops, for a
+    re-attach to the running turn (default 30; a laptop that sleeps wants longer)."""
 
 
 class ProfileSpec(_Fields):

@@ -5,7 +5,8 @@ The profile definition the client sent becomes a :class:`~claude_coder.profiles.
 through :func:`claude_coder.session._launch.launch_transport` exactly as a local
 session's does: this host's Claude Code discovery, environment strip, settings check
 and, in the transport's ``start()``, its login proof. Keys that only mean something on
-the client (``claudePath``, ``host``, ``remoteCommand``, ``sendSecrets``) are dropped.
+the client (``claudePath``, ``host``, ``remoteCommand``, ``sendSecrets``,
+``hostGraceSeconds``) are dropped.
 The secrets the client chose to send become ``env:`` references to variables that
 exist only in the environment handed to the launch, so they reach Claude Code under the
 profile's names, are registered with the member's Redactor like every resolved

@@ -155,7 +155,7 @@ def launch_remote(
     from claude_coder.profiles.model import Host
     from claude_coder.security import Redactor, check_profile_env
     from claude_coder.transports.remote import OpenSpec, remote_transport
-    from claude_coder.transports.remote._protocol import CLIENT_ONLY_KEYS
+    from claude_coder.transports.remote._protocol import CLIENT_ONLY_KEYS, DEFAULT_GRACE
 
     host = checked_host(host, Host)
     check_profile_env(profile.name, profile.env)
@@ -184,6 +184,7 @@ def launch_remote(
         session_id=session_id,
         secrets=secrets,
         raw=profile.transport == "pty",
+        grace_s=profile.host_grace_seconds or DEFAULT_GRACE,
     )
     remote = remote_transport(host, spec, remote_command=profile.remote_command, redactor=redactor)
     return remote, redactor, cwd

@@ -72,6 +72,7 @@ from claude_coder.events import (
 
 __all__ = [
     "CLIENT_ONLY_KEYS",
+    "DEFAULT_GRACE",
     "LINE_LIMIT",
     "PROTOCOL_VERSION",
     "OpenSpec",
@@ -96,7 +97,10 @@ PROTOCOL_VERSION = 1
 LINE_LIMIT = 16 << 20
 """The longest line either side accepts (a big tool result fits; a runaway does not)."""
 
-CLIENT_ONLY_KEYS = ("claudePath", "host", "remoteCommand", "sendSecrets")
+DEFAULT_GRACE = 30.0
+"""Seconds a host keeps a member whose connection dropped, unless the profile says."""
+
+CLIENT_ONLY_KEYS = ("claudePath", "host", "remoteCommand", "sendSecrets", "hostGraceSeconds")
 """Profile keys that are the local side's business and never travel in an OpenSpec: a
 host finds its own Claude Code, and is the host."""
 
@@ -245,7 +249,7 @@ class OpenSpec:
 
     profile: Mapping[str, Any]
     """The profile's definition (``model_dump(mode="json", by_alias=True)``) without
-    ``claudePath``, ``host``, ``remoteCommand`` and ``sendSecrets``."""
+    the keys of :data:`CLIENT_ONLY_KEYS`."""
     transport: str = "sdk"
     name: str | None = None
     cwd: str | None = None
@@ -257,8 +261,9 @@ class OpenSpec:
     session_id: str | None = None
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
     """Env name -> value, for the profile's ``sendSecrets`` only."""
-    grace_s: float = 30.0
-    """How long the host keeps the session when the connection drops."""
+    grace_s: float = DEFAULT_GRACE
+    """How long the host keeps the session when the connection drops (the profile's
+    ``hostGraceSeconds``)."""
     raw: bool = False
     """Send the PTY's raw bytes (``raw`` messages) for a viewer."""
 
@@ -291,7 +296,7 @@ class OpenSpec:
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in secrets.items()):
             raise ValueError("secrets must map names to strings")
         schema = data.get("output_schema")
-        grace = data.get("grace_s", 30.0)
+        grace = data.get("grace_s", DEFAULT_GRACE)
         if not isinstance(grace, int | float) or isinstance(grace, bool) or grace < 0:
             raise ValueError("grace_s must be a number of seconds")
         return cls(
