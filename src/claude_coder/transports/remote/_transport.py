@@ -29,14 +29,9 @@ from claude_coder.errors import ClaudeCoderError, HostError
 from claude_coder.events import Event, HostLost, HostRejoined, event_from_json
 from claude_coder.security import Redactor
 from claude_coder.transports.base import Transport, cancel_and_wait
+from claude_coder.transports.remote._asks import HostAsks
 from claude_coder.transports.remote._link import HostLink
-from claude_coder.transports.remote._protocol import (
-    OpenSpec,
-    decision_to_wire,
-    error_from_wire,
-    permission_from_wire,
-    question_from_wire,
-)
+from claude_coder.transports.remote._protocol import OpenSpec, error_from_wire
 
 __all__ = ["RemotePtyTransport", "RemoteTransport", "remote_transport"]
 
@@ -96,8 +91,7 @@ class RemoteTransport(Transport):
         # fleet) must not reuse one the previous client did.
         self._rids = itertools.count(secrets.randbelow(1 << 40) + 1)
         self._pending: dict[int, _Pending] = {}
-        self._answers: dict[Any, dict[str, Any]] = {}
-        self._asking: dict[Any, asyncio.Task[None]] = {}
+        self._asks = HostAsks(host, lambda: self.hooks, self._send_quietly)
         self._raw_listeners: list[Callable[[bytes], None]] = []
         self._reader: asyncio.Task[None] | None = None
         self._ended = asyncio.Event()
@@ -162,7 +156,7 @@ class RemoteTransport(Transport):
                 async with asyncio.timeout(_CLOSE_WAIT):
                     await self._call("close")
                     await self._ended.wait()
-        await cancel_and_wait([*self._asking.values(), *([self._reader] if self._reader else [])])
+        await cancel_and_wait([*self._asks.tasks(), *([self._reader] if self._reader else [])])
         if self._link is not None:
             await self._link.close()
         self._fail_pending(
@@ -241,9 +235,9 @@ class RemoteTransport(Transport):
         if op == "event" and not old:
             self._on_event(message)
         elif op == "ask":  # asked again after a re-attach: still answered once
-            self._on_ask(message)
+            self._asks.on_ask(message)
         elif op == "withdrawn" and not old:
-            self._withdraw(message.get("id"))
+            self._asks.withdraw(message.get("id"))
         elif op == "lost":
             self._finish(error_from_wire(message.get("error") or {}, self.host))
         elif op == "ended":
@@ -304,8 +298,7 @@ class RemoteTransport(Transport):
         if self._session_id is None:
             self._session_id = getattr(event, "session_id", None) or None
         if event.kind == "turn_ended":  # what the turn still asks is moot: dropped first
-            for key in [k for k in self._asking if isinstance(k, int)]:
-                self._withdraw(key)
+            self._asks.withdraw_all()
         self._queue.put_nowait(event)
 
     def _on_raw(self, message: Mapping[str, Any]) -> None:
@@ -325,45 +318,7 @@ class RemoteTransport(Transport):
         )
         self._queue.put_nowait(error)
 
-    # -- asks ----------------------------------------------------------------------------
-
-    def _on_ask(self, message: dict[str, Any]) -> None:
-        key = message.get("id")
-        if not isinstance(key, int) or isinstance(key, bool):
-            _log.warning("host %s asked with an id this side cannot use", self.host)
-            return
-        if key in self._answers:  # asked again after a re-attach: the same answer
-            self._send_soon(self._answers[key])
-        elif key not in self._asking:
-            task = asyncio.create_task(self._answer(message), name=f"remote-ask-{key}")
-            self._asking[key] = task
-            task.add_done_callback(lambda _t: self._asking.pop(key, None))
-
-    def _withdraw(self, key: object) -> None:
-        """The host took ask ``key`` back (Claude Code dropped it: an interrupt, the turn
-        ended, a dialog gone): its local decision is cancelled, so it is pending no more."""
-        task = self._asking.get(key) if isinstance(key, int) else None
-        if task is not None:
-            task.cancel()
-
-    async def _answer(self, message: Mapping[str, Any]) -> None:
-        hooks = self.hooks
-        assert hooks is not None, "bind() the transport before start()"
-        key, request = message.get("id"), message.get("request") or {}
-        reply: dict[str, Any] = {"op": "answer", "id": key}
-        if message.get("kind") == "permission":
-            decision = await hooks.on_permission(permission_from_wire(request))
-            reply["decision"] = decision_to_wire(decision)
-        else:
-            answers = await hooks.on_question(question_from_wire(request))
-            reply["answers"] = dict(answers) if answers is not None else None
-        self._answers[key] = reply
-        await self._send_quietly(reply)
-
-    def _send_soon(self, message: Mapping[str, Any]) -> None:
-        task = asyncio.create_task(self._send_quietly(message))
-        self._asking[("resend", id(task))] = task
-        task.add_done_callback(lambda _t: self._asking.pop(("resend", id(task)), None))
+    # -- answers -------------------------------------------------------------------------
 
     async def _send_quietly(self, message: Mapping[str, Any]) -> None:
         link = self._link
