@@ -25,8 +25,11 @@ lint: $(STAMP)
 system-deps:
 	scripts/system-deps
 
+# Two test processes (pytest-xdist); the remote-member tests share one sshd: one worker.
+TEST_WORKERS ?= 2
+
 test: system-deps lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 # The Claude Code version matrix (docs/transports.md): npm installs into a cache dir.
 matrix: $(STAMP)

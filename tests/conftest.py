@@ -59,9 +59,13 @@ def _scrubbed(name: str) -> bool:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     integration_dir = Path(__file__).parent / "integration"
+    remote_dir = Path(__file__).parent / "remote"
     for item in items:
-        if Path(str(item.fspath)).is_relative_to(integration_dir):
+        path = Path(str(item.fspath))
+        if path.is_relative_to(integration_dir):
             item.add_marker(pytest.mark.integration)
+        if path.is_relative_to(remote_dir):  # one sshd and one host user: one worker
+            item.add_marker(pytest.mark.xdist_group("remote"))
 
 
 @pytest.fixture(autouse=True)

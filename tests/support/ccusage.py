@@ -24,6 +24,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
+
 PINNED = ("20.0.24", "18.0.11")
 _INSTALL_TIMEOUT = 300
 
@@ -44,6 +46,14 @@ def ccusage_bin(version: str) -> Path:
     prefix = tool_cache() / f"ccusage-{version}"
     exe = prefix / "node_modules" / ".bin" / "ccusage"
     if exe.exists() and _runs(exe):
+        return exe
+    tool_cache().mkdir(parents=True, exist_ok=True)
+    with FileLock(tool_cache() / f"ccusage-{version}.lock"):  # one install at a time
+        return _install(version, prefix, exe)
+
+
+def _install(version: str, prefix: Path, exe: Path) -> Path:
+    if exe.exists() and _runs(exe):  # another test process installed it meanwhile
         return exe
     npm = shutil.which("npm")
     if npm is None:
