@@ -16,7 +16,7 @@ turn is replayed on re-attach), ``withdraw`` (asks a permission and takes it bac
 says ``dropped``); anything else echoes. ``FAKE_HOST_MODE``: ``protocol``
 (answers another protocol version), ``login`` (refuses the open as the host's login
 proof would). ``FAKE_HOST_LOG`` names a JSON-lines file getting each connection's first
-request (its op, and an open's resume and cwd).
+request (its op, and an open's resume, cwd and grace).
 """
 
 from __future__ import annotations
@@ -265,6 +265,7 @@ def _log_request(first: dict[str, Any]) -> None:
     if os.environ.get("FAKE_HOST_LOG"):
         spec = first.get("spec") or {}
         entry = {"op": first.get("op"), "resume": spec.get("resume"), "cwd": spec.get("cwd")}
+        entry["grace_s"] = spec.get("grace_s")
         with open(os.environ["FAKE_HOST_LOG"], "a", encoding="utf-8") as log:
             log.write(json.dumps({**entry, "since": first.get("since")}) + "\n")
 

@@ -82,7 +82,7 @@ class FakeRemote:
         return [json.loads(line) for line in self.log.read_text().splitlines()]
 
     def requests(self) -> list[dict[str, Any]]:
-        """The first request of each connection the host answered (op, resume, cwd)."""
+        """The first request of each connection the host answered (op, resume, cwd, grace_s)."""
         if not self.host_log.exists():
             return []
         return [json.loads(line) for line in self.host_log.read_text().splitlines()]

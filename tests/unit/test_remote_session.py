@@ -143,6 +143,20 @@ async def test_past_the_grace_the_session_names_the_resume_command(remote: FakeR
         assert _S.RECONNECTING in rec.states()
 
 
+async def test_the_profiles_grace_is_the_hosts_and_bounds_the_re_attach(
+    remote: FakeRemote,
+) -> None:
+    async with Session.open(_profile(host_grace_seconds=1.0)) as s:
+        rec = EventRecorder(s)
+        handle = s.submit("stall")
+        await rec.wait(lambda e: isinstance(e, AssistantText) and e.text == "waiting")
+        remote.remove_serve()
+        remote.drop_connections()
+        result = await handle  # given up after the profile's 1 s, not the default 30 s
+        assert result.boundary is Boundary.ERROR and _S.RECONNECTING in rec.states()
+    assert [r["grace_s"] for r in remote.requests()] == [1.0]
+
+
 async def test_a_refused_open_comes_back_as_the_hosts_error(remote: FakeRemote) -> None:
     from claude_coder.errors import LoginNotProven
 
