@@ -99,7 +99,22 @@ def test_a_missing_session_on_the_host_is_named_with_the_host(
     code, _, err = run(capsys, "history", "--host", "devbox", "nobody")
     assert code == 2
     assert err.startswith("error: on host 'devbox': ") and "nobody" in err
+    assert err.strip().endswith("(see `claude-coder list --host devbox --all`)")  # not here
     assert len(err.strip().splitlines()) == 1
+
+
+def test_an_ambiguous_id_on_the_host_is_bad_input_with_every_candidate(
+    host: FakeRemote, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = ["abcd0001-0000-4000-8000-000000000001", "abcd0002-0000-4000-8000-000000000002"]
+    for sid, name in zip(ids, ("a", "b"), strict=True):
+        Tx(sid, cwd="/home/host/proj").user("hi").assistant("re").title(name).write(
+            host_config(host)
+        )
+    code, _, err = run(capsys, "history", "--host", "devbox", "abcd")
+    assert code == 2  # as here: bad input, not a failed host
+    assert err.startswith("error: on host 'devbox': 'abcd' matches 2 sessions:")
+    assert all(sid in err for sid in ids)
 
 
 def test_an_unreachable_host_is_one_line(

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from claude_coder.errors import ClaudeCoderError, HostError
+from claude_coder.catalog.names import LIST_HINT
+from claude_coder.errors import ClaudeCoderError, HostError, SessionNotFoundError
 from claude_coder.events import Envelope, event_from_json
 from claude_coder.profiles import ProfileSet
 from claude_coder.security import Redactor
@@ -155,9 +156,15 @@ class HostCatalog:
 
     def call(self, what: str, args: Mapping[str, Any]) -> Any:
         """One call's answer, masked with this side's redactor too."""
-        answer = asyncio.run(
-            call_host(self.host, what, args, remote_command=self._command, timeout=self._timeout)
-        )
+        try:
+            answer = asyncio.run(
+                call_host(
+                    self.host, what, args, remote_command=self._command, timeout=self._timeout
+                )
+            )
+        except SessionNotFoundError as exc:  # look for it in the host's list, not this one's
+            hint = LIST_HINT.replace("list --all", f"list --host {self.host} --all")
+            raise SessionNotFoundError(exc.message.replace(LIST_HINT, hint)) from None
         return self._redactor.obj(answer)
 
     def list(self, all: bool = False, cwd: str | None = None) -> HostListing:
