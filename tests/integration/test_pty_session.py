@@ -20,6 +20,7 @@ from claude_coder.events import (
     AssistantText,
     Boundary,
     PermissionDecided,
+    PermissionRequested,
     QuestionAnswered,
     ScreenChanged,
     SessionStarted,
@@ -112,6 +113,26 @@ async def test_question_answered_then_declined(
     assert declined.boundary is Boundary.COMPLETED
     assert [d.name for d in declined.denials] == ["AskUserQuestion"]
     assert [a.answers for a in rec.of(QuestionAnswered)] == [{"Which color?": "Blue"}, None]
+
+
+async def test_interrupt_while_a_dialog_waits_on_a_person_ends_the_turn_interrupted(
+    offline_claude: Path, fake_api: FakeApi, tmp_path: Path, seed_tui: Callable[..., Path]
+) -> None:
+    """The REPL's and the TUI's case: a person has not answered the dialog yet and stops
+    the turn. It ends interrupted (it ended ``error`` with InvalidStateError), nothing is
+    left pending, the tool never ran, and the next turn works."""
+    work, profiles = pty_project(tmp_path, seed_tui, permissionPolicy={"default": "ask"})
+    async with Session.open("pty", profiles=profiles) as s:
+        rec = Events(s)
+        handle = s.submit("bash:touch waiting.txt")
+        await rec.wait_kind(PermissionRequested)
+        assert len(s.pending) == 1
+        result = await s.interrupt()
+        assert result is not None and result.boundary is Boundary.INTERRUPTED, result
+        assert (await handle).boundary is Boundary.INTERRUPTED
+        assert s.pending == []
+        assert (await s.send("reply:next")).text == "next"
+    assert not (work / "waiting.txt").exists()
 
 
 async def test_interrupt_mid_stream_then_the_next_turn_completes(

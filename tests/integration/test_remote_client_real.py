@@ -166,6 +166,25 @@ async def test_a_pty_member_on_the_host_streams_its_screen_bytes(
     assert chunks, "the host sent no raw terminal bytes"
 
 
+async def test_an_interrupt_while_a_pty_dialog_waits_here_takes_the_question_back(
+    host: FakeRemote, work: Path, seed_tui: Callable[..., Path]
+) -> None:
+    from tests.integration.pty_support import PTY_PROFILE
+
+    seed_tui(work)
+    fields = {k: v for k, v in PTY_PROFILE.items() if k not in ("name", "permissionPolicy")}
+    async with Session.open(_profile(work, **fields), start_timeout=120) as s:
+        rec = Events(s)  # the default policy asks: the dialog waits on a person here
+        handle = s.submit("bash:touch waiting-on-host.txt")
+        await rec.wait_kind(PermissionRequested)
+        result = await s.interrupt()
+        assert result is not None and result.boundary is Boundary.INTERRUPTED, result
+        assert (await handle).boundary is Boundary.INTERRUPTED
+        assert s.pending == []
+        assert (await s.send("reply:next")).text == "next"
+    assert not (work / "waiting-on-host.txt").exists()
+
+
 async def test_a_sent_secret_reaches_the_hosts_claude_and_never_comes_back(
     host: FakeRemote, work: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

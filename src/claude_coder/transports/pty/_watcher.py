@@ -289,6 +289,7 @@ class TurnWatcher:
                 answer.cancel()
         with contextlib.suppress(asyncio.CancelledError, ChildExited):
             await gone
+        await asyncio.wait({answer})  # a cancel is only asked for: let it land, never raise
         if answer.cancelled():
             return None
         return answer.result()
