@@ -57,6 +57,7 @@ def _scrubbed(name: str) -> bool:
     return name in _SCRUB_EXACT or is_denied(name)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     integration_dir = Path(__file__).parent / "integration"
     remote_dir = Path(__file__).parent / "remote"

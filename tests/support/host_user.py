@@ -238,6 +238,12 @@ class HostWorld:
     base_url: str = ""
 
     @property
+    def mark(self) -> str:
+        """What this world's processes carry in ``$CC_HARNESS_WORLD``: the session too,
+        as another harness running at the same time has worlds of the same names."""
+        return f"{self.session}-{self.root.name}"
+
+    @property
     def home(self) -> Path:
         return self.root / "home"
 
@@ -267,7 +273,7 @@ class HostWorld:
         """(Re)write the host's launcher so its Claude Code itself gets ``variables`` (past
         the host's security: a misconfigured install, e.g. an ``ANTHROPIC_API_KEY``)."""
         ca = self.root / "ca.pem"
-        extra = {"NODE_EXTRA_CA_CERTS": str(ca), WORLD_MARK: self.root.name, **variables}
+        extra = {"NODE_EXTRA_CA_CERTS": str(ca), WORLD_MARK: self.mark, **variables}
         write_launcher(self.launcher, self.claude, self.base_url, extra_env=extra)
         chown_tree(self.root / "launcher", self.account.pw_uid, self.account.pw_gid)
 
@@ -296,7 +302,7 @@ class HostWorld:
         home = self.home
         return {
             SESSION_MARK: self.session,
-            WORLD_MARK: self.root.name,
+            WORLD_MARK: self.mark,
             "HOME": str(home),
             "CLAUDE_CONFIG_DIR": str(self.config_dir),
             "CLAUDE_CODER_CLAUDE": str(self.launcher),
@@ -344,7 +350,7 @@ class HostWorld:
 
     def processes(self) -> list[psutil.Process]:
         """This world's processes on the host (its logins and everything they started)."""
-        return marked(WORLD_MARK, self.root.name)
+        return marked(WORLD_MARK, self.mark)
 
     def end_processes(self) -> None:
         end(self.processes())
