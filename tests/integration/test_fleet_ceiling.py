@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 import psutil
@@ -18,7 +19,14 @@ DEADLINE = 180.0
 
 
 def _claude_children() -> set[int]:
-    return {p.pid for p in psutil.Process().children(recursive=True)}
+    """This process's descendants running Claude Code (not, say, another test's sshd: a
+    test process may keep session fixtures alive)."""
+    found = set()
+    for proc in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if any("claude" in Path(part).name for part in proc.cmdline()[:2]):
+                found.add(proc.pid)
+    return found
 
 
 async def test_six_members_never_more_than_two_prompts_in_flight(
@@ -77,6 +85,7 @@ async def test_a_subscriber_that_never_reads_does_not_stop_the_members(
         assert [r.boundary for r in results] == [Boundary.COMPLETED] * 3
         assert all(r.text.startswith("d0 d1") for r in results)
         assert deaf.dropped > 1000
+        assert len(_claude_children()) >= 3  # the check below sees each member's child
     first = await anext(deaf)
     assert isinstance(first.event, StreamGap) and first.event.dropped == deaf.dropped
     rest = [env async for env in deaf]
