@@ -14,10 +14,15 @@ from collections.abc import Sequence
 from claude_coder.catalog.model import SessionInfo
 from claude_coder.errors import AmbiguousSessionError, NameTakenError, SessionNotFoundError
 
-__all__ = ["LIST_HINT", "check_name_free", "fork_name", "resolve", "with_name"]
+__all__ = ["check_name_free", "fork_name", "list_hint", "resolve", "with_name"]
 
-LIST_HINT = "(see `claude-coder list --all`)"
-"""Where a session that was not found can be looked for (a host's catalog names itself)."""
+
+def list_hint(host: str | None = None) -> str:
+    """Where a session that was not found can be looked for: this machine's list, or a
+    host's (``list --host H``)."""
+    where = f" --host {host}" if host else ""
+    return f"(see `claude-coder list{where} --all`)"
+
 
 _ID_PREFIX = re.compile(r"[0-9a-fA-F-]+")
 
@@ -55,7 +60,7 @@ def resolve(sessions: Sequence[SessionInfo], query: str) -> SessionInfo:
     if prefixed:
         raise AmbiguousSessionError(query, _candidates(prefixed))
     raise SessionNotFoundError(
-        f"no session is named {query!r} or has an id starting with it {LIST_HINT}"
+        f"no session is named {query!r} or has an id starting with it {list_hint()}"
     )
 
 

@@ -5,8 +5,7 @@ The profile definition the client sent becomes a :class:`~claude_coder.profiles.
 through :func:`claude_coder.session._launch.launch_transport` exactly as a local
 session's does: this host's Claude Code discovery, environment strip, settings check
 and, in the transport's ``start()``, its login proof. Keys that only mean something on
-the client (``claudePath``, ``host``, ``remoteCommand``, ``sendSecrets``,
-``hostGraceSeconds``) are dropped.
+the client (``CLIENT_ONLY_KEYS`` of the wire) are dropped.
 The secrets the client chose to send become ``env:`` references to variables that
 exist only in the environment handed to the launch, so they reach Claude Code under the
 profile's names, are registered with the member's Redactor like every resolved
@@ -29,8 +28,6 @@ from claude_coder.transports.base import Transport
 from claude_coder.transports.remote._protocol import CLIENT_ONLY_KEYS, OpenSpec
 
 __all__ = ["host_profile", "launch_member"]
-
-"""Profile keys that describe the client's side; the host uses its own."""
 
 _SENT = "CLAUDE_CODER_SENT_SECRET_"
 """Prefix of the launch-only variables that carry the sent secrets."""

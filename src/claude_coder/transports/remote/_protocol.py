@@ -183,6 +183,10 @@ def error_to_wire(exc: BaseException) -> Message:
     return out
 
 
+_FIELD_ITEMS = 64
+"""The longest list a field may carry over the wire."""
+
+
 def _plain(value: object, depth: int = 0) -> bool:
     """A value a field may carry over the wire: JSON scalars, or short lists of them."""
     if value is None or isinstance(value, str | int | float | bool):
@@ -190,9 +194,6 @@ def _plain(value: object, depth: int = 0) -> bool:
     if isinstance(value, list | tuple) and depth < 2 and len(value) <= _FIELD_ITEMS:
         return all(_plain(item, depth + 1) for item in value)
     return False
-
-
-_FIELD_ITEMS = 64
 
 
 def _field_names(cls: type[ClaudeCoderError]) -> frozenset[str]:

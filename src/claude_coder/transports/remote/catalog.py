@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from claude_coder.catalog.names import LIST_HINT
+from claude_coder.catalog.names import list_hint
 from claude_coder.errors import ClaudeCoderError, HostError, SessionNotFoundError
 from claude_coder.events import Envelope, event_from_json
 from claude_coder.profiles import ProfileSet
@@ -163,8 +163,8 @@ class HostCatalog:
                 )
             )
         except SessionNotFoundError as exc:  # look for it in the host's list, not this one's
-            hint = LIST_HINT.replace("list --all", f"list --host {self.host} --all")
-            raise SessionNotFoundError(exc.message.replace(LIST_HINT, hint)) from None
+            message = exc.message.replace(list_hint(), list_hint(self.host))
+            raise SessionNotFoundError(message) from None
         return self._redactor.obj(answer)
 
     def list(self, all: bool = False, cwd: str | None = None) -> HostListing:
