@@ -58,9 +58,12 @@ def _raw(path: Path, *lines: dict[str, object]) -> list[dict[str, object]]:
     with socket.socket(socket.AF_UNIX) as s:
         s.settimeout(10)
         s.connect(str(path))
-        for line in lines:
-            s.sendall(json.dumps(line).encode() + b"\n")
-        s.shutdown(socket.SHUT_WR)
+        try:
+            for line in lines:
+                s.sendall(json.dumps(line).encode() + b"\n")
+            s.shutdown(socket.SHUT_WR)
+        except (BrokenPipeError, ConnectionResetError):  # it hung up first: read its last word
+            pass
         data = b"".join(iter(lambda: s.recv(65536), b""))
     return [json.loads(x) for x in data.splitlines()]
 
